@@ -1,0 +1,687 @@
+"""The bundled sample year: a deterministic, realistic stream of events with planted problems.
+
+Every council is registered with a synthetic population; every area reports
+every national indicator each quarter; councils receive complaints and a few
+petitions; every area submits a self-assessment per theme. A small number of
+problems are planted on purpose (see ``planted``) so that a risk assessment
+over the year has something true to find, and nothing else to find.
+
+Same arguments, same events: randomness comes only from ``random.Random``
+instances seeded from (year, seed, purpose) and every ``event_id`` is a
+``uuid5`` of a descriptive name, so the year can be regenerated, replayed and
+compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import os
+import random
+import uuid
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from riskgate.domain.reference import AREA_KINDS, Council, Reference, load_reference
+from riskgate.domain.vocabulary import AREA_THEMES, THEME_TITLES
+
+SAMPLE_YEAR = 2009
+SAMPLE_SEED = 2009
+SAMPLE_NAMESPACE = uuid.UUID("fcf1a247-9493-4bab-8e30-11ba54664822")
+
+DATA_HUB = "data-hub"
+OMBUDSMAN = "local-government-ombudsman"
+
+CITY_OF_LONDON = "E09000001"
+ISLES_OF_SCILLY = "E06000053"
+_FIXED_POPULATIONS = {CITY_OF_LONDON: 8_000, ISLES_OF_SCILLY: 2_000}
+# Drawn log-uniformly (most councils are small, a few are large); counties sum their districts.
+_POPULATION_RANGES: dict[str, tuple[float, float]] = {
+    "district": (60_000, 200_000),
+    "london_borough": (150_000, 330_000),
+    "metropolitan_district": (150_000, 1_100_000),
+    "unitary": (100_000, 550_000),
+}
+
+COMPLAINTS_PER_10K = 0.6  # complaints a year per 10,000 residents
+UPHELD_SHARE = 1 / 3
+# Normal councils are kept well clear of the 1.0 upheld per 10,000 mark.
+_NORMAL_UPHELD_CAP_PER_THEME = 0.6
+_NORMAL_UPHELD_CAP_TOTAL = 0.8
+PLANTED_UPHELD_PER_10K = (2.8, 4.0)  # a complaints plant lands in this range
+
+FLOOR_PLANTS = 8
+COMPLAINT_PLANTS = 4
+KNOWN_AND_MANAGED_PLANTS = 2
+PETITIONS = 20
+
+
+@dataclass(frozen=True)
+class Floor:
+    """A level an indicator should not cross, and the range a normal area reports in."""
+
+    indicator: str
+    normal_low: float
+    normal_high: float
+    floor: float
+    wrong_side: str  # "below" or "above": the side of the floor that is a problem
+
+    def crossed(self, value: float) -> bool:
+        """True when ``value`` is on the wrong side of the floor."""
+        return value < self.floor if self.wrong_side == "below" else value > self.floor
+
+
+FLOORS: dict[str, Floor] = {
+    f.indicator: f
+    for f in (
+        Floor("NI 75", 45, 60, 30, "below"),  # 5+ A*-C GCSE inc. English and Maths, %
+        Floor("NI 73", 70, 80, 55, "below"),  # level 4+ English and Maths at KS2, %
+        Floor("NI 117", 4, 8, 10, "above"),  # 16-18 year olds NEET, %
+        Floor("NI 59", 70, 85, 60, "below"),  # initial assessments within 7 days, %
+        Floor("NI 15", 0.4, 1.0, 1.5, "above"),  # serious violent crime per 1,000
+        Floor("NI 153", 20, 27, 30, "above"),  # out-of-work benefits, worst areas, %
+        Floor("NI 192", 33, 45, 25, "below"),  # household waste recycled, %
+        Floor("NI 181", 12, 22, 30, "above"),  # benefit claims processing, days
+        Floor("NI 135", 20, 30, 15, "below"),  # carers receiving a service, %
+    )
+}
+
+
+@dataclass(frozen=True)
+class Plant:
+    """A problem planted in the sample year on purpose.
+
+    ``kind`` is "floor", "complaints" or "known_and_managed"; ``body`` is the
+    body whose events carry it (the area itself for indicator plants).
+    """
+
+    kind: str
+    body: str
+    area: str
+    theme: str
+    indicator: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything decided before events are written, shared by generate_year and planted."""
+
+    populations: dict[str, int]
+    plants: tuple[Plant, ...]
+    bad_values: dict[tuple[str, str], tuple[float, ...]]  # (area, indicator) -> Q2..Q4
+    upheld_targets: dict[tuple[str, str], int]  # (council, theme) -> upheld in the year
+
+
+def generate_year(year: int = SAMPLE_YEAR, seed: int = SAMPLE_SEED) -> list[dict[str, Any]]:
+    """Return the sample year's events in the order an integrator would send them.
+
+    Events are JSON-serialisable envelopes sorted by ``occurred_at`` then
+    ``event_id``. The same (year, seed) always gives an identical list.
+    """
+    ref = load_reference()
+    plan = _plan(year, seed)
+    events = [
+        *_registrations(ref, plan, year, seed),
+        *_indicator_reports(ref, plan, year, seed),
+        *_complaints(ref, plan, year, seed),
+        *_petitions(ref, plan, year, seed),
+        *_self_assessments(ref, plan, year, seed),
+    ]
+    events.sort(key=lambda e: (e["occurred_at"], e["event_id"]))
+    return events
+
+
+def planted(year: int = SAMPLE_YEAR, seed: int = SAMPLE_SEED) -> list[Plant]:
+    """Return the problems planted in ``generate_year(year, seed)``."""
+    return list(_plan(year, seed).plants)
+
+
+def write_jsonl(events: Iterable[dict[str, Any]], path: str | os.PathLike[str]) -> int:
+    """Write events to ``path`` as JSON Lines (sorted keys); return how many were written."""
+    count = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for event in events:
+            out.write(json.dumps(event, sort_keys=True, ensure_ascii=False))
+            out.write("\n")
+            count += 1
+    return count
+
+
+# --- planning -------------------------------------------------------------------------
+
+
+def _rng(year: int, seed: int, purpose: str) -> random.Random:
+    # One stream per purpose, so adding events of one kind never shifts another kind.
+    return random.Random(f"riskgate-sample:{year}:{seed}:{purpose}")
+
+
+def sample_event_id(year: int, seed: int, name: str) -> str:
+    """The event_id of a sample event: ``uuid5(SAMPLE_NAMESPACE, f"{year}:{seed}:{name}")``."""
+    return str(uuid.uuid5(SAMPLE_NAMESPACE, f"{year}:{seed}:{name}"))
+
+
+_NAMESPACE_SHA1 = hashlib.sha1(SAMPLE_NAMESPACE.bytes)
+
+
+def _event_id(year: int, seed: int, name: str) -> str:
+    # Same value as sample_event_id (a test pins it), several times faster than uuid.uuid5.
+    digest = _NAMESPACE_SHA1.copy()
+    digest.update(f"{year}:{seed}:{name}".encode())
+    raw = bytearray(digest.digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def _at(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+@functools.lru_cache(maxsize=8)
+def _plan(year: int, seed: int) -> _Plan:
+    ref = load_reference()
+    populations = _populations(ref, _rng(year, seed, "populations"))
+    rng = _rng(year, seed, "plants")
+    chooser = _SpreadChooser(ref, rng)
+
+    plants: list[Plant] = []
+    bad_values: dict[tuple[str, str], tuple[float, ...]] = {}
+    floor_order = list(FLOORS)
+    rng.shuffle(floor_order)
+    indicator_plant_kinds = ["floor"] * FLOOR_PLANTS + ["known_and_managed"] * (
+        KNOWN_AND_MANAGED_PLANTS
+    )
+    for i, kind in enumerate(indicator_plant_kinds):
+        floor = FLOORS[floor_order[i % len(floor_order)]]
+        area = chooser.area()
+        values = _wrong_side_values(floor, rng)
+        bad_values[(area.code, floor.indicator)] = values
+        plants.append(_indicator_plant(kind, area.code, floor, ref, values, year))
+
+    upheld_targets: dict[tuple[str, str], int] = {}
+    theme_order = list(AREA_THEMES)
+    rng.shuffle(theme_order)
+    for i in range(COMPLAINT_PLANTS):
+        council = chooser.council("district" if i % 2 == 0 else "unitary")
+        theme = next(
+            t
+            for t in theme_order
+            if t not in {p.theme for p in plants if p.kind == "complaints"}
+            and (council.kind != "district" or t != "children_and_young_people")
+        )
+        population = populations[council.code]
+        rate = rng.uniform(*PLANTED_UPHELD_PER_10K)
+        target = math.ceil(rate * population / 10_000)
+        upheld_targets[(council.code, theme)] = target
+        plants.append(_complaints_plant(council, theme, target, population, year))
+    return _Plan(populations, tuple(plants), bad_values, upheld_targets)
+
+
+def _complaints_plant(
+    council: Council, theme: str, target: int, population: int, year: int
+) -> Plant:
+    return Plant(
+        kind="complaints",
+        body=council.code,
+        area=council.upper_tier_code,
+        theme=theme,
+        indicator=None,
+        detail=(
+            f"{target} upheld complaints about {THEME_TITLES[theme].lower()} "
+            f"at {council.name} in {year}: {target * 10_000 / population:.2f} "
+            f"per 10,000 residents (population {population:,})"
+        ),
+    )
+
+
+class _SpreadChooser:
+    """Picks distinct areas and councils, cycling through regions and kinds."""
+
+    def __init__(self, ref: Reference, rng: random.Random) -> None:
+        self._ref = ref
+        self._rng = rng
+        self._regions = sorted({a.region for a in ref.areas.values()})
+        rng.shuffle(self._regions)
+        self._kinds = list(AREA_KINDS)
+        rng.shuffle(self._kinds)
+        self._turn = 0
+        self._used_areas: set[str] = set()
+
+    def _next_turn(self) -> tuple[str, str]:
+        turn = self._turn
+        self._turn += 1
+        return self._regions[turn % len(self._regions)], self._kinds[turn % len(self._kinds)]
+
+    def _eligible(self, council: Council) -> bool:
+        return (
+            council.code not in _FIXED_POPULATIONS
+            and council.upper_tier_code not in self._used_areas
+        )
+
+    def _take(self, candidates: list[Council]) -> Council:
+        choice = self._rng.choice(sorted(candidates, key=lambda c: c.code))
+        self._used_areas.add(choice.upper_tier_code)
+        return choice
+
+    def area(self) -> Council:
+        """An unused area's lead council, in the next region, of the next kind if it has one."""
+        region, kind = self._next_turn()
+        leads = [
+            c
+            for c in self._ref.councils.values()
+            if c.kind in AREA_KINDS and c.region == region and self._eligible(c)
+        ]
+        return self._take([c for c in leads if c.kind == kind] or leads)
+
+    def council(self, kind: str) -> Council:
+        """An unused area's council of ``kind`` (unitary: any all-purpose council if none)."""
+        region, _ = self._next_turn()
+        in_region = [
+            c for c in self._ref.councils.values() if c.region == region and self._eligible(c)
+        ]
+        all_purpose = [c for c in in_region if c.kind in AREA_KINDS and c.kind != "county"]
+        candidates = [c for c in in_region if c.kind == kind] or all_purpose
+        return self._take(candidates)
+
+
+def _populations(ref: Reference, rng: random.Random) -> dict[str, int]:
+    populations: dict[str, int] = {}
+    for council in sorted(ref.councils.values(), key=lambda c: c.code):
+        if council.code in _FIXED_POPULATIONS:
+            populations[council.code] = _FIXED_POPULATIONS[council.code]
+        elif council.kind in _POPULATION_RANGES:
+            low, high = _POPULATION_RANGES[council.kind]
+            populations[council.code] = int(round(_log_uniform(rng, low, high), -2))
+    for area in ref.areas.values():
+        if area.kind == "county":
+            populations[area.code] = sum(populations[m] for m in area.members[1:])
+    return populations
+
+
+def _log_uniform(rng: random.Random, low: float, high: float) -> float:
+    return math.exp(rng.uniform(math.log(low), math.log(high)))
+
+
+def _wrong_side_values(floor: Floor, rng: random.Random) -> tuple[float, ...]:
+    # Q2..Q4 between 6% and 22% past the floor, so rounding never brings them back.
+    sign = -1 if floor.wrong_side == "below" else 1
+    return tuple(round(floor.floor * (1 + sign * rng.uniform(0.06, 0.22)), 2) for _ in range(3))
+
+
+def _indicator_plant(
+    kind: str, area: str, floor: Floor, ref: Reference, values: tuple[float, ...], year: int
+) -> Plant:
+    indicator = ref.indicators[floor.indicator]
+    detail = (
+        f"{indicator.id} ({indicator.title}) {floor.wrong_side} its floor of {floor.floor:g} "
+        f"in {year}-Q2, Q3 and Q4: {', '.join(f'{v:g}' for v in values)}"
+    )
+    if kind == "known_and_managed":
+        detail += f"; reported in the {year} self-assessment with an action plan on track"
+    return Plant(kind, area, area, indicator.theme, indicator.id, detail)
+
+
+# --- events ---------------------------------------------------------------------------
+
+
+def _envelope(
+    event_id: str, type_: str, occurred_at: str, source: str, body: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "type": type_,
+        "occurred_at": occurred_at,
+        "source": source,
+        "body": body,
+        "payload": payload,
+    }
+
+
+def _registrations(ref: Reference, plan: _Plan, year: int, seed: int) -> list[dict[str, Any]]:
+    at = _at(datetime(year, 1, 5, 9, tzinfo=UTC))
+    return [
+        _envelope(
+            _event_id(year, seed, f"body.registered/{c.code}"),
+            "body.registered",
+            at,
+            DATA_HUB,
+            c.code,
+            {
+                "name": c.name,
+                "kind": c.kind,
+                "area": c.upper_tier_code,
+                "population": plan.populations[c.code],
+                "population_source": "synthetic",
+            },
+        )
+        for c in sorted(ref.councils.values(), key=lambda c: c.code)
+    ]
+
+
+def _quarter_report_times(year: int) -> list[str]:
+    quarter_ends = [date(year, 3, 31), date(year, 6, 30), date(year, 9, 30), date(year, 12, 31)]
+    return [
+        _at(datetime.combine(end + timedelta(days=30), datetime.min.time(), UTC).replace(hour=9))
+        for end in quarter_ends
+    ]
+
+
+def _baseline(indicator_id: str) -> float:
+    # Stable across processes and seeds (crc32, not the salted built-in hash).
+    return 20 + (zlib.crc32(indicator_id.encode()) % 6001) / 100
+
+
+def _normal_values(indicator_id: str, rng: random.Random) -> list[float]:
+    floor = FLOORS.get(indicator_id)
+    if floor is None:
+        level = _baseline(indicator_id) + rng.uniform(-8, 8)
+        return [round(level + rng.uniform(-1.5, 1.5), 2) for _ in range(4)]
+    spread = floor.normal_high - floor.normal_low
+    level = rng.uniform(floor.normal_low + 0.1 * spread, floor.normal_high - 0.1 * spread)
+    return [
+        round(
+            min(floor.normal_high, max(floor.normal_low, level + rng.uniform(-0.1, 0.1) * spread)),
+            2,
+        )
+        for _ in range(4)
+    ]
+
+
+def _indicator_reports(ref: Reference, plan: _Plan, year: int, seed: int) -> list[dict[str, Any]]:
+    rng = _rng(year, seed, "indicators")
+    times = _quarter_report_times(year)
+    periods = [f"{year}-Q{q}" for q in range(1, 5)]
+    events: list[dict[str, Any]] = []
+    for area in sorted(ref.areas):
+        for indicator_id in ref.indicators:
+            values = _normal_values(indicator_id, rng)
+            bad = plan.bad_values.get((area, indicator_id))
+            if bad is not None:
+                values[1:] = bad
+            for period, at, value in zip(periods, times, values, strict=True):
+                events.append(
+                    _envelope(
+                        _event_id(year, seed, f"indicator.reported/{area}/{indicator_id}/{period}"),
+                        "indicator.reported",
+                        at,
+                        DATA_HUB,
+                        area,
+                        {"indicator": indicator_id, "period": period, "value": value},
+                    )
+                )
+    return events
+
+
+# What a complaint or petition is about depends on which tier runs the service.
+_THEME_WEIGHTS: dict[str, tuple[float, float, float, float]] = {
+    # children, healthier, safer, economic (order of AREA_THEMES)
+    "district": (0.05, 0.25, 0.30, 0.40),
+    "county": (0.35, 0.35, 0.10, 0.20),
+    "all_purpose": (0.25, 0.25, 0.20, 0.30),
+}
+_CATEGORIES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("district", "children_and_young_people"): ("play areas", "leisure centres"),
+    ("district", "healthier_communities_and_older_people"): (
+        "housing allocations",
+        "homelessness",
+        "disabled facilities grants",
+        "housing repairs",
+    ),
+    ("upper", "children_and_young_people"): (
+        "school admissions",
+        "special educational needs",
+        "children's social care",
+        "school transport",
+    ),
+    ("upper", "healthier_communities_and_older_people"): (
+        "adult social care assessment",
+        "home care",
+        "residential care charges",
+        "direct payments",
+    ),
+    ("any", "safer_and_stronger_communities"): (
+        "anti-social behaviour",
+        "noise nuisance",
+        "licensing",
+        "community safety",
+    ),
+    ("district", "economic_development_and_environment"): (
+        "refuse collection",
+        "planning applications",
+        "housing benefit",
+        "street cleaning",
+        "council tax",
+    ),
+    ("county", "economic_development_and_environment"): (
+        "highways maintenance",
+        "waste disposal sites",
+        "public transport",
+        "trading standards",
+    ),
+    ("all_purpose", "economic_development_and_environment"): (
+        "refuse collection",
+        "planning applications",
+        "housing benefit",
+        "highways maintenance",
+        "council tax",
+    ),
+}
+
+
+def _tier(council: Council) -> str:
+    return council.kind if council.kind in ("district", "county") else "all_purpose"
+
+
+def _categories(council: Council, theme: str) -> tuple[str, ...]:
+    tier = _tier(council)
+    lookups = [(tier, theme), *([("upper", theme)] if tier != "district" else []), ("any", theme)]
+    return next(_CATEGORIES[key] for key in lookups if key in _CATEGORIES)
+
+
+def _moment_in_year(rng: random.Random, year: int, first_day: int = 0) -> datetime:
+    days = (date(year + 1, 1, 1) - date(year, 1, 1)).days
+    start = datetime(year, 1, 1, tzinfo=UTC)
+    day = rng.randrange(first_day, days)
+    return start + timedelta(days=day, hours=rng.randrange(8, 18), seconds=rng.randrange(3600))
+
+
+def _complaints(ref: Reference, plan: _Plan, year: int, seed: int) -> list[dict[str, Any]]:
+    rng = _rng(year, seed, "complaints")
+    events: list[dict[str, Any]] = []
+    for council in sorted(ref.councils.values(), key=lambda c: c.code):
+        population = plan.populations[council.code]
+        drafts = _normal_complaints(council, population, rng, year)
+        for theme in AREA_THEMES:
+            target = plan.upheld_targets.get((council.code, theme))
+            if target is not None:
+                upheld = sum(1 for _, p in drafts if p["theme"] == theme and p["upheld"])
+                drafts += _planted_complaints(council, theme, target - upheld, rng, year)
+        drafts.sort(key=lambda d: d[0])
+        for n, (moment, payload) in enumerate(drafts, start=1):
+            ref_no = f"CMP-{council.code}-{n:04d}"
+            payload["complaint_ref"] = ref_no
+            source = OMBUDSMAN if payload["channel"] == "ombudsman" else f"council:{council.code}"
+            events.append(
+                _envelope(
+                    _event_id(year, seed, f"complaint.received/{ref_no}"),
+                    "complaint.received",
+                    _at(moment),
+                    source,
+                    council.code,
+                    payload,
+                )
+            )
+    return events
+
+
+def _normal_complaints(
+    council: Council, population: int, rng: random.Random, year: int
+) -> list[tuple[datetime, dict[str, Any]]]:
+    expected = population * COMPLAINTS_PER_10K / 10_000
+    count = max(1, int(expected) + (rng.random() < expected - int(expected)))
+    upheld_by_theme = dict.fromkeys(AREA_THEMES, 0)
+    drafts: list[tuple[datetime, dict[str, Any]]] = []
+    for _ in range(count):
+        theme = rng.choices(AREA_THEMES, weights=_THEME_WEIGHTS[_tier(council)])[0]
+        roll = rng.random()
+        channel = "resident" if roll < 0.8 else "councillor" if roll < 0.9 else "ombudsman"
+        upheld = rng.random() < UPHELD_SHARE and _within_normal_caps(
+            upheld_by_theme, theme, population
+        )
+        upheld_by_theme[theme] += upheld
+        drafts.append(
+            (
+                _moment_in_year(rng, year),
+                {
+                    "channel": channel,
+                    "theme": theme,
+                    "category": rng.choice(_categories(council, theme)),
+                    "upheld": upheld,
+                    "formal": False,
+                },
+            )
+        )
+    return drafts
+
+
+def _within_normal_caps(upheld_by_theme: dict[str, int], theme: str, population: int) -> bool:
+    per_theme = (upheld_by_theme[theme] + 1) * 10_000 / population
+    total = (sum(upheld_by_theme.values()) + 1) * 10_000 / population
+    return per_theme <= _NORMAL_UPHELD_CAP_PER_THEME and total <= _NORMAL_UPHELD_CAP_TOTAL
+
+
+def _planted_complaints(
+    council: Council, theme: str, count: int, rng: random.Random, year: int
+) -> list[tuple[datetime, dict[str, Any]]]:
+    # The surge builds from March onwards.
+    return [
+        (
+            _moment_in_year(rng, year, first_day=59),
+            {
+                "channel": "resident" if rng.random() < 0.7 else "ombudsman",
+                "theme": theme,
+                "category": rng.choice(_categories(council, theme)),
+                "upheld": True,
+                "formal": False,
+            },
+        )
+        for _ in range(count)
+    ]
+
+
+_PETITION_TOPICS: dict[str, tuple[str, ...]] = {
+    "children_and_young_people": (
+        "Keep our children's centre open",
+        "Safe routes to school",
+        "Save the youth club",
+    ),
+    "healthier_communities_and_older_people": (
+        "Save our day centre for older people",
+        "Reverse the cut in home care hours",
+        "More affordable homes for local families",
+    ),
+    "safer_and_stronger_communities": (
+        "Tackle anti-social behaviour in the town centre",
+        "Better street lighting on the estate",
+        "CCTV for the high street",
+    ),
+    "economic_development_and_environment": (
+        "Bring back weekly bin collections",
+        "Free parking in the town centre",
+        "Protect the green belt from development",
+        "Fix the potholes",
+    ),
+}
+
+
+_NEIGHBOURHOODS: tuple[str, ...] = (
+    "Town centre",
+    "North ward",
+    "South ward",
+    "East ward",
+    "West ward",
+    "Riverside",
+    "Station quarter",
+)
+
+
+def _petitions(ref: Reference, plan: _Plan, year: int, seed: int) -> list[dict[str, Any]]:
+    rng = _rng(year, seed, "petitions")
+    councils = sorted(ref.councils.values(), key=lambda c: c.code)
+    events: list[dict[str, Any]] = []
+    for council in sorted(rng.sample(councils, PETITIONS), key=lambda c: c.code):
+        theme = rng.choices(AREA_THEMES, weights=_THEME_WEIGHTS[_tier(council)])[0]
+        petition_ref = f"PET-{council.code}-{year}-1"
+        events.append(
+            _envelope(
+                _event_id(year, seed, f"petition.submitted/{petition_ref}"),
+                "petition.submitted",
+                _at(_moment_in_year(rng, year)),
+                f"council:{council.code}",
+                council.code,
+                {
+                    "petition_ref": petition_ref,
+                    "topic": rng.choice(_PETITION_TOPICS[theme]),
+                    "theme": theme,
+                    "signatures": int(_log_uniform(rng, 150, 6_000)),
+                    "neighbourhood": rng.choice(_NEIGHBOURHOODS),
+                },
+            )
+        )
+    return events
+
+
+_ACTION_PLANS: dict[str, str] = {
+    "NI 75": "GCSE improvement partnership with the weakest schools; termly progress reviews",
+    "NI 73": "Key Stage 2 literacy and numeracy programme in targeted primary schools",
+    "NI 117": "Targeted NEET re-engagement programme with Connexions and colleges",
+    "NI 59": "Extra duty social workers and a new referral triage desk",
+    "NI 15": "Joint violent crime reduction plan with the police and licensed premises",
+    "NI 153": "Work-ready programme with Jobcentre Plus in the worst neighbourhoods",
+    "NI 192": "Kerbside food waste and mixed recycling rolled out borough-wide",
+    "NI 181": "Benefits processing backlog team and new claims software",
+    "NI 135": "Carers' assessment drive with the carers' centre and GP practices",
+}
+
+
+def _self_assessments(ref: Reference, plan: _Plan, year: int, seed: int) -> list[dict[str, Any]]:
+    rng = _rng(year, seed, "self_assessments")
+    at = _at(datetime(year, 9, 15, 9, tzinfo=UTC))
+    managed = {(p.area, p.theme): p for p in plan.plants if p.kind == "known_and_managed"}
+    by_theme: dict[str, list[str]] = {t: [] for t in AREA_THEMES}
+    for indicator in ref.indicators.values():
+        if indicator.id not in FLOORS and indicator.polarity is not None:
+            by_theme[indicator.theme].append(indicator.id)
+    events: list[dict[str, Any]] = []
+    for area in sorted(ref.areas):
+        for theme in AREA_THEMES:
+            concerns: list[dict[str, Any]] = []
+            plant = managed.get((area, theme))
+            if plant is not None and plant.indicator is not None:
+                concerns.append(_concern(plant.indicator, _ACTION_PLANS[plant.indicator]))
+            elif rng.random() < 0.08:
+                # An everyday concern an area is already acting on; not a problem to find.
+                indicator_id = rng.choice(by_theme[theme])
+                concerns.append(_concern(indicator_id, "Improvement plan agreed with partners"))
+            events.append(
+                _envelope(
+                    _event_id(year, seed, f"self_assessment.submitted/{area}/{theme}"),
+                    "self_assessment.submitted",
+                    at,
+                    f"council:{area}",
+                    area,
+                    {"year": year, "theme": theme, "concerns": concerns},
+                )
+            )
+    return events
+
+
+def _concern(indicator_id: str, action_plan: str) -> dict[str, Any]:
+    return {"subject": indicator_id, "action_plan": action_plan, "status": "on_track"}
