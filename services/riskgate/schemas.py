@@ -1,0 +1,619 @@
+"""The integrator-facing contract, version 1: the event envelope and one payload per type.
+
+Every message riskgate accepts or emits is an envelope (``event_id``, ``type``,
+``occurred_at``, ``source``, ``body``, ``payload``) whose ``payload`` is checked
+by the schema registered for its ``type`` in ``PAYLOAD_SCHEMAS``. Loading gives
+back plain JSON-safe dicts, so a clean event can go straight onto a topic.
+The JSON Schema files in ``contracts/v1/`` are exported from these classes
+(``riskgate.contracts_export``); change them here, then run ``make contracts``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from riskgate.domain.vocabulary import (
+    BODY_KINDS,
+    EVENT_TYPES,
+    FLAGS,
+    INSPECTORATES,
+    INTERNAL_TYPES,
+    THEMES,
+)
+
+CONTRACT_VERSION = "v1"
+ALL_TYPES: tuple[str, ...] = EVENT_TYPES + INTERNAL_TYPES
+
+BODY_CODE_PATTERN = r"^[EWSN]\d{8}$"
+BODY_CODE_MESSAGE = (
+    "must be a body code: one letter E, W, S or N followed by eight digits, e.g. E10000014"
+)
+INDICATOR_PATTERN = r"^NI \d{1,3}$"
+PERIOD_PATTERN = r"^\d{4}-Q[1-4]$"
+REF_PATTERN = r"^[A-Za-z0-9._:-]+$"
+NOT_AN_OBJECT = "Each event must be a JSON object."
+OFFSET_MESSAGE = "must include a time zone offset"
+
+COMPLAINT_CHANNELS: tuple[str, ...] = ("resident", "councillor", "ombudsman", "auditor", "partner")
+CCFA_COMMITTEES: tuple[str, ...] = ("overview_and_scrutiny", "crime_and_disorder")
+ACTION_PLAN_STATUSES: tuple[str, ...] = ("on_track", "off_track", "not_started")
+REQUEST_ORIGINS: tuple[str, ...] = (
+    "risk_rule",
+    "government_office",
+    "department",
+    "call_for_action",
+    "inspectorate_programme",
+)
+URGENCIES: tuple[str, ...] = ("normal", "high", "urgent")
+CONCERNS: tuple[str, ...] = ("safeguarding", "fraud")
+DECISION_OUTCOMES: tuple[str, ...] = ("approved", "merged", "joint", "deferred", "rejected")
+INSPECTION_STATUSES: tuple[str, ...] = (
+    "assigned",
+    "accepted",
+    "scheduled",
+    "on_site",
+    "completed",
+    "published",
+)
+INSPECTORATE_CODES: tuple[str, ...] = tuple(INSPECTORATES)
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+# None means "not configured": the format is still checked, membership is not.
+_known_indicators: frozenset[str] | None = None
+
+
+def set_known_indicators(ids: Iterable[str] | None) -> None:
+    """Make ``indicator.reported`` accept only these indicator ids (None switches the check off).
+
+    The National Indicator Set lives in the reference data, which this module
+    does not load, so the caller that owns it registers the ids here.
+    """
+    global _known_indicators
+    _known_indicators = None if ids is None else frozenset(ids)
+
+
+def known_indicators() -> frozenset[str] | None:
+    """Return the indicator ids registered by ``set_known_indicators``, or None."""
+    return _known_indicators
+
+
+# --- fields and validators ---------------------------------------------------------------
+
+
+class FullMatch(validate.Regexp):
+    """A ``Regexp`` that must match the whole string.
+
+    ``re.match`` with ``$`` lets a trailing newline through; ``fullmatch`` does not.
+    """
+
+    def __call__(self, value: Any) -> Any:
+        """Return ``value`` if the whole of it matches, else raise ``ValidationError``."""
+        if not isinstance(value, str | bytes) or self.regex.fullmatch(value) is None:  # type: ignore[arg-type]
+            raise ValidationError(self._format_error(value))
+        return value
+
+
+class Const(validate.Validator):
+    """The value must equal one constant; exported to JSON Schema as ``const``.
+
+    It carries no ``choices``/``comparable`` attribute on purpose, so apispec
+    does not also render it as a one-item ``enum``.
+    """
+
+    def __init__(self, value: Any, *, error: str | None = None) -> None:
+        self.value = value
+        self.message = error or "must be {value!r}"
+
+    def __call__(self, value: Any) -> Any:
+        """Return ``value`` if it equals the constant, else raise ``ValidationError``."""
+        if value != self.value:
+            raise ValidationError(self.message.format(value=self.value, input=value))
+        return value
+
+
+class StrictFloat(fields.Float):
+    """A JSON number only: numeric strings such as ``"1.5"`` are refused."""
+
+    def _validated(self, value: Any) -> float:
+        if isinstance(value, str | bytes):
+            raise self.make_error("invalid", input=value)
+        return super()._validated(value)
+
+
+class StrictBoolean(fields.Boolean):
+    """A JSON ``true``/``false`` only: ``"yes"``, ``1`` and the like are refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if value is True or value is False:
+            return value
+        raise self.make_error("invalid", input=value)
+
+
+class OffsetDateTime(fields.AwareDateTime):
+    """An ISO 8601 date-time that must carry a zone offset; dumps ISO strings as they are."""
+
+    default_error_messages = {"invalid_awareness": OFFSET_MESSAGE}
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        # A loaded envelope keeps occurred_at as an ISO string, so dumping it again must work.
+        if isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+def _one_of(choices: Iterable[str]) -> validate.OneOf:
+    return validate.OneOf(tuple(choices))
+
+
+def body_code(**kwargs: Any) -> fields.String:
+    """A field holding a GSS-style body code such as ``E10000014``."""
+    kwargs.setdefault("metadata", {"description": "Body code (GSS style), e.g. E10000014."})
+    return fields.String(validate=FullMatch(BODY_CODE_PATTERN, error=BODY_CODE_MESSAGE), **kwargs)
+
+
+def _theme(**kwargs: Any) -> fields.String:
+    return fields.String(required=True, validate=_one_of(THEMES), **kwargs)
+
+
+def _inspectorate(**kwargs: Any) -> fields.String:
+    kwargs.setdefault("required", True)
+    return fields.String(validate=_one_of(INSPECTORATE_CODES), **kwargs)
+
+
+def _year(**kwargs: Any) -> fields.Integer:
+    return fields.Integer(
+        required=True, strict=True, validate=validate.Range(MIN_YEAR, MAX_YEAR), **kwargs
+    )
+
+
+def _text(min_len: int = 1, max_len: int | None = None, **kwargs: Any) -> fields.String:
+    kwargs.setdefault("required", True)
+    return fields.String(validate=validate.Length(min_len, max_len), **kwargs)
+
+
+def _str_list(**kwargs: Any) -> fields.List:
+    return fields.List(fields.String(), **kwargs)
+
+
+def _window_order(data: Mapping[str, Any]) -> None:
+    start, end = data.get("window_start"), data.get("window_end")
+    if isinstance(start, dt.date) and isinstance(end, dt.date) and end < start:
+        raise ValidationError(
+            f"must not be before window_start ({start.isoformat()})", field_name="window_end"
+        )
+
+
+class StrictSchema(Schema):
+    """Base for contract schemas: unknown fields are an error, never silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+# --- payloads: integrator events ----------------------------------------------------------
+
+
+class IndicatorReportedPayload(StrictSchema):
+    """A National Indicator Set value for one calendar quarter."""
+
+    indicator = fields.String(
+        required=True,
+        validate=FullMatch(
+            INDICATOR_PATTERN, error="must be a National Indicator id like 'NI 117'"
+        ),
+        metadata={"description": "National Indicator Set id, e.g. NI 117."},
+    )
+    period = fields.String(
+        required=True,
+        validate=FullMatch(PERIOD_PATTERN, error="must be a calendar quarter like '2009-Q3'"),
+        metadata={"description": "Calendar quarter, e.g. 2009-Q3."},
+    )
+    value = StrictFloat(required=True)
+    target = StrictFloat(metadata={"description": "The area's LAA target, if designated."})
+    unit = fields.String()
+
+    @validates_schema
+    def _known(self, data: dict[str, Any], **kwargs: Any) -> None:
+        known = _known_indicators
+        indicator = data.get("indicator")
+        if known is not None and indicator is not None and indicator not in known:
+            raise ValidationError(
+                f"unknown indicator {indicator!r}: not in the National Indicator Set",
+                field_name="indicator",
+            )
+
+
+class ComplaintReceivedPayload(StrictSchema):
+    """A complaint about a body, under a pseudonymous reference."""
+
+    complaint_ref = fields.String(
+        required=True,
+        validate=[
+            validate.Length(1, 64),
+            FullMatch(REF_PATTERN, error="must use only letters, digits and . _ : -"),
+        ],
+        metadata={"description": "Pseudonymous reference; never a name."},
+    )
+    channel = fields.String(required=True, validate=_one_of(COMPLAINT_CHANNELS))
+    theme = _theme()
+    category = _text(1, 100)
+    upheld = StrictBoolean(allow_none=True)
+    formal = StrictBoolean(load_default=False)
+    partner = body_code(
+        metadata={
+            "description": "The complaining partner's body code; required for channel partner."
+        }
+    )
+
+    # Checked against the original input so a malformed partner code is not also "missing".
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _partner_needs_code(
+        self, data: dict[str, Any], original_data: Mapping[str, Any], **kwargs: Any
+    ) -> None:
+        if data.get("channel") == "partner" and original_data.get("partner") in (None, ""):
+            raise ValidationError("required when channel is 'partner'", field_name="partner")
+
+
+class PetitionSubmittedPayload(StrictSchema):
+    """A petition handed to a council."""
+
+    petition_ref = _text()
+    topic = _text(1, 200)
+    theme = _theme()
+    signatures = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    neighbourhood = _text()
+
+
+class CcfaRaisedPayload(StrictSchema):
+    """A Community Call for Action raised by a councillor."""
+
+    case_ref = _text()
+    councillor_ref = _text()
+    ward = _text()
+    issue = _text()
+    theme = _theme()
+    bodies = fields.List(body_code(), required=True, validate=validate.Length(min=1))
+
+
+class CcfaReferredPayload(StrictSchema):
+    """A Community Call for Action referred to a scrutiny committee."""
+
+    case_ref = _text()
+    committee = fields.String(required=True, validate=_one_of(CCFA_COMMITTEES))
+    referred_on = fields.Date(required=True)
+
+
+class CcfaRespondedPayload(StrictSchema):
+    """A body's response to a Community Call for Action."""
+
+    case_ref = _text()
+    responding_body = body_code(required=True)
+    responded_on = fields.Date(required=True)
+    resolved = StrictBoolean(required=True)
+
+
+class ConcernSchema(StrictSchema):
+    """One concern an area reports in its self-assessment, with its action plan."""
+
+    subject = _text(metadata={"description": "An indicator id (e.g. NI 117) or a topic."})
+    action_plan = _text()
+    status = fields.String(required=True, validate=_one_of(ACTION_PLAN_STATUSES))
+
+
+class SelfAssessmentSubmittedPayload(StrictSchema):
+    """An area's self-assessment for one theme and year."""
+
+    year = _year()
+    theme = _theme()
+    concerns = fields.List(fields.Nested(ConcernSchema), required=True)
+
+
+class InspectionFindingPayload(StrictSchema):
+    """An inspectorate's finding, 1 (poor) to 4 (excellent)."""
+
+    inspection_id = _text()
+    inspectorate = _inspectorate()
+    theme = _theme()
+    finding = fields.Integer(required=True, strict=True, validate=validate.Range(1, 4))
+    summary = _text(1, 2000)
+
+
+class UseOfResourcesScoredPayload(StrictSchema):
+    """A body's use of resources score, 1 to 4."""
+
+    year = _year()
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(1, 4))
+    managing_performance = fields.Integer(strict=True, validate=validate.Range(1, 4))
+
+
+class BodyRegisteredPayload(StrictSchema):
+    """A body and the Local Area Agreement area it belongs to."""
+
+    name = _text()
+    kind = fields.String(required=True, validate=_one_of(BODY_KINDS))
+    area = body_code(required=True)
+    population = fields.Integer(strict=True, validate=validate.Range(min=1))
+    population_source = fields.String(
+        metadata={"description": "Where the population came from, e.g. synthetic."}
+    )
+
+
+# --- payloads: messages the services emit -------------------------------------------------
+
+
+class RiskJudgementPayload(StrictSchema):
+    """A flag (or none) for one area, theme and year, with its evidence and rules."""
+
+    area = body_code(required=True)
+    theme = _theme()
+    year = _year()
+    flag = fields.String(required=True, allow_none=True, validate=_one_of(FLAGS))
+    rule_ids = _str_list(required=True)
+    evidence = fields.List(fields.Dict(keys=fields.String()), required=True)
+    considered = fields.List(
+        fields.Dict(keys=fields.String()), load_default=list, metadata={"default": []}
+    )
+    ruleset_version = _text()
+    narrative = fields.String(load_default="")
+
+
+class InspectionRequestedPayload(StrictSchema):
+    """A proposal that an inspectorate inspects a body on a theme, for the gatekeeper."""
+
+    request_id = _text()
+    inspectorate = _inspectorate()
+    theme = _theme()
+    area = body_code(required=True)
+    origin = fields.String(required=True, validate=_one_of(REQUEST_ORIGINS))
+    reason = _text(1, 2000)
+    evidence = _str_list(load_default=list, metadata={"default": []})
+    rule_ids = _str_list(load_default=list, metadata={"default": []})
+    ruleset_version = fields.String()
+    urgency = fields.String(load_default="normal", validate=_one_of(URGENCIES))
+    concern = fields.String(allow_none=True, validate=_one_of(CONCERNS))
+    window_start = fields.Date(required=True)
+    window_end = fields.Date(required=True)
+    on_site_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 60))
+    justification = fields.String()
+
+    @validates_schema(skip_on_field_errors=False)
+    def _window(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _window_order(data)
+
+
+class GatekeeperDecisionPayload(StrictSchema):
+    """The gatekeeper's decision on one request, with the policies that decided it."""
+
+    decision_id = _text()
+    request_id = _text()
+    outcome = fields.String(required=True, validate=_one_of(DECISION_OUTCOMES))
+    policy_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    reasons = _str_list(required=True)
+    inspection_id = fields.String(allow_none=True)
+    deferred_until = fields.Date(allow_none=True)
+    ledger = fields.Dict(keys=fields.String(), load_default=dict, metadata={"default": {}})
+    inspectorate = _inspectorate()
+    theme = _theme()
+    area = body_code(required=True)
+    policy_version = _text()
+
+
+class InspectionAssignedPayload(StrictSchema):
+    """Approved work handed to a lead inspectorate."""
+
+    inspection_id = _text()
+    decision_id = _text()
+    lead_inspectorate = _inspectorate()
+    participants = fields.List(_inspectorate(required=False), required=True)
+    theme = _theme()
+    area = body_code(required=True)
+    window_start = fields.Date(required=True)
+    window_end = fields.Date(required=True)
+    on_site_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    request_ids = _str_list(required=True)
+    evidence = _str_list(required=True)
+    status = fields.String(load_default="assigned", validate=_one_of(INSPECTION_STATUSES))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _window(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _window_order(data)
+
+
+PAYLOAD_SCHEMAS: dict[str, type[Schema]] = {
+    "indicator.reported": IndicatorReportedPayload,
+    "complaint.received": ComplaintReceivedPayload,
+    "petition.submitted": PetitionSubmittedPayload,
+    "ccfa.raised": CcfaRaisedPayload,
+    "ccfa.referred": CcfaReferredPayload,
+    "ccfa.responded": CcfaRespondedPayload,
+    "self_assessment.submitted": SelfAssessmentSubmittedPayload,
+    "inspection.finding": InspectionFindingPayload,
+    "use_of_resources.scored": UseOfResourcesScoredPayload,
+    "body.registered": BodyRegisteredPayload,
+    "risk.judgement": RiskJudgementPayload,
+    "inspection.requested": InspectionRequestedPayload,
+    "gatekeeper.decision": GatekeeperDecisionPayload,
+    "inspection.assigned": InspectionAssignedPayload,
+}
+assert set(PAYLOAD_SCHEMAS) == set(ALL_TYPES), "every event type needs a payload schema"
+
+# Schemas hold no per-call state when loading, so one instance each is enough.
+_PAYLOAD_INSTANCES: dict[str, Schema] = {name: cls() for name, cls in PAYLOAD_SCHEMAS.items()}
+
+
+def load_payload(event_type: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate a payload for ``event_type`` and return it JSON-safe (dates as ISO strings).
+
+    Raises ``ValidationError`` (or ``KeyError`` for an unknown type).
+    """
+    schema = _PAYLOAD_INSTANCES[event_type]
+    loaded = schema.load(payload)
+    dumped: dict[str, Any] = schema.dump(loaded)
+    return dumped
+
+
+# --- the envelope -------------------------------------------------------------------------
+
+
+class EnvelopeFields(StrictSchema):
+    """The fields every event carries; ``payload`` depends on ``type``."""
+
+    class Meta(StrictSchema.Meta):
+        title = "riskgate event envelope (v1)"
+
+    event_id = fields.UUID(
+        required=True,
+        metadata={"description": "UUID chosen by the sender; the idempotency key."},
+    )
+    type = fields.String(
+        required=True,
+        validate=validate.OneOf(
+            ALL_TYPES, error="unknown event type '{input}': must be one of {choices}"
+        ),
+    )
+    occurred_at = OffsetDateTime(
+        required=True,
+        metadata={
+            "description": "ISO 8601 date-time with a zone offset, e.g. 2009-10-01T09:30:00+01:00."
+        },
+    )
+    source = fields.String(
+        required=True,
+        validate=validate.Length(1, 100),
+        metadata={"description": "The integrator that sent the event."},
+    )
+    body = body_code(
+        required=True,
+        metadata={"description": "Code of the body the event is about, e.g. E10000014."},
+    )
+    payload = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={"description": "Per-type content; see <type>.schema.json."},
+    )
+
+
+class EnvelopeSchema(EnvelopeFields):
+    """The envelope plus its payload: loading validates both and returns a JSON-safe dict."""
+
+    # Run even when envelope fields failed, so one response lists every problem.
+    @validates_schema(skip_on_field_errors=False)
+    def _validate_payload(self, data: dict[str, Any], **kwargs: Any) -> None:
+        event_type, payload = data.get("type"), data.get("payload")
+        if event_type in _PAYLOAD_INSTANCES and isinstance(payload, dict):
+            try:
+                # Loaded once here; post_load only makes the result JSON-safe.
+                data["payload"] = _PAYLOAD_INSTANCES[event_type].load(payload)
+            except ValidationError as err:
+                raise ValidationError(err.messages, field_name="payload") from None
+
+    @post_load
+    def _json_safe(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        occurred_at = data["occurred_at"]
+        return {
+            "event_id": str(data["event_id"]),
+            "type": data["type"],
+            "occurred_at": occurred_at.isoformat()
+            if isinstance(occurred_at, dt.datetime)
+            else occurred_at,
+            "source": data["source"],
+            "body": data["body"],
+            "payload": _jsonable(data["payload"]),
+        }
+
+
+def _jsonable(value: Any) -> Any:
+    """Loaded values back to JSON types: dates and times as ISO strings, UUIDs as strings."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+_ENVELOPE = EnvelopeSchema()
+
+
+def validate_event(raw: object) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """Validate one raw event (parsed JSON) and return ``(clean_event, errors)``.
+
+    Exactly one side is meaningful: on success ``errors`` is ``{}``; on failure
+    the event is None and ``errors`` maps each bad field to its reasons, with
+    payload problems nested under ``"payload"``.
+    """
+    if not isinstance(raw, dict):
+        return None, {"_schema": [NOT_AN_OBJECT]}
+    try:
+        clean: dict[str, Any] = _ENVELOPE.load(raw)
+    except ValidationError as err:
+        messages = err.messages
+        return None, messages if isinstance(messages, dict) else {"_schema": messages}
+    return clean, {}
+
+
+# Built once per type: marshmallow registers every schema class it creates.
+_TYPED_ENVELOPES: dict[str, type[Schema]] = {}
+
+
+def envelope_schema_for(event_type: str) -> type[Schema]:
+    """A schema class for the whole envelope of one type: ``type`` fixed, ``payload`` nested.
+
+    Used to export per-type JSON Schema (and usable in OpenAPI documents);
+    validation itself goes through ``EnvelopeSchema``.
+    """
+    cached = _TYPED_ENVELOPES.get(event_type)
+    if cached is not None:
+        return cached
+    payload_schema = PAYLOAD_SCHEMAS[event_type]
+
+    class Meta(StrictSchema.Meta):
+        title = f"riskgate {event_type} event ({CONTRACT_VERSION})"
+
+    attrs: dict[str, Any] = {
+        "Meta": Meta,
+        "type": fields.String(
+            required=True, validate=Const(event_type, error=f"must be '{event_type}'")
+        ),
+        "payload": fields.Nested(payload_schema, required=True),
+    }
+    name = "".join(part.title() for part in re.split(r"[._]", event_type)) + "Event"
+    typed: type[Schema] = type(name, (EnvelopeFields,), attrs)
+    _TYPED_ENVELOPES[event_type] = typed
+    return typed
+
+
+# --- HTTP responses -----------------------------------------------------------------------
+
+
+class ErrorSchema(Schema):
+    """An error response: HTTP code and status, a message, and errors per field."""
+
+    code = fields.Integer(required=True)
+    status = fields.String(required=True)
+    message = fields.String()
+    errors = fields.Dict(keys=fields.String())
+
+
+class AcceptedSchema(Schema):
+    """The answer to ``POST /v1/events``: ids newly accepted and ids already seen."""
+
+    accepted = fields.List(fields.String(), required=True)
+    duplicates = fields.List(fields.String(), required=True)

@@ -1,0 +1,217 @@
+"""The integrator-facing contract: exported files are current, examples valid, errors clear."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from riskgate import schemas
+from riskgate.contracts_export import examples, export
+from riskgate.domain.vocabulary import EVENT_TYPES, INTERNAL_TYPES
+from riskgate.schemas import validate_event
+
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+STALE = (
+    "contracts/ is out of date with riskgate.schemas: run `make contracts` and commit the result"
+)
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(directory.glob("*.json"))}
+
+
+def _example(event_type: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads(
+        (CONTRACTS / "examples" / f"{event_type}.json").read_text(encoding="utf-8")
+    )
+    return event
+
+
+def _errors_for(event: dict[str, Any]) -> dict[str, Any]:
+    clean, errors = validate_event(event)
+    assert clean is None, "an invalid event must not come back as clean"
+    return errors
+
+
+@pytest.fixture
+def restore_known_indicators() -> Iterator[None]:
+    before = schemas.known_indicators()
+    yield
+    schemas.set_known_indicators(before)
+
+
+@pytest.mark.parametrize("folder", ["v1", "examples"])
+def test_committed_contract_files_match_a_fresh_export(tmp_path: Path, folder: str) -> None:
+    export(tmp_path)
+    examples(tmp_path)
+    fresh, committed = _files(tmp_path / folder), _files(CONTRACTS / folder)
+    assert sorted(committed) == sorted(fresh), STALE
+    for name, content in fresh.items():
+        assert committed[name] == content, f"{folder}/{name}: {STALE}"
+
+
+def test_there_is_one_example_per_event_type() -> None:
+    names = {path.name for path in (CONTRACTS / "examples").glob("*.json")}
+    assert names == {f"{t}.json" for t in EVENT_TYPES + INTERNAL_TYPES}
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES + INTERNAL_TYPES)
+def test_every_example_validates_and_comes_back_json_safe(event_type: str) -> None:
+    event = _example(event_type)
+    clean, errors = validate_event(event)
+    assert errors == {}
+    assert clean is not None and clean["type"] == event_type == event["type"]
+    assert json.loads(json.dumps(clean)) == clean
+
+
+def test_a_loaded_event_normalises_the_envelope() -> None:
+    event = _example("indicator.reported")
+    event["event_id"] = event["event_id"].upper()
+    event["occurred_at"] = "2009-10-15T09:00:00Z"
+    clean, _ = validate_event(event)
+    assert clean is not None
+    assert clean["event_id"] == event["event_id"].lower()
+    assert clean["occurred_at"] == "2009-10-15T09:00:00+00:00"
+
+
+def test_payload_dates_come_back_as_iso_strings_and_defaults_are_filled() -> None:
+    event = _example("inspection.requested")
+    for key in ("evidence", "rule_ids", "urgency"):
+        del event["payload"][key]
+    clean, _ = validate_event(event)
+    assert clean is not None
+    payload = clean["payload"]
+    assert payload["window_start"] == "2010-01-11"
+    assert (payload["evidence"], payload["rule_ids"], payload["urgency"]) == ([], [], "normal")
+
+
+def test_missing_event_id_is_named() -> None:
+    event = _example("indicator.reported")
+    del event["event_id"]
+    assert _errors_for(event) == {"event_id": ["Missing data for required field."]}
+
+
+def test_a_naive_occurred_at_is_rejected_for_its_missing_offset() -> None:
+    event = _example("indicator.reported")
+    event["occurred_at"] = "2009-10-15T10:00:00"
+    assert _errors_for(event) == {"occurred_at": ["must include a time zone offset"]}
+
+
+@pytest.mark.parametrize("code", ["10000014", "E1000001", "X10000014", "E10000014\n", "e10000014"])
+def test_a_bad_body_code_names_the_expected_form(code: str) -> None:
+    event = _example("indicator.reported")
+    event["body"] = code
+    errors = _errors_for(event)
+    assert list(errors) == ["body"]
+    assert "E10000014" in errors["body"][0] and "eight digits" in errors["body"][0]
+
+
+def test_an_unknown_type_is_named_with_the_choices() -> None:
+    event = _example("indicator.reported")
+    event["type"] = "indicator.guessed"
+    errors = _errors_for(event)
+    assert list(errors) == ["type"]
+    assert "unknown event type 'indicator.guessed'" in errors["type"][0]
+    assert "indicator.reported" in errors["type"][0]
+
+
+def test_a_non_numeric_value_is_reported_under_payload() -> None:
+    event = _example("indicator.reported")
+    event["payload"]["value"] = "six point four"
+    assert _errors_for(event) == {"payload": {"value": ["Not a valid number."]}}
+
+
+def test_payload_errors_are_reported_together_with_envelope_errors() -> None:
+    event = _example("indicator.reported")
+    event["body"] = "Hampshire"
+    event["payload"]["period"] = "2009-Q5"
+    errors = _errors_for(event)
+    assert set(errors) == {"body", "payload"}
+    assert errors["payload"] == {"period": ["must be a calendar quarter like '2009-Q3'"]}
+
+
+def test_a_partner_complaint_needs_the_partner_code() -> None:
+    event = _example("complaint.received")
+    event["payload"]["channel"] = "partner"
+    assert _errors_for(event) == {"payload": {"partner": ["required when channel is 'partner'"]}}
+    event["payload"]["partner"] = "E10000014"
+    assert validate_event(event)[1] == {}
+
+
+def test_a_window_ending_before_it_starts_is_rejected_at_window_end() -> None:
+    event = _example("inspection.requested")
+    event["payload"]["window_start"], event["payload"]["window_end"] = "2010-03-26", "2010-01-11"
+    errors = _errors_for(event)
+    assert list(errors) == ["payload"] and list(errors["payload"]) == ["window_end"]
+    assert "before window_start" in errors["payload"]["window_end"][0]
+
+
+def test_unknown_fields_are_rejected_in_envelope_and_payload() -> None:
+    event = _example("petition.submitted")
+    event["priority"] = "high"
+    event["payload"]["signatories"] = ["a resident"]
+    assert _errors_for(event) == {
+        "priority": ["Unknown field."],
+        "payload": {"signatories": ["Unknown field."]},
+    }
+
+
+@pytest.mark.parametrize("raw", [None, "an event", 42, [{"type": "indicator.reported"}]])
+def test_a_non_object_is_rejected_as_a_whole(raw: object) -> None:
+    assert validate_event(raw) == (None, {"_schema": ["Each event must be a JSON object."]})
+
+
+def test_strings_do_not_pass_for_numbers_or_booleans() -> None:
+    event = _example("ccfa.responded")
+    event["payload"]["resolved"] = "yes"
+    assert _errors_for(event) == {"payload": {"resolved": ["Not a valid boolean."]}}
+    event = _example("indicator.reported")
+    event["payload"]["value"] = "6.4"
+    assert _errors_for(event) == {"payload": {"value": ["Not a valid number."]}}
+
+
+@pytest.mark.usefixtures("restore_known_indicators")
+def test_known_indicators_reject_an_id_outside_the_set() -> None:
+    schemas.set_known_indicators({"NI 117"})
+    event = _example("indicator.reported")
+    event["payload"]["indicator"] = "NI 999"
+    assert _errors_for(event) == {
+        "payload": {"indicator": ["unknown indicator 'NI 999': not in the National Indicator Set"]}
+    }
+    assert validate_event(_example("indicator.reported"))[1] == {}
+
+
+@pytest.mark.usefixtures("restore_known_indicators")
+def test_without_known_indicators_only_the_format_is_checked() -> None:
+    schemas.set_known_indicators(None)
+    event = _example("indicator.reported")
+    event["payload"]["indicator"] = "NI 999"
+    assert validate_event(event)[1] == {}
+    event["payload"]["indicator"] = "NI117"
+    assert list(_errors_for(event)["payload"]) == ["indicator"]
+
+
+def test_a_clean_event_is_a_copy_that_does_not_alias_the_input() -> None:
+    event = _example("self_assessment.submitted")
+    original = copy.deepcopy(event)
+    clean, _ = validate_event(event)
+    assert clean is not None
+    clean["payload"]["concerns"].clear()
+    assert event == original
+
+
+@pytest.mark.parametrize("event_type", ["indicator.reported", "inspection.requested"])
+def test_examples_also_pass_their_exported_json_schema(event_type: str) -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    document = json.loads(
+        (CONTRACTS / "v1" / f"{event_type}.schema.json").read_text(encoding="utf-8")
+    )
+    validator = jsonschema.Draft202012Validator(document)
+    assert list(validator.iter_errors(_example(event_type))) == []
+    wrong = _example(event_type)
+    wrong["type"] = "petition.submitted"
+    assert list(validator.iter_errors(wrong)) != []
