@@ -1,0 +1,140 @@
+"""The message bus port, and the in-process log used by the embedded default.
+
+Both adapters give at-least-once delivery: a consumer group's position moves
+only when the consumer commits, after its effects are stored.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Record:
+    """One message as a consumer sees it."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: bytes
+
+
+def encode(value: dict) -> bytes:
+    """Messages are compact JSON with sorted keys, so equal facts are equal bytes."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+
+
+class Publisher(Protocol):
+    def publish(self, topic: str, key: str, value: dict) -> None: ...
+
+    def publish_raw(self, topic: str, key: str | None, value: bytes) -> None: ...
+
+    def flush(self) -> None:
+        """Block until everything published so far is durable on the bus."""
+
+
+class Subscription(Protocol):
+    def poll(self, timeout_s: float, max_records: int = 500) -> list[Record]: ...
+
+    def commit(self, records: Iterable[Record]) -> None:
+        """Mark these records done: the group resumes after them."""
+
+    def rewind(self, record: Record) -> None:
+        """Deliver this record (and what follows it on its partition) again."""
+
+    def close(self) -> None: ...
+
+
+class Bus(Protocol):
+    def publisher(self) -> Publisher: ...
+
+    def subscribe(self, group: str, topics: Iterable[str]) -> Subscription: ...
+
+    def ensure_topics(self, topics: Iterable[str]) -> None: ...
+
+    def read_all(self, topic: str) -> list[Record]:
+        """Every record on a topic from the start (for replay and rebuild)."""
+        ...
+
+
+class MemoryBus:
+    """An in-process, single-partition-per-topic log with consumer groups."""
+
+    def __init__(self) -> None:
+        self._logs: dict[str, list[tuple[str | None, bytes]]] = defaultdict(list)
+        self._positions: dict[tuple[str, str], int] = defaultdict(int)
+        self._lock = threading.RLock()
+
+    def publisher(self) -> MemoryBus:
+        return self
+
+    def publish(self, topic: str, key: str, value: dict) -> None:
+        self.publish_raw(topic, key, encode(value))
+
+    def publish_raw(self, topic: str, key: str | None, value: bytes) -> None:
+        with self._lock:
+            self._logs[topic].append((key, value))
+
+    def flush(self) -> None:
+        """Nothing is buffered in memory."""
+
+    def ensure_topics(self, topics: Iterable[str]) -> None:
+        with self._lock:
+            for topic in topics:
+                self._logs.setdefault(topic, [])
+
+    def subscribe(self, group: str, topics: Iterable[str]) -> MemorySubscription:
+        return MemorySubscription(self, group, tuple(topics))
+
+    def read_all(self, topic: str) -> list[Record]:
+        with self._lock:
+            log = list(self._logs.get(topic, ()))
+        return [Record(topic, 0, i, k, v) for i, (k, v) in enumerate(log)]
+
+    def backlog(self, group: str, topics: Iterable[str]) -> int:
+        """How many records the group has not yet committed."""
+        with self._lock:
+            return sum(len(self._logs[t]) - self._positions[(group, t)] for t in topics)
+
+
+class MemorySubscription:
+    """A consumer group member on the memory bus; fetch position is private, commits shared."""
+
+    def __init__(self, bus: MemoryBus, group: str, topics: tuple[str, ...]) -> None:
+        self._bus = bus
+        self._group = group
+        self._topics = topics
+        with bus._lock:
+            self._fetch = {t: bus._positions[(group, t)] for t in topics}
+
+    def poll(self, timeout_s: float = 0.0, max_records: int = 500) -> list[Record]:
+        out: list[Record] = []
+        with self._bus._lock:
+            for topic in self._topics:
+                log = self._bus._logs[topic]
+                start = self._fetch[topic]
+                end = min(len(log), start + max_records - len(out))
+                out.extend(Record(topic, 0, i, *log[i]) for i in range(start, end))
+                self._fetch[topic] = end
+                if len(out) >= max_records:
+                    break
+        return out
+
+    def commit(self, records: Iterable[Record]) -> None:
+        with self._bus._lock:
+            for r in records:
+                key = (self._group, r.topic)
+                self._bus._positions[key] = max(self._bus._positions[key], r.offset + 1)
+
+    def rewind(self, record: Record) -> None:
+        with self._bus._lock:
+            self._fetch[record.topic] = min(self._fetch[record.topic], record.offset)
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,143 @@
+"""The message bus on Apache Kafka (or any Kafka-protocol broker), via kafka-python."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata
+
+from riskgate.adapters.bus import Record, encode
+
+log = logging.getLogger(__name__)
+
+# Quick group joins and failure detection; see DESIGN.md "Test infrastructure".
+CONSUMER_TIMINGS = {
+    "session_timeout_ms": 6000,
+    "heartbeat_interval_ms": 500,
+    "max_poll_interval_ms": 30000,
+}
+
+
+class KafkaBus:
+    """Producer, consumers and topic administration against one Kafka cluster."""
+
+    def __init__(self, bootstrap_servers: str, partitions: int = 6, replication: int = 1) -> None:
+        self.bootstrap_servers = bootstrap_servers
+        self.partitions = partitions
+        self.replication = replication
+        self._producer: KafkaPublisher | None = None
+
+    def publisher(self) -> KafkaPublisher:
+        if self._producer is None:
+            self._producer = KafkaPublisher(self.bootstrap_servers)
+        return self._producer
+
+    def ensure_topics(self, topics: Iterable[str]) -> None:
+        admin = KafkaAdminClient(
+            bootstrap_servers=self.bootstrap_servers, client_id="riskgate-admin"
+        )
+        try:
+            existing = set(admin.list_topics())
+            wanted = [
+                NewTopic(t, self.partitions, self.replication) for t in topics if t not in existing
+            ]
+            for topic in wanted:
+                with contextlib.suppress(TopicAlreadyExistsError):  # another service was first
+                    admin.create_topics([topic])
+        finally:
+            admin.close()
+
+    def subscribe(self, group: str, topics: Iterable[str]) -> KafkaSubscription:
+        return KafkaSubscription(self.bootstrap_servers, group, tuple(topics))
+
+    def read_all(self, topic: str) -> list[Record]:
+        consumer = KafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False, group_id=None
+        )
+        try:
+            partitions = [
+                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()
+            ]
+            consumer.assign(partitions)
+            consumer.seek_to_beginning(*partitions)
+            ends = consumer.end_offsets(partitions)
+            out: list[Record] = []
+            while any(consumer.position(tp) < ends[tp] for tp in partitions):
+                for msgs in consumer.poll(timeout_ms=500).values():
+                    out.extend(_record(m) for m in msgs)
+            return out
+        finally:
+            consumer.close()
+
+    def close(self) -> None:
+        if self._producer is not None:
+            self._producer.close()
+
+
+def _record(m: Any) -> Record:
+    key = m.key.decode() if m.key is not None else None
+    return Record(m.topic, m.partition, m.offset, key, m.value)
+
+
+class KafkaPublisher:
+    """An idempotence-minded producer: all replicas acknowledge, flush before commit."""
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        self._producer = KafkaProducer(
+            bootstrap_servers=bootstrap_servers,
+            acks="all",
+            retries=10,
+            linger_ms=5,
+            max_in_flight_requests_per_connection=1,  # keeps per-key order across retries
+        )
+
+    def publish(self, topic: str, key: str, value: dict) -> None:
+        self.publish_raw(topic, key, encode(value))
+
+    def publish_raw(self, topic: str, key: str | None, value: bytes) -> None:
+        self._producer.send(topic, key=key.encode() if key is not None else None, value=value)
+
+    def flush(self) -> None:
+        self._producer.flush()
+
+    def close(self) -> None:
+        self._producer.close()
+
+
+class KafkaSubscription:
+    """A consumer group member that commits only what it is told to."""
+
+    def __init__(self, bootstrap_servers: str, group: str, topics: tuple[str, ...]) -> None:
+        self._consumer = KafkaConsumer(
+            *topics,
+            bootstrap_servers=bootstrap_servers,
+            group_id=group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            **CONSUMER_TIMINGS,
+        )
+
+    def poll(self, timeout_s: float, max_records: int = 500) -> list[Record]:
+        batches = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
+        return [_record(m) for msgs in batches.values() for m in msgs]
+
+    def commit(self, records: Iterable[Record]) -> None:
+        offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+        for r in records:
+            tp = TopicPartition(r.topic, r.partition)
+            if tp not in offsets or offsets[tp].offset <= r.offset:
+                offsets[tp] = OffsetAndMetadata(r.offset + 1, "", -1)
+        if offsets:
+            self._consumer.commit(offsets)
+
+    def rewind(self, record: Record) -> None:
+        self._consumer.seek(TopicPartition(record.topic, record.partition), record.offset)
+
+    def close(self) -> None:
+        self._consumer.close(autocommit=False)

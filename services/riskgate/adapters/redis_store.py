@@ -1,0 +1,110 @@
+"""The state store on Redis, via redis-py."""
+
+from __future__ import annotations
+
+import builtins  # `set` is also a method name here
+import contextlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+import redis
+
+
+class _RedisBatch:
+    def __init__(self, pipe: redis.client.Pipeline, ns: str) -> None:
+        self._pipe = pipe
+        self._ns = ns
+
+    def set(self, key: str, value: str) -> None:
+        self._pipe.set(self._ns + key, value)
+
+    def hset(self, key: str, mapping: Mapping[str, str]) -> None:
+        if mapping:
+            self._pipe.hset(self._ns + key, mapping=dict(mapping))  # type: ignore[arg-type]
+
+    def hdel(self, key: str, *fields: str) -> None:
+        if fields:
+            self._pipe.hdel(self._ns + key, *fields)
+
+    def sadd(self, key: str, *members: str) -> None:
+        if members:
+            self._pipe.sadd(self._ns + key, *members)
+
+    def delete(self, key: str) -> None:
+        self._pipe.delete(self._ns + key)
+
+
+class RedisStore:
+    """Live state in Redis; transactions are MULTI/EXEC, locks are redis-py locks."""
+
+    def __init__(self, url: str, namespace: str = "riskgate:") -> None:
+        self._redis = redis.Redis.from_url(
+            url, decode_responses=True, socket_timeout=10, retry_on_timeout=True
+        )
+        self._ns = namespace
+
+    @property
+    def client(self) -> redis.Redis:
+        return self._redis
+
+    def _k(self, key: str) -> str:
+        return self._ns + key
+
+    def get(self, key: str) -> str | None:
+        return self._redis.get(self._k(key))
+
+    def set(self, key: str, value: str) -> None:
+        self._redis.set(self._k(key), value)
+
+    def hget(self, key: str, field: str) -> str | None:
+        return self._redis.hget(self._k(key), field)
+
+    def hgetall(self, key: str) -> dict[str, str]:
+        return self._redis.hgetall(self._k(key))
+
+    def hset(self, key: str, mapping: Mapping[str, str]) -> None:
+        if mapping:
+            self._redis.hset(self._k(key), mapping=dict(mapping))  # type: ignore[arg-type]
+
+    def sadd(self, key: str, *members: str) -> int:
+        return int(self._redis.sadd(self._k(key), *members)) if members else 0
+
+    def sismember(self, key: str, member: str) -> bool:
+        return bool(self._redis.sismember(self._k(key), member))
+
+    def smembers(self, key: str) -> builtins.set[str]:
+        return set(self._redis.smembers(self._k(key)))
+
+    def keys(self, prefix: str) -> list[str]:
+        n = len(self._ns)
+        return sorted(k[n:] for k in self._redis.scan_iter(match=self._k(prefix) + "*", count=1000))
+
+    @contextmanager
+    def transaction(self) -> Iterator[_RedisBatch]:
+        pipe = self._redis.pipeline(transaction=True)
+        yield _RedisBatch(pipe, self._ns)
+        pipe.execute()
+
+    @contextmanager
+    def lock(self, name: str, timeout_s: float = 30.0) -> Iterator[object]:
+        lock = self._redis.lock(
+            self._k("lock:" + name), timeout=timeout_s, blocking_timeout=timeout_s
+        )
+        if not lock.acquire():
+            raise TimeoutError(f"could not take lock {name} within {timeout_s}s")
+        try:
+            yield lock
+        finally:
+            with contextlib.suppress(redis.exceptions.LockError):  # expired: another holds it now
+                lock.release()
+
+    def ping(self) -> bool:
+        try:
+            return bool(self._redis.ping())
+        except redis.exceptions.RedisError:
+            return False
+
+    def flush_all(self) -> None:
+        keys = list(self._redis.scan_iter(match=self._ns + "*", count=1000))
+        for i in range(0, len(keys), 500):
+            self._redis.delete(*keys[i : i + 500])

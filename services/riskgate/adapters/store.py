@@ -1,0 +1,183 @@
+"""The state store port, and the in-memory adapter of the embedded default.
+
+A deliberately small key/value vocabulary (strings, hashes, sets) so that the
+Redis adapter and the memory adapter can pass one contract test, and the
+repositories above them are written once.
+"""
+
+from __future__ import annotations
+
+import builtins  # `set` is also a method name here
+import threading
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
+
+
+class WriteBatch(Protocol):
+    """Writes collected inside a transaction and applied all together."""
+
+    def set(self, key: str, value: str) -> None: ...
+
+    def hset(self, key: str, mapping: Mapping[str, str]) -> None: ...
+
+    def hdel(self, key: str, *fields: str) -> None: ...
+
+    def sadd(self, key: str, *members: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class Store(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+    def hget(self, key: str, field: str) -> str | None: ...
+
+    def hgetall(self, key: str) -> dict[str, str]: ...
+
+    def hset(self, key: str, mapping: Mapping[str, str]) -> None: ...
+
+    def sadd(self, key: str, *members: str) -> int:
+        """Add members; return how many were new."""
+        ...
+
+    def sismember(self, key: str, member: str) -> bool: ...
+
+    def smembers(self, key: str) -> builtins.set[str]: ...
+
+    def keys(self, prefix: str) -> list[str]:
+        """Keys starting with prefix, sorted."""
+        ...
+
+    def transaction(self) -> AbstractContextManager[WriteBatch]:
+        """Collect writes; apply them atomically when the block ends without error."""
+        ...
+
+    def lock(self, name: str, timeout_s: float = 30.0) -> AbstractContextManager[object]:
+        """Mutual exclusion across every process that shares this store."""
+        ...
+
+    def ping(self) -> bool: ...
+
+    def flush_all(self) -> None:
+        """Forget everything (tests and rebuilds)."""
+        ...
+
+
+class _MemoryBatch:
+    def __init__(self) -> None:
+        self.ops: list[tuple] = []
+
+    def set(self, key: str, value: str) -> None:
+        self.ops.append(("set", key, value))
+
+    def hset(self, key: str, mapping: Mapping[str, str]) -> None:
+        self.ops.append(("hset", key, dict(mapping)))
+
+    def hdel(self, key: str, *fields: str) -> None:
+        self.ops.append(("hdel", key, fields))
+
+    def sadd(self, key: str, *members: str) -> None:
+        self.ops.append(("sadd", key, members))
+
+    def delete(self, key: str) -> None:
+        self.ops.append(("delete", key))
+
+
+class MemoryStore:
+    """Thread-safe dictionaries; the embedded default's state."""
+
+    def __init__(self) -> None:
+        self._strings: dict[str, str] = {}
+        self._hashes: dict[str, dict[str, str]] = defaultdict(dict)
+        self._sets: dict[str, set[str]] = defaultdict(set)
+        self._mutex = threading.RLock()
+        self._named_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+
+    def get(self, key: str) -> str | None:
+        with self._mutex:
+            return self._strings.get(key)
+
+    def set(self, key: str, value: str) -> None:
+        with self._mutex:
+            self._strings[key] = value
+
+    def hget(self, key: str, field: str) -> str | None:
+        with self._mutex:
+            return self._hashes[key].get(field) if key in self._hashes else None
+
+    def hgetall(self, key: str) -> dict[str, str]:
+        with self._mutex:
+            return dict(self._hashes.get(key, {}))
+
+    def hset(self, key: str, mapping: Mapping[str, str]) -> None:
+        with self._mutex:
+            self._hashes[key].update(mapping)
+
+    def sadd(self, key: str, *members: str) -> int:
+        with self._mutex:
+            before = len(self._sets[key])
+            self._sets[key].update(members)
+            return len(self._sets[key]) - before
+
+    def sismember(self, key: str, member: str) -> bool:
+        with self._mutex:
+            return key in self._sets and member in self._sets[key]
+
+    def smembers(self, key: str) -> builtins.set[str]:
+        with self._mutex:
+            return set(self._sets.get(key, ()))
+
+    def keys(self, prefix: str) -> list[str]:
+        with self._mutex:
+            found = {k for k in self._strings if k.startswith(prefix)}
+            found |= {k for k, v in self._hashes.items() if v and k.startswith(prefix)}
+            found |= {k for k, v in self._sets.items() if v and k.startswith(prefix)}
+            return sorted(found)
+
+    @contextmanager
+    def transaction(self) -> Iterator[_MemoryBatch]:
+        batch = _MemoryBatch()
+        yield batch
+        with self._mutex:
+            for op in batch.ops:
+                self._apply(op)
+
+    def _apply(self, op: tuple) -> None:
+        kind, key = op[0], op[1]
+        if kind == "set":
+            self._strings[key] = op[2]
+        elif kind == "hset":
+            self._hashes[key].update(op[2])
+        elif kind == "hdel":
+            for f in op[2]:
+                self._hashes[key].pop(f, None)
+        elif kind == "sadd":
+            self._sets[key].update(op[2])
+        elif kind == "delete":
+            self._strings.pop(key, None)
+            self._hashes.pop(key, None)
+            self._sets.pop(key, None)
+
+    @contextmanager
+    def lock(self, name: str, timeout_s: float = 30.0) -> Iterator[object]:
+        with self._mutex:
+            lock = self._named_locks[name]
+        if not lock.acquire(timeout=timeout_s):
+            raise TimeoutError(f"could not take lock {name} within {timeout_s}s")
+        try:
+            yield lock
+        finally:
+            lock.release()
+
+    def ping(self) -> bool:
+        return True
+
+    def flush_all(self) -> None:
+        with self._mutex:
+            self._strings.clear()
+            self._hashes.clear()
+            self._sets.clear()

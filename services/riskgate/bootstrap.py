@@ -1,0 +1,192 @@
+"""The one place that chooses adapters and wires them into the services."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from riskgate import failpoints, topics
+from riskgate.adapters.bus import Bus, MemoryBus
+from riskgate.adapters.durable_engine import engine_for
+from riskgate.adapters.store import MemoryStore, Store
+from riskgate.config import SERVICES, Settings
+from riskgate.consumer import ConsumerLoop
+from riskgate.domain.gatekeeper import load_policies
+from riskgate.domain.reference import Reference, load_reference
+from riskgate.domain.rules import RuleSet
+from riskgate.schemas import set_known_indicators
+from riskgate.service_layer.common import BodyRegistry
+from riskgate.service_layer.gatekeeper import GatekeeperService
+from riskgate.service_layer.ingest import IngestService
+from riskgate.service_layer.risk import RiskService, RulesSource
+from riskgate.service_layer.work import WorkService
+
+log = logging.getLogger(__name__)
+ROLES_FIXED = ("integrator", "gatekeeper")
+
+
+def _fired(ruleset: RuleSet, observation: dict[str, Any]) -> list[str]:
+    return engine_for(ruleset).fired(observation)
+
+
+class Tokens:
+    """API tokens, stored as SHA-256 hashes with their role."""
+
+    KEY = "auth:tokens"
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    @staticmethod
+    def digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def create(self, role: str) -> str:
+        """A new random token for `role`; only its hash is kept."""
+        token = "rg_" + secrets.token_urlsafe(24)
+        self.add(token, role)
+        return token
+
+    def add(self, token: str, role: str) -> None:
+        self._store.hset(self.KEY, {self.digest(token): role})
+
+    def role_of(self, token: str) -> str | None:
+        return self._store.hget(self.KEY, self.digest(token))
+
+    def export_hashes(self) -> dict[str, str]:
+        return self._store.hgetall(self.KEY)
+
+
+@dataclass
+class System:
+    """Everything one riskgate process runs, wired to its adapters."""
+
+    settings: Settings
+    bus: Bus
+    store: Store
+    reference: Reference
+    ingest: IngestService
+    risk: RiskService
+    gatekeeper: GatekeeperService
+    work: WorkService
+    tokens: Tokens
+    rules: RulesSource
+    loops: dict[str, ConsumerLoop] = field(default_factory=dict)
+
+    def handler_for(self, service: str) -> Callable[[dict[str, Any]], None]:
+        return {
+            "risk": self.risk.handle,
+            "gatekeeper": self.gatekeeper.handle,
+            "work": self.work.handle,
+        }[service]
+
+    def consumer(self, service: str) -> ConsumerLoop:
+        """The consumer loop of one service, created on first use."""
+        if service not in self.loops:
+            group = f"{self.settings.consumer_group_prefix}-{service}"
+            self.loops[service] = ConsumerLoop(
+                service,
+                self.bus.subscribe(group, SUBSCRIPTIONS[service]),
+                self.handler_for(service),
+                self.bus.publisher(),
+            )
+        return self.loops[service]
+
+    def pump(self, services: tuple[str, ...] = ("risk", "gatekeeper", "work")) -> int:
+        """Run the consumers until none has anything left (the embedded mode's scheduler)."""
+        total = 0
+        while True:
+            handled = sum(self.consumer(s).run_once(timeout_s=0) for s in services)
+            total += handled
+            if handled == 0:
+                return total
+
+    def start_consumers(
+        self, services: tuple[str, ...], stop: threading.Event
+    ) -> list[threading.Thread]:
+        """Run the given services' consumer loops in daemon threads until `stop` is set."""
+        threads = []
+        for service in services:
+            loop = self.consumer(service)
+            thread = threading.Thread(
+                target=loop.run_forever, args=(stop,), name=f"consumer-{service}", daemon=True
+            )
+            thread.start()
+            threads.append(thread)
+        return threads
+
+
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "risk": topics.EVENT_TOPICS,
+    "gatekeeper": (topics.REQUESTS,),
+    "work": topics.WORK_TOPICS,
+}
+CONSUMING = tuple(s for s in SERVICES if s in SUBSCRIPTIONS)
+
+
+def bootstrap(
+    settings: Settings | None = None, *, bus: Bus | None = None, store: Store | None = None
+) -> System:
+    """Build a System: memory adapters when embedded, Kafka and Redis otherwise."""
+    settings = settings or Settings.from_env()
+    if bus is None:
+        if settings.embedded:
+            bus = MemoryBus()
+        else:
+            from riskgate.adapters.kafka_bus import KafkaBus
+
+            assert settings.kafka_bootstrap_servers
+            bus = KafkaBus(
+                settings.kafka_bootstrap_servers,
+                settings.kafka_partitions,
+                settings.kafka_replication,
+            )
+    if store is None:
+        if settings.embedded:
+            store = MemoryStore()
+        else:
+            from riskgate.adapters.redis_store import RedisStore
+
+            assert settings.redis_url
+            store = RedisStore(settings.redis_url)
+    failpoints.arm(settings.failpoints)
+    bus.ensure_topics(topics.ALL_TOPICS)
+    reference = load_reference()
+    set_known_indicators(reference.indicators)
+    publisher = bus.publisher()
+    rules = RulesSource(settings.rules_dir)
+    system = System(
+        settings=settings,
+        bus=bus,
+        store=store,
+        reference=reference,
+        ingest=IngestService(store, publisher, BodyRegistry(store, reference)),
+        risk=RiskService(store, publisher, reference, rules, _fired),
+        gatekeeper=GatekeeperService(store, publisher, load_policies(settings.rules_dir)),
+        work=WorkService(store),
+        tokens=Tokens(store),
+        rules=rules,
+    )
+    if settings.embedded:
+        _load_saved_tokens(system)
+    return system
+
+
+def token_file(settings: Settings) -> Path:
+    """Where the embedded default keeps hashed tokens made by `riskgate tokens create`."""
+    return settings.home / "tokens.json"
+
+
+def _load_saved_tokens(system: System) -> None:
+    """In the embedded default, tokens made with `riskgate tokens create` live in a file (hashed)."""
+    path = token_file(system.settings)
+    if path.exists():
+        for digest, role in json.loads(path.read_text()).items():
+            system.store.hset(Tokens.KEY, {digest: role})

@@ -1,0 +1,393 @@
+"""The `riskgate` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import sys
+import threading
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from riskgate.bootstrap import CONSUMING, System, Tokens, bootstrap, token_file
+from riskgate.config import SERVICES, ConfigError, Settings
+from riskgate.domain.vocabulary import INSPECTORATES, THEMES
+from riskgate.failpoints import SUPERVISOR_ENV
+
+log = logging.getLogger("riskgate")
+ROLES = ("integrator", "gatekeeper", *(f"inspectorate:{code}" for code in INSPECTORATES))
+SAMPLE_CHUNK = 2000
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+@click.group()
+def main() -> None:
+    """riskgate: risk-based inspection gatekeeping for English local government."""
+    settings = _settings()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+# --- run -------------------------------------------------------------------------
+
+
+class _Gunicorn(BaseApplication):
+    """gunicorn with an application factory that runs in each worker (no import-time state)."""
+
+    def __init__(self, factory: Callable[[], Flask], options: dict[str, Any]) -> None:
+        self._factory = factory
+        self._options = options
+        os.environ[SUPERVISOR_ENV] = str(os.getpid())
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self._factory()
+
+
+def load_sample(system: System, year: int = 2009) -> int:
+    """Feed the bundled sample year through ingest and the pipeline; return events accepted."""
+    from riskgate.sample import generate_year
+
+    events = generate_year(year)
+    accepted = 0
+    for start in range(0, len(events), SAMPLE_CHUNK):
+        result = system.ingest.submit(events[start : start + SAMPLE_CHUNK])
+        if result.errors:
+            raise RuntimeError(f"the sample year failed validation: {result.errors}")
+        accepted += len(result.accepted)
+        system.pump()
+    return accepted
+
+
+def _embedded_factory(
+    settings: Settings, tokens: dict[str, str], with_sample: bool
+) -> Callable[[], Flask]:
+    def factory() -> Flask:
+        from riskgate.entrypoints.http import create_app
+
+        system = bootstrap(settings)
+        for token, role in tokens.items():
+            system.tokens.add(token, role)
+
+        def pipeline() -> None:
+            if with_sample:
+                log.info("loading the bundled sample year…")
+                log.info("sample year loaded: %d events", load_sample(system))
+            stop = threading.Event()
+            while not stop.is_set():
+                if system.pump() == 0:
+                    stop.wait(0.1)
+
+        threading.Thread(target=pipeline, name="embedded-pipeline", daemon=True).start()
+        return create_app(system)
+
+    return factory
+
+
+def _service_factory(settings: Settings, services: tuple[str, ...]) -> Callable[[], Flask]:
+    def factory() -> Flask:
+        from riskgate.entrypoints.http import create_app
+
+        system = bootstrap(settings)
+        system.start_consumers(tuple(s for s in services if s in CONSUMING), threading.Event())
+        return create_app(system, services)
+
+    return factory
+
+
+@main.command()
+@click.argument("service", required=False, type=click.Choice(SERVICES))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="gunicorn worker processes")
+@click.option("--threads", default=8, show_default=True, type=int, help="threads per worker")
+@click.option(
+    "--sample/--no-sample",
+    default=True,
+    show_default=True,
+    help="embedded mode: load the bundled sample year at start",
+)
+def run(
+    service: str | None, host: str, port: int, workers: int, threads: int, sample: bool
+) -> None:
+    """Run every service (embedded by default), or one SERVICE against Kafka and Redis."""
+    settings = _settings()
+    options: dict[str, Any] = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "timeout": 120,
+        "accesslog": "-",
+        "loglevel": settings.log_level.lower(),
+    }
+    if settings.embedded:
+        if service is not None:
+            raise click.ClickException(
+                f"`riskgate run {service}` runs one service against Kafka and Redis: set "
+                "KAFKA_BOOTSTRAP_SERVERS and REDIS_URL, or run `riskgate run` for the embedded default"
+            )
+        options["workers"] = 1  # the embedded state lives in one process
+        tokens = {"rg_" + secrets.token_urlsafe(24): role for role in ROLES}
+        click.echo(f"riskgate (embedded, no servers) on http://{host}:{port}")
+        for token, role in tokens.items():
+            click.echo(f"token {role} {token}")
+        sys.stdout.flush()
+        _Gunicorn(_embedded_factory(settings, tokens, sample), options).run()
+    else:
+        services = (service,) if service else SERVICES
+        click.echo(
+            f"riskgate {' '.join(services)} against Kafka {settings.kafka_bootstrap_servers} "
+            f"and Redis {settings.redis_url} on http://{host}:{port}"
+        )
+        _Gunicorn(_service_factory(settings, services), options).run()
+
+
+# --- tokens -------------------------------------------------------------------------
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens."""
+
+
+def _valid_role(_ctx: click.Context, _param: click.Parameter, role: str) -> str:
+    if role in ("integrator", "gatekeeper") or (
+        role.startswith("inspectorate:") and role.split(":", 1)[1] in INSPECTORATES
+    ):
+        return role
+    raise click.BadParameter(
+        f"{role!r}: one of integrator, gatekeeper, inspectorate:<code> with code one of {', '.join(INSPECTORATES)}"
+    )
+
+
+@tokens.command("create")
+@click.option(
+    "--role",
+    required=True,
+    callback=_valid_role,
+    help="integrator, gatekeeper or inspectorate:<code>",
+)
+def tokens_create(role: str) -> None:
+    """Create a token for ROLE and print it once; only its hash is stored."""
+    settings = _settings()
+    token = "rg_" + secrets.token_urlsafe(24)
+    if settings.embedded:
+        path = token_file(settings)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        saved = json.loads(path.read_text()) if path.exists() else {}
+        saved[Tokens.digest(token)] = role
+        path.write_text(json.dumps(saved, indent=2, sort_keys=True) + "\n")
+    else:
+        from riskgate.adapters.redis_store import RedisStore
+
+        assert settings.redis_url
+        Tokens(RedisStore(settings.redis_url)).add(token, role)
+    click.echo(token)
+
+
+# --- demo ----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--year", default=2009, show_default=True, type=int)
+def demo(year: int) -> None:
+    """Load the bundled sample year, run the whole pipeline in-process, print a summary."""
+    from riskgate import topics
+
+    system = bootstrap(Settings(rules_dir=_settings().rules_dir))
+    accepted = load_sample(system, year)
+    summary = summarise(system, year, accepted)
+    dead = len(system.bus.read_all(topics.DEAD_LETTERS))
+    click.echo(summary)
+    click.echo(f"dead letters: {dead}")
+
+
+def summarise(system: System, year: int, accepted: int) -> str:
+    """The demo's report: events in, flags, requests, decisions and work per inspectorate."""
+    from riskgate import topics
+
+    events = Counter(
+        json.loads(r.value)["type"] for t in topics.EVENT_TOPICS for r in system.bus.read_all(t)
+    )
+    judgements = {code: system.risk.assessment(code, year) for code in system.reference.areas}
+    flags = Counter(
+        (j["flag"], theme) for per in judgements.values() for theme, j in per.items() if j["flag"]
+    )
+    requests = system.gatekeeper.requests()
+    decisions = system.gatekeeper.decisions()
+    lines = [
+        f"riskgate demo: sample year {year}",
+        f"ruleset {system.rules.current().version}, gatekeeper policies {system.gatekeeper.policies.version}",
+        f"events in: {accepted} accepted ({', '.join(f'{t} {n}' for t, n in sorted(events.items()))})",
+        f"areas judged: {len(judgements)}; flags: red {sum(n for (f, _), n in flags.items() if f == 'red')}, "
+        f"green {sum(n for (f, _), n in flags.items() if f == 'green')}",
+    ]
+    for theme in THEMES:
+        red, green = flags.get(("red", theme), 0), flags.get(("green", theme), 0)
+        if red or green:
+            lines.append(f"  {theme}: red {red}, green {green}")
+    by_inspectorate = Counter(r["inspectorate"] for r in requests)
+    lines.append(
+        f"inspection requests: {len(requests)} "
+        f"({', '.join(f'{k} {v}' for k, v in sorted(by_inspectorate.items()))})"
+    )
+    outcomes = Counter(d["outcome"] for d in decisions)
+    lines.append(
+        f"gatekeeper decisions: {len(decisions)} ({', '.join(f'{k} {v}' for k, v in sorted(outcomes.items()))})"
+    )
+    lines.append(
+        "work per inspectorate: "
+        + ", ".join(f"{code} {len(system.work.items(code))}" for code in INSPECTORATES)
+    )
+    lines.append("red flags, with reasons:")
+    for code, per in sorted(judgements.items()):
+        for j in per.values():
+            if j["flag"]:
+                lines.append(
+                    f"  {code} {system.reference.areas[code].name}: {j['narrative']} "
+                    f"[rules {', '.join(j['rule_ids'])}; evidence {len(j['evidence'])} events]"
+                )
+    return "\n".join(lines)
+
+
+# --- publish and sample ----------------------------------------------------------------
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--url",
+    envvar="RISKGATE_URL",
+    default="http://127.0.0.1:8000",
+    show_default=True,
+    help="the ingest API (env RISKGATE_URL)",
+)
+@click.option(
+    "--token",
+    envvar="RISKGATE_TOKEN",
+    required=True,
+    help="an integrator token (env RISKGATE_TOKEN)",
+)
+@click.option("--batch", default=500, show_default=True, type=int)
+def publish(file: Path, url: str, token: str, batch: int) -> None:
+    """Validate the events in FILE.jsonl (one per line) and publish them to the ingest API."""
+    from riskgate.schemas import validate_event
+
+    events, problems = [], []
+    for number, line in enumerate(file.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"line {number}: not JSON: {exc}")
+            continue
+        _, errors = validate_event(raw)
+        if errors:
+            problems.append(f"line {number}: {json.dumps(errors, sort_keys=True)}")
+        events.append(raw)
+    if problems:
+        raise click.ClickException(
+            "nothing published; fix these first:\n" + "\n".join(problems[:50])
+        )
+    accepted = duplicates = 0
+    for start in range(0, len(events), batch):
+        chunk = events[start : start + batch]
+        reply = _post(f"{url.rstrip('/')}/v1/events", chunk, token)
+        accepted += len(reply["accepted"])
+        duplicates += len(reply["duplicates"])
+    click.echo(f"published {accepted} events ({duplicates} duplicates already accepted) to {url}")
+
+
+def _post(url: str, body: Any, token: str) -> dict[str, Any]:
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(
+        url,
+        data=data,
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - the user's own URL
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        raise click.ClickException(
+            f"{url} answered {exc.code}: {exc.read().decode(errors='replace')}"
+        ) from None
+    except urllib.error.URLError as exc:
+        raise click.ClickException(f"cannot reach {url}: {exc.reason}") from None
+
+
+@main.command()
+@click.option("--year", default=2009, show_default=True, type=int)
+@click.option("--seed", default=2009, show_default=True, type=int)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def sample(year: int, seed: int, out: Path) -> None:
+    """Write the bundled sample year (deterministic, synthetic) as JSON lines."""
+    from riskgate.sample import generate_year, write_jsonl
+
+    click.echo(f"wrote {write_jsonl(generate_year(year, seed), out)} events to {out}")
+
+
+# --- rules -------------------------------------------------------------------------------
+
+
+@main.group()
+def rules() -> None:
+    """Check rule files."""
+
+
+@rules.command("lint")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="rules directory (default: RISKGATE_RULES_DIR or ./rules)",
+)
+def rules_lint(directory: Path | None) -> None:
+    """Check every rule, routing and policy file; report problems with file and line."""
+    from riskgate.domain.gatekeeper import load_policies
+    from riskgate.domain.reference import load_reference
+    from riskgate.domain.rules import RuleError, load_ruleset
+
+    directory = directory or _settings().rules_dir
+    try:
+        ruleset = load_ruleset(directory)
+        policies = load_policies(directory)
+    except RuleError as exc:
+        raise click.ClickException(str(exc)) from None
+    unknown = sorted(set(ruleset.floors) - set(load_reference().indicators))
+    if unknown:
+        raise click.ClickException(
+            f"indicators.yaml: unknown indicator id(s) in floors: {', '.join(unknown)}"
+        )
+    click.echo(
+        f"ok: {len(ruleset.rules)} rules, ruleset {ruleset.version}; "
+        f"{len(policies.policies)} policies, {policies.version}"
+    )
+
+
+if __name__ == "__main__":
+    main()

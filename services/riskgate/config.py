@@ -1,0 +1,83 @@
+"""Settings, read from the environment in one place and validated at start."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SERVICES = ("ingest", "risk", "gatekeeper", "work")
+_REPO_RULES = Path(__file__).resolve().parents[2] / "rules"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _int(env: dict[str, str], key: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{key}: expected a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{key}: must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything riskgate reads from its environment."""
+
+    kafka_bootstrap_servers: str | None = None
+    redis_url: str | None = None
+    rules_dir: Path = _REPO_RULES
+    home: Path = Path(".riskgate")
+    kafka_partitions: int = 6
+    kafka_replication: int = 1
+    consumer_group_prefix: str = "riskgate"
+    log_level: str = "INFO"
+    failpoints: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def embedded(self) -> bool:
+        """True when neither Kafka nor Redis is configured: one process, no servers."""
+        return not self.kafka_bootstrap_servers and not self.redis_url
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read and validate the settings; raise ConfigError naming the bad key."""
+        env = dict(os.environ if env is None else env)
+        kafka = env.get("KAFKA_BOOTSTRAP_SERVERS") or None
+        redis_url = env.get("REDIS_URL") or None
+        if bool(kafka) != bool(redis_url):
+            missing = "REDIS_URL" if kafka else "KAFKA_BOOTSTRAP_SERVERS"
+            raise ConfigError(
+                f"{missing}: must be set together with "
+                f"{'KAFKA_BOOTSTRAP_SERVERS' if kafka else 'REDIS_URL'} "
+                "(set both for the distributed mode, or neither for the embedded default)"
+            )
+        if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(f"REDIS_URL: expected redis://host:port/db, got {redis_url!r}")
+        rules_dir = Path(env.get("RISKGATE_RULES_DIR") or _REPO_RULES)
+        if not rules_dir.is_dir():
+            raise ConfigError(f"RISKGATE_RULES_DIR: {rules_dir} is not a directory")
+        level = env.get("RISKGATE_LOG_LEVEL", "INFO").upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ConfigError(
+                f"RISKGATE_LOG_LEVEL: one of DEBUG, INFO, WARNING, ERROR, got {level!r}"
+            )
+        failpoints = frozenset(p for p in env.get("RISKGATE_FAILPOINTS", "").split(",") if p)
+        return cls(
+            kafka_bootstrap_servers=kafka,
+            redis_url=redis_url,
+            rules_dir=rules_dir,
+            home=Path(env.get("RISKGATE_HOME") or ".riskgate"),
+            kafka_partitions=_int(env, "RISKGATE_KAFKA_PARTITIONS", 6, minimum=1),
+            kafka_replication=_int(env, "RISKGATE_KAFKA_REPLICATION", 1, minimum=1),
+            consumer_group_prefix=env.get("RISKGATE_GROUP_PREFIX") or "riskgate",
+            log_level=level,
+            failpoints=failpoints,
+        )

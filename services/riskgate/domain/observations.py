@@ -1,0 +1,136 @@
+"""Observations: the facts about one subject that rules judge.
+
+Each function is pure and depends only on the set of facts, never on the order
+they arrived in, so replaying the same events gives the same observations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class IndicatorValue:
+    period: str  # "2009-Q3"
+    value: float
+    event_id: str
+
+
+@dataclass(frozen=True)
+class Complaint:
+    event_id: str
+    occurred_at: str
+    theme: str
+    upheld: bool | None
+    channel: str
+
+
+def _quarter_index(period: str) -> int:
+    year, quarter = period.split("-Q")
+    return int(year) * 4 + int(quarter) - 1
+
+
+def is_worse(value: float, floor: float, polarity: str | None) -> bool:
+    """Whether a value is on the wrong side of its floor, given the indicator's polarity."""
+    return value > floor if polarity == "lower_is_better" else value < floor
+
+
+def indicator_observation(
+    *,
+    body: str,
+    area: str,
+    indicator: str,
+    theme: str,
+    polarity: str | None,
+    year: int,
+    series: Iterable[IndicatorValue],
+    floor: float | None,
+) -> dict[str, Any]:
+    """One area's indicator over one year, against its floor."""
+    values = sorted((v for v in series if v.period.startswith(f"{year}-Q")), key=lambda v: v.period)
+    latest = values[-1] if values else None
+    longest: list[IndicatorValue] = []
+    run: list[IndicatorValue] = []
+    previous = None
+    for v in values:
+        worse = floor is not None and polarity is not None and is_worse(v.value, floor, polarity)
+        consecutive = previous is not None and _quarter_index(v.period) == previous + 1
+        run = (run + [v] if consecutive and run else [v]) if worse else []
+        if len(run) > len(longest):
+            longest = list(run)
+        previous = _quarter_index(v.period)
+    return {
+        "observation": "indicator",
+        "subject": indicator,
+        "body": body,
+        "area": area,
+        "indicator": indicator,
+        "theme": theme,
+        "polarity": polarity,
+        "year": year,
+        "floor": floor,
+        "latest_period": latest.period if latest else None,
+        "latest_value": latest.value if latest else None,
+        "latest_worse_than_floor": bool(
+            latest and floor is not None and polarity and is_worse(latest.value, floor, polarity)
+        ),
+        "quarters_worse_than_floor": len(longest),
+        "evidence": [
+            {"event_id": v.event_id, "period": v.period, "value": v.value} for v in longest
+        ]
+        or [{"event_id": v.event_id, "period": v.period, "value": v.value} for v in values[-1:]],
+    }
+
+
+def complaints_observation(
+    *,
+    body: str,
+    area: str,
+    theme: str,
+    complaints: Iterable[Complaint],
+    population: int | None,
+) -> dict[str, Any]:
+    """A body's complaints on one theme in the 12 months to the latest complaint seen."""
+    # In time order, not text order: integrators send different zone offsets.
+    on_theme = sorted(
+        (c for c in complaints if c.theme == theme),
+        key=lambda c: (datetime.fromisoformat(c.occurred_at), c.event_id),
+    )
+    if not on_theme:
+        return {
+            "observation": "complaints",
+            "subject": f"complaints:{body}",
+            "body": body,
+            "area": area,
+            "theme": theme,
+            "evidence": [],
+        }
+    end = datetime.fromisoformat(on_theme[-1].occurred_at)
+    start = end - timedelta(days=365)
+    window = [c for c in on_theme if datetime.fromisoformat(c.occurred_at) > start]
+    upheld = [c for c in window if c.upheld]
+    rate = round(len(upheld) / population * 10_000, 3) if population else None
+    return {
+        "observation": "complaints",
+        "subject": f"complaints:{body}",
+        "body": body,
+        "area": area,
+        "theme": theme,
+        "year": end.year,
+        "window_start": start.date().isoformat(),
+        "window_end": end.date().isoformat(),
+        "population": population,
+        "complaints_12m": len(window),
+        "upheld_12m": len(upheld),
+        "upheld_per_10k_12m": rate,
+        "evidence": [{"event_id": c.event_id, "occurred_at": c.occurred_at} for c in upheld],
+    }
+
+
+def observation_values(observation: Mapping[str, Any]) -> dict[str, Any]:
+    """The figures a judgement quotes: every field but the bookkeeping ones."""
+    skip = {"observation", "evidence", "subject", "body", "area", "theme"}
+    return {k: v for k, v in observation.items() if k not in skip and v is not None}

@@ -1,0 +1,98 @@
+"""ingest: validate integrators' events and publish them to the event topics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from riskgate import topics
+from riskgate.adapters.bus import Publisher
+from riskgate.adapters.store import Store
+from riskgate.schemas import validate_event
+from riskgate.service_layer.common import BodyRegistry
+
+ACCEPTED = "ingest:accepted"
+
+
+@dataclass
+class Submission:
+    """What happened to a list of events: all accepted (or duplicates), or errors per item."""
+
+    accepted: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    errors: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+class IngestService:
+    """Accepts a batch all or nothing; a duplicate `event_id` is accepted once."""
+
+    def __init__(self, store: Store, publisher: Publisher, bodies: BodyRegistry) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._bodies = bodies
+
+    def submit(self, items: list[Any]) -> Submission:
+        """Validate every item; if all are valid, publish the new ones keyed by area."""
+        result = Submission()
+        clean: list[dict[str, Any]] = []
+        registered_here: dict[str, str] = {}
+        for index, item in enumerate(items):
+            event, errors = validate_event(item)
+            if event is not None and not errors:
+                errors = self._check_bodies(event, registered_here)
+            if errors:
+                result.errors[index] = errors
+            elif event is not None:
+                clean.append(event)
+                if event["type"] == "body.registered":
+                    registered_here[event["body"]] = event["payload"]["area"]
+        if result.errors:
+            return result
+        fresh: list[dict[str, Any]] = []
+        seen_here: set[str] = set()
+        for event in clean:
+            eid = event["event_id"]
+            if eid in seen_here or self._store.sismember(ACCEPTED, eid):
+                result.duplicates.append(eid)
+                continue
+            seen_here.add(eid)
+            fresh.append(event)
+        for event in fresh:
+            area = registered_here.get(event["body"]) or self._bodies.area_of(event["body"])
+            self._publisher.publish(topics.for_event_type(event["type"]), str(area), event)
+        self._publisher.flush()  # published before it is remembered as accepted
+        with self._store.transaction() as batch:
+            for event in fresh:
+                batch.sadd(ACCEPTED, event["event_id"])
+                if event["type"] == "body.registered":
+                    self._bodies.register(batch, event["body"], event["payload"])
+        result.accepted = [e["event_id"] for e in fresh]
+        return result
+
+    def area_of(self, body: str) -> str | None:
+        """The area a known body belongs to."""
+        return self._bodies.area_of(body)
+
+    def _check_bodies(
+        self, event: dict[str, Any], registered_here: dict[str, str]
+    ) -> dict[str, Any]:
+        if event["type"] == "body.registered":
+            area = event["payload"]["area"]
+            if (
+                area != event["body"]
+                and not self._bodies.is_area(area)
+                and area not in registered_here
+            ):
+                return {
+                    "payload": {
+                        "area": [f"unknown area {area}: not an upper-tier or unitary council"]
+                    }
+                }
+            return {}
+        if event["body"] not in registered_here and self._bodies.get(event["body"]) is None:
+            return {
+                "body": [
+                    f"unknown body {event['body']}: register it with a body.registered event first"
+                ]
+            }
+        return {}

@@ -1,0 +1,319 @@
+"""risk: turn events into observations, run the rules, keep judgements, raise requests.
+
+Order of work for one event, which is what makes redelivery safe: compute
+everything from the stored facts plus this event; publish the outputs (ids
+derived from their inputs, so a re-publish is recognised downstream); then
+store the facts, judgements and the processed marker in one transaction. The
+consumer commits the offset only after that.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from riskgate import failpoints, topics
+from riskgate.adapters.bus import Publisher
+from riskgate.adapters.store import Store, WriteBatch
+from riskgate.domain import observations as obs
+from riskgate.domain.ids import derived_id
+from riskgate.domain.judgement import combine
+from riskgate.domain.reference import Reference
+from riskgate.domain.rules import RuleError, RuleSet, content_version, load_ruleset, rule_files
+from riskgate.domain.vocabulary import AREA_THEMES
+from riskgate.service_layer.common import BodyRegistry, Processed, Write, dumps, envelope
+
+log = logging.getLogger(__name__)
+SOURCE = "riskgate.risk"
+Fired = Callable[[RuleSet, dict[str, Any]], list[str]]
+
+
+class RulesSource:
+    """The current ruleset, reloaded when the rule files change (no restart needed)."""
+
+    def __init__(self, directory: Path, check_every_s: float = 2.0) -> None:
+        self.directory = directory
+        self._check_every_s = check_every_s
+        self._lock = threading.Lock()
+        self._ruleset = load_ruleset(directory)
+        self._checked = time.monotonic()
+
+    def current(self) -> RuleSet:
+        with self._lock:
+            if time.monotonic() - self._checked >= self._check_every_s:
+                self._checked = time.monotonic()
+                self._reload_if_changed()
+            return self._ruleset
+
+    def _reload_if_changed(self) -> None:
+        if content_version(rule_files(self.directory)) == self._ruleset.version:
+            return
+        try:
+            candidate = load_ruleset(self.directory)
+        except RuleError as exc:
+            log.error("rules changed but do not load; keeping %s: %s", self._ruleset.version, exc)
+            return
+        log.info("ruleset %s replaces %s", candidate.version, self._ruleset.version)
+        self._ruleset = candidate
+
+
+class RiskService:
+    """Handles every integrator event for the risk picture."""
+
+    GROUP = "risk"
+
+    def __init__(
+        self,
+        store: Store,
+        publisher: Publisher,
+        reference: Reference,
+        rules: RulesSource,
+        fired: Fired,
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._reference = reference
+        self._rules = rules
+        self._fired = fired
+        self._bodies = BodyRegistry(store, reference)
+        self._processed = Processed(store, self.GROUP)
+
+    # --- the handler --------------------------------------------------------
+
+    def handle(self, event: dict[str, Any]) -> None:
+        """Apply one event: at most once in effect, however often it is delivered."""
+        if self._processed.seen(event["event_id"]):
+            return
+        ruleset = self._rules.current()
+        writes: list[Write] = []
+        observations = self._observe(event, ruleset, writes)
+        outputs: list[tuple[str, str, dict[str, Any]]] = []
+        pending: dict[str, dict[str, str]] = {}
+        for observation in observations:
+            self._judge(observation, event, ruleset, outputs, writes, pending)
+        for topic, key, message in outputs:
+            self._publisher.publish(topic, key, message)
+        if outputs:
+            self._publisher.flush()
+            failpoints.hit("risk.exit_after_publish")
+        with self._store.transaction() as batch:
+            for write in writes:
+                write(batch)
+            self._processed.mark(batch, event["event_id"])
+
+    # --- facts to observations ---------------------------------------------
+
+    def _observe(
+        self, event: dict[str, Any], ruleset: RuleSet, writes: list[Write]
+    ) -> list[dict[str, Any]]:
+        kind = event["type"]
+        if kind == "indicator.reported":
+            return [self._indicator(event, ruleset, writes)]
+        if kind == "complaint.received":
+            return [self._complaints(event, writes)]
+        if kind == "body.registered":
+            writes.append(lambda b: self._bodies.register(b, event["body"], event["payload"]))
+            return self._all_complaint_themes(
+                event["body"], population=event["payload"].get("population")
+            )
+        return []  # recorded as processed; later rules may use more types
+
+    def _indicator(
+        self, event: dict[str, Any], ruleset: RuleSet, writes: list[Write]
+    ) -> dict[str, Any]:
+        payload = event["payload"]
+        body, code = event["body"], payload["indicator"]
+        key = f"risk:ind:{body}:{code}"
+        fact = {"value": payload["value"], "event_id": event["event_id"]}
+        series = {p: json.loads(v) for p, v in self._store.hgetall(key).items()}
+        series[payload["period"]] = fact  # a resubmission for a period replaces the earlier value
+        writes.append(lambda b: b.hset(key, {payload["period"]: dumps(fact)}))
+        indicator = self._reference.indicators[code]
+        return obs.indicator_observation(
+            body=body,
+            area=self._bodies.area_of(body) or body,
+            indicator=code,
+            theme=indicator.theme,
+            polarity=indicator.polarity,
+            year=int(payload["period"][:4]),
+            series=[obs.IndicatorValue(p, v["value"], v["event_id"]) for p, v in series.items()],
+            floor=ruleset.floors.get(code),
+        )
+
+    def _complaints(self, event: dict[str, Any], writes: list[Write]) -> dict[str, Any]:
+        payload = event["payload"]
+        body = event["body"]
+        fact = {
+            "occurred_at": event["occurred_at"],
+            "theme": payload["theme"],
+            "upheld": payload.get("upheld"),
+            "channel": payload["channel"],
+        }
+        writes.append(lambda b: b.hset(f"risk:cmp:{body}", {event["event_id"]: dumps(fact)}))
+        extra = obs.Complaint(
+            event["event_id"], fact["occurred_at"], fact["theme"], fact["upheld"], fact["channel"]
+        )
+        return self._complaint_observation(
+            body, payload["theme"], self._bodies.population(body), extra
+        )
+
+    def _all_complaint_themes(self, body: str, population: int | None) -> list[dict[str, Any]]:
+        return [self._complaint_observation(body, theme, population) for theme in AREA_THEMES]
+
+    def _complaint_observation(
+        self, body: str, theme: str, population: int | None, extra: obs.Complaint | None = None
+    ) -> dict[str, Any]:
+        stored = [
+            obs.Complaint(eid, c["occurred_at"], c["theme"], c["upheld"], c["channel"])
+            for eid, c in (
+                (e, json.loads(v)) for e, v in self._store.hgetall(f"risk:cmp:{body}").items()
+            )
+        ]
+        if extra is not None:
+            stored = [c for c in stored if c.event_id != extra.event_id] + [extra]
+        return obs.complaints_observation(
+            body=body,
+            area=self._bodies.area_of(body) or body,
+            theme=theme,
+            complaints=stored,
+            population=population,
+        )
+
+    # --- observations to judgements and requests ---------------------------
+
+    def _judge(
+        self,
+        observation: dict[str, Any],
+        event: dict[str, Any],
+        ruleset: RuleSet,
+        outputs: list[tuple[str, str, dict[str, Any]]],
+        writes: list[Write],
+        pending: dict[str, dict[str, str]],
+    ) -> None:
+        if "year" not in observation:
+            return  # nothing to judge yet (no facts for this subject)
+        area, theme, year = observation["area"], observation["theme"], observation["year"]
+        fired = self._fired(ruleset, observation)
+        ckey = f"risk:contrib:{area}:{year}:{theme}"
+        contributions = pending.get(ckey)
+        if contributions is None:
+            contributions = self._store.hgetall(ckey)
+        prefix = f"{observation['body']}|{observation['subject']}|"
+        stale = [k for k in contributions if k.startswith(prefix) and k[len(prefix) :] not in fired]
+        if not fired and not stale:
+            return
+        updated = {k: v for k, v in contributions.items() if k not in stale}
+        for rule_id in fired:
+            rule = ruleset.rule(rule_id)
+            updated[prefix + rule_id] = dumps(
+                {
+                    "rule_id": rule_id,
+                    "title": rule.title,
+                    "criterion": rule.criterion,
+                    "flag": rule.flag,
+                    "body": observation["body"],
+                    "subject": observation["subject"],
+                    "evidence": observation["evidence"],
+                    "values": obs.observation_values(observation),
+                }
+            )
+        pending[ckey] = updated
+
+        def replace_contributions(batch: WriteBatch) -> None:
+            batch.delete(ckey)
+            batch.hset(ckey, updated)
+
+        writes.append(replace_contributions)
+        self._emit_judgement(area, theme, year, updated, event, ruleset, outputs, writes)
+        for rule_id in fired:
+            self._emit_request(ruleset, rule_id, observation, event, outputs, writes)
+
+    def _emit_judgement(
+        self,
+        area: str,
+        theme: str,
+        year: int,
+        contributions: dict[str, str],
+        event: dict[str, Any],
+        ruleset: RuleSet,
+        outputs: list[tuple[str, str, dict[str, Any]]],
+        writes: list[Write],
+    ) -> None:
+        judgement = combine(
+            area=area,
+            theme=theme,
+            year=year,
+            contributions=[json.loads(v) for v in contributions.values()],
+            ruleset_version=ruleset.version,
+        )
+        jkey = f"risk:judgement:{area}:{year}"
+        if self._store.hget(jkey, theme) == dumps(judgement):
+            return
+        writes.append(lambda b: b.hset(jkey, {theme: dumps(judgement)}))
+        message = envelope(
+            event_id=derived_id("judgement", area, theme, year, event["event_id"]),
+            type="risk.judgement",
+            occurred_at=event["occurred_at"],
+            source=SOURCE,
+            body=area,
+            payload=judgement,
+        )
+        outputs.append((topics.JUDGEMENTS, area, message))
+
+    def _emit_request(
+        self,
+        ruleset: RuleSet,
+        rule_id: str,
+        observation: dict[str, Any],
+        event: dict[str, Any],
+        outputs: list[tuple[str, str, dict[str, Any]]],
+        writes: list[Write],
+    ) -> None:
+        rule = ruleset.rule(rule_id)
+        if rule.request is None:
+            return
+        body, theme, year = observation["body"], observation["theme"], observation["year"]
+        request_id = derived_id("request", rule_id, body, theme, year)
+        if self._store.sismember("risk:requested", request_id):
+            return
+        writes.append(lambda b: b.sadd("risk:requested", request_id))
+        start = datetime.fromisoformat(event["occurred_at"]).date() + timedelta(
+            days=rule.request.notice_days
+        )
+        payload = {
+            "request_id": request_id,
+            "inspectorate": ruleset.inspectorate_for(theme),
+            "theme": theme,
+            "area": observation["area"],
+            "origin": "risk_rule",
+            "reason": f"{rule.title} ({rule_id}): {observation['subject']}. {rule.criterion}",
+            "evidence": sorted({e["event_id"] for e in observation["evidence"]}),
+            "rule_ids": [rule_id],
+            "ruleset_version": ruleset.version,
+            "urgency": rule.request.urgency,
+            "window_start": start.isoformat(),
+            "window_end": (start + timedelta(days=rule.request.window_days)).isoformat(),
+            "on_site_days": rule.request.on_site_days,
+        }
+        message = envelope(
+            event_id=request_id,
+            type="inspection.requested",
+            occurred_at=event["occurred_at"],
+            source=SOURCE,
+            body=body,
+            payload=payload,
+        )
+        outputs.append((topics.REQUESTS, observation["area"], message))
+
+    # --- reads ----------------------------------------------------------------
+
+    def assessment(self, area: str, year: int) -> dict[str, dict[str, Any]]:
+        """The current judgement per theme for one area and year (themes with none are absent)."""
+        stored = self._store.hgetall(f"risk:judgement:{area}:{year}")
+        return {theme: json.loads(v) for theme, v in sorted(stored.items())}
