@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from riskgate import schemas
 from riskgate.contracts_export import examples, export
 from riskgate.domain.vocabulary import EVENT_TYPES, INTERNAL_TYPES

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from riskgate import sample, schemas
 from riskgate.domain.reference import load_reference
 from riskgate.domain.vocabulary import AREA_THEMES, EVENT_TYPES

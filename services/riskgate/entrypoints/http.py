@@ -8,6 +8,7 @@ a service and the result into JSON. Every error has one shape:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
@@ -15,7 +16,7 @@ from flask import Flask, Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from flask_smorest import abort as _abort
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from webargs.flaskparser import FlaskParser
 
@@ -28,6 +29,30 @@ from riskgate.service_layer.common import envelope
 
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400  # a malformed query is the caller's error, as for bodies
+
+    def handle_error(
+        self,
+        error: ValidationError,
+        req: Any,
+        schema: Any,
+        *,
+        error_status_code: int | None,
+        error_headers: Mapping[str, str] | None,
+    ) -> NoReturn:
+        """Validation errors in the one error shape, with a message naming the fields."""
+        where = (
+            next(iter(error.messages), "request") if isinstance(error.messages, dict) else "request"
+        )
+        fields_ = (
+            error.messages.get(where, error.messages) if isinstance(error.messages, dict) else {}
+        )
+        names = ", ".join(sorted(fields_)) if isinstance(fields_, dict) else where
+        abort(
+            error_status_code or self.DEFAULT_VALIDATION_STATUS,
+            message=f"invalid {where}: {names}",
+            errors=error.messages,
+            headers=error_headers,
+        )
 
 
 class _Blueprint(Blueprint):
@@ -141,9 +166,8 @@ class Events(MethodView):
                 message=f"{len(result.errors)} of {len(items)} events are invalid; none was accepted",
                 errors=errors,
             )
-        for item in items:
-            if item["event_id"] in result.accepted:
-                metrics.EVENTS_ACCEPTED.labels(item["type"]).inc()
+        for event_type, count in result.accepted_types.items():
+            metrics.EVENTS_ACCEPTED.labels(event_type).inc(count)
         return {"accepted": result.accepted, "duplicates": result.duplicates}
 
 

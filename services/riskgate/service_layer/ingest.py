@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ class Submission:
     accepted: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     errors: dict[int, dict[str, Any]] = field(default_factory=dict)
+    accepted_types: Counter[str] = field(default_factory=Counter)
 
 
 class IngestService:
@@ -67,6 +69,7 @@ class IngestService:
                 if event["type"] == "body.registered":
                     self._bodies.register(batch, event["body"], event["payload"])
         result.accepted = [e["event_id"] for e in fresh]
+        result.accepted_types = Counter(e["type"] for e in fresh)
         return result
 
     def area_of(self, body: str) -> str | None:

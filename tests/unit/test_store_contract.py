@@ -1,0 +1,309 @@
+"""One contract every state store passes (memory and Redis), and the memory bus's delivery rules."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+import redis
+
+from riskgate.adapters.bus import MemoryBus, Record
+from riskgate.adapters.redis_store import RedisStore
+from riskgate.adapters.store import MemoryStore, Store
+
+# Another handle on the same state: what a second process would see.
+Handles = tuple[Store, Callable[[], Store]]
+
+# The session has only Redis databases 1..15 to hand out, so this module takes one from the
+# `redis_url` fixture on first use and empties it before each test.
+_module_redis: dict[str, str] = {}
+
+
+@pytest.fixture
+def empty_redis(request: pytest.FixtureRequest) -> str:
+    """The module's Redis database, emptied."""
+    if "url" not in _module_redis:
+        _module_redis["url"] = request.getfixturevalue("redis_url")
+    url = _module_redis["url"]
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    return url
+
+
+@pytest.fixture(params=["memory", "redis"])
+def stores(request: pytest.FixtureRequest) -> Iterator[Handles]:
+    if request.param == "memory":
+        memory = MemoryStore()
+        yield memory, lambda: memory
+        return
+    url = request.getfixturevalue("empty_redis")
+    opened: list[RedisStore] = []
+
+    def open_store() -> RedisStore:
+        opened.append(RedisStore(url))
+        return opened[-1]
+
+    yield open_store(), open_store
+    for store in opened:
+        store.client.close()
+
+
+def test_get_returns_what_set_stored_and_none_for_a_missing_key(stores: Handles) -> None:
+    store, other = stores
+    store.set("idem:a", "1")
+    store.set("idem:a", "2")
+
+    assert other().get("idem:a") == "2"
+    assert store.get("idem:missing") is None
+
+
+def test_hashes_keep_fields_and_merge_updates(stores: Handles) -> None:
+    store, other = stores
+    store.hset("bodies", {"E08000028": "sandwell", "E10000014": "hampshire"})
+    store.hset("bodies", {"E10000014": "hants"})
+
+    assert other().hgetall("bodies") == {"E08000028": "sandwell", "E10000014": "hants"}
+    assert store.hget("bodies", "E10000014") == "hants"
+    assert store.hget("bodies", "E99999999") is None
+    assert store.hget("nothing", "x") is None
+    assert store.hgetall("nothing") == {}
+
+
+def test_sadd_counts_only_new_members(stores: Handles) -> None:
+    store, other = stores
+
+    assert store.sadd("done:risk", "e1", "e2") == 2
+    assert store.sadd("done:risk", "e2", "e3") == 1
+    assert store.sadd("done:risk", "e3") == 0
+    assert store.sadd("done:risk") == 0
+    assert other().smembers("done:risk") == {"e1", "e2", "e3"}
+    assert store.sismember("done:risk", "e1")
+    assert not store.sismember("done:risk", "e9")
+    assert not store.sismember("done:none", "e1")
+    assert store.smembers("done:none") == set()
+
+
+def test_keys_lists_every_kind_of_key_under_a_prefix_sorted(stores: Handles) -> None:
+    store, _ = stores
+    store.hset("gk:register:E2", {"i": "x"})
+    store.set("gk:register:E1", "x")
+    store.sadd("gk:register:E3", "x")
+    store.set("gk:requests", "x")
+    store.set("work:ofsted", "x")
+
+    assert store.keys("gk:register:") == ["gk:register:E1", "gk:register:E2", "gk:register:E3"]
+    assert store.keys("gk:") == [
+        "gk:register:E1",
+        "gk:register:E2",
+        "gk:register:E3",
+        "gk:requests",
+    ]
+    assert store.keys("nothing:") == []
+
+
+def test_a_transaction_applies_all_its_writes_when_the_block_ends(stores: Handles) -> None:
+    store, other = stores
+    store.hset("h", {"keep": "1", "drop": "2"})
+    store.set("gone", "x")
+    reader = other()
+
+    with store.transaction() as batch:
+        batch.set("s", "v")
+        batch.hset("h", {"new": "3"})
+        batch.hdel("h", "drop")
+        batch.sadd("set", "a", "b")
+        batch.delete("gone")
+        assert reader.get("s") is None  # nothing is visible until the block ends
+        assert reader.get("gone") == "x"
+
+    assert reader.get("s") == "v"
+    assert reader.hgetall("h") == {"keep": "1", "new": "3"}
+    assert reader.smembers("set") == {"a", "b"}
+    assert reader.get("gone") is None
+    assert "gone" not in reader.keys("")
+
+
+def test_a_transaction_whose_block_raises_applies_nothing(stores: Handles) -> None:
+    store, other = stores
+    store.set("s", "before")
+
+    with pytest.raises(RuntimeError, match="handler failed"), store.transaction() as batch:
+        batch.set("s", "after")
+        batch.hset("h", {"f": "v"})
+        batch.sadd("set", "a")
+        raise RuntimeError("handler failed")
+
+    reader = other()
+    assert reader.get("s") == "before"
+    assert reader.hgetall("h") == {}
+    assert reader.smembers("set") == set()
+
+
+def _try_lock(store: Store, name: str, timeout_s: float) -> BaseException | None:
+    """Take and release the lock from another thread; return what went wrong, if anything."""
+    outcome: list[BaseException | None] = []
+
+    def attempt() -> None:
+        try:
+            with store.lock(name, timeout_s=timeout_s):
+                outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+            outcome.append(exc)
+
+    thread = threading.Thread(target=attempt)
+    thread.start()
+    thread.join(timeout=timeout_s + 5)
+    assert outcome, "the second lock attempt neither succeeded nor failed"
+    return outcome[0]
+
+
+def test_a_lock_excludes_a_second_holder_until_it_is_released(stores: Handles) -> None:
+    first, other = stores
+    second = other()
+
+    with first.lock("gk:body:E08000028", timeout_s=10):
+        blocked = _try_lock(second, "gk:body:E08000028", timeout_s=0.3)
+        elsewhere = _try_lock(second, "gk:body:E10000014", timeout_s=0.3)
+
+    assert isinstance(blocked, TimeoutError)
+    assert "gk:body:E08000028" in str(blocked)
+    assert elsewhere is None  # another body's lock is independent
+    assert _try_lock(second, "gk:body:E08000028", timeout_s=0.3) is None
+
+
+def test_a_lock_is_released_when_its_block_raises(stores: Handles) -> None:
+    first, other = stores
+
+    with pytest.raises(RuntimeError), first.lock("gk:body:E1", timeout_s=10):
+        raise RuntimeError("decision failed")
+
+    assert _try_lock(other(), "gk:body:E1", timeout_s=0.3) is None
+
+
+def test_flush_all_forgets_everything(stores: Handles) -> None:
+    store, other = stores
+    store.set("s", "v")
+    store.hset("h", {"f": "v"})
+    store.sadd("set", "a")
+
+    store.flush_all()
+
+    reader = other()
+    assert reader.keys("") == []
+    assert reader.get("s") is None
+    assert reader.hgetall("h") == {}
+    assert reader.smembers("set") == set()
+
+
+def test_stores_answer_ping(stores: Handles) -> None:
+    assert stores[0].ping()
+
+
+def test_redis_flush_all_leaves_other_namespaces_alone(empty_redis: str) -> None:
+    store = RedisStore(empty_redis)
+    neighbour = RedisStore(empty_redis, namespace="neighbour:")
+    try:
+        neighbour.set("s", "kept")
+        store.set("s", "dropped")
+
+        store.flush_all()
+
+        assert neighbour.get("s") == "kept"
+        assert store.get("s") is None
+    finally:
+        store.client.close()
+        neighbour.client.close()
+
+
+# --- the memory bus -------------------------------------------------------------------------
+
+TOPIC = "events.indicator.v1"
+
+
+def _published(bus: MemoryBus, *names: str) -> None:
+    for name in names:
+        bus.publish(TOPIC, "E08000028", {"event_id": name})
+
+
+def _ids(records: list[Record]) -> list[str]:
+    return [json.loads(r.value)["event_id"] for r in records]
+
+
+def test_a_group_resumes_after_its_last_commit() -> None:
+    bus = MemoryBus()
+    _published(bus, "a", "b", "c")
+    first = bus.subscribe("risk", [TOPIC])
+    records = first.poll(0)
+    first.commit(records[:2])
+    first.close()
+
+    assert _ids(bus.subscribe("risk", [TOPIC]).poll(0)) == ["c"]
+    assert bus.backlog("risk", [TOPIC]) == 1
+
+
+def test_a_poll_does_not_deliver_the_same_records_twice_to_one_member() -> None:
+    bus = MemoryBus()
+    _published(bus, "a", "b")
+    sub = bus.subscribe("risk", [TOPIC])
+
+    assert _ids(sub.poll(0)) == ["a", "b"]
+    assert sub.poll(0) == []
+    _published(bus, "c")
+    assert _ids(sub.poll(0)) == ["c"]
+
+
+def test_uncommitted_records_are_redelivered_to_a_new_member_of_the_group() -> None:
+    bus = MemoryBus()
+    _published(bus, "a", "b")
+    crashed = bus.subscribe("risk", [TOPIC])
+    assert _ids(crashed.poll(0)) == ["a", "b"]  # handled, never committed
+
+    assert _ids(bus.subscribe("risk", [TOPIC]).poll(0)) == ["a", "b"]
+
+
+def test_rewind_redelivers_from_that_record_on() -> None:
+    bus = MemoryBus()
+    _published(bus, "a", "b", "c")
+    sub = bus.subscribe("risk", [TOPIC])
+    records = sub.poll(0)
+
+    sub.rewind(records[1])
+
+    assert _ids(sub.poll(0)) == ["b", "c"]
+
+
+def test_max_records_limits_a_poll_and_the_rest_follow() -> None:
+    bus = MemoryBus()
+    _published(bus, "a", "b", "c")
+    sub = bus.subscribe("risk", [TOPIC])
+
+    assert _ids(sub.poll(0, max_records=2)) == ["a", "b"]
+    assert _ids(sub.poll(0, max_records=2)) == ["c"]
+
+
+def test_two_groups_read_independently() -> None:
+    bus = MemoryBus()
+    _published(bus, "a", "b")
+    risk = bus.subscribe("risk", [TOPIC])
+    risk.commit(risk.poll(0))
+
+    assert _ids(bus.subscribe("audit", [TOPIC]).poll(0)) == ["a", "b"]
+    assert bus.subscribe("risk", [TOPIC]).poll(0) == []
+    assert bus.backlog("audit", [TOPIC]) == 2
+    assert bus.backlog("risk", [TOPIC]) == 0
+
+
+def test_read_all_returns_the_whole_topic_with_keys_and_offsets() -> None:
+    bus = MemoryBus()
+    _published(bus, "a", "b")
+    sub = bus.subscribe("risk", [TOPIC])
+    sub.commit(sub.poll(0))
+
+    records = bus.read_all(TOPIC)
+
+    assert _ids(records) == ["a", "b"]
+    assert [(r.key, r.offset) for r in records] == [("E08000028", 0), ("E08000028", 1)]
+    assert bus.read_all("never.published") == []
