@@ -140,6 +140,7 @@ def run(
         "timeout": 120,
         "accesslog": "-",
         "loglevel": settings.log_level.lower(),
+        "control_socket_disable": True,  # several services on one host would share one socket path
     }
     if settings.embedded:
         if service is not None:

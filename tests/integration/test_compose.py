@@ -1,0 +1,249 @@
+"""docker-compose.yml and docker/Dockerfile, checked without a Docker engine.
+
+Docker does not run here, so the compose file is checked by parsing it, and each
+riskgate container is checked by running the very command it runs (its compose
+`command` after the image's `riskgate` entrypoint) with its compose environment,
+the `kafka` and `redis` hostnames mapped onto the test broker and Redis.
+"""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, free_port, riskgate_command, service_env
+
+pytestmark = pytest.mark.integration
+
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+DOCKERFILE = ROOT / "docker" / "Dockerfile"
+SERVICES = ("ingest", "risk", "gatekeeper", "work")
+COMPOSE_KAFKA = "kafka:9092"
+COMPOSE_REDIS_HOST = "redis://redis:6379"
+READY_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 10.0  # `docker stop` sends SIGKILL 10 s after SIGTERM
+
+
+def compose() -> dict[str, Any]:
+    document = yaml.safe_load(COMPOSE_FILE.read_text())
+    assert isinstance(document, dict), "docker-compose.yml is not a mapping"
+    return document
+
+
+def riskgate_services() -> dict[str, dict[str, Any]]:
+    """The compose services built from the riskgate image, by name."""
+    return {name: spec for name, spec in compose()["services"].items() if "build" in spec}
+
+
+def environment(spec: dict[str, Any]) -> dict[str, str]:
+    """A compose `environment`, as a mapping or a list of KEY=VALUE, as strings."""
+    env = spec.get("environment") or {}
+    if isinstance(env, list):
+        return dict(item.split("=", 1) for item in env)
+    return {key: "" if value is None else str(value) for key, value in env.items()}
+
+
+# --- the compose file ----------------------------------------------------------------
+
+
+def test_compose_has_no_obsolete_version_key() -> None:
+    assert "version" not in compose()
+
+
+def test_kafka_runs_kraft_with_a_volume_and_a_healthcheck() -> None:
+    kafka = compose()["services"]["kafka"]
+    assert kafka["image"].startswith("apache/kafka:")
+    env = environment(kafka)
+    roles = {role.strip() for role in env["KAFKA_PROCESS_ROLES"].split(",")}
+    assert {"broker", "controller"} <= roles
+    assert "ZOOKEEPER" not in " ".join(env)
+    assert env["KAFKA_ADVERTISED_LISTENERS"] == f"PLAINTEXT://{COMPOSE_KAFKA}"
+    assert env["KAFKA_CONTROLLER_LISTENER_NAMES"] in env["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"]
+    assert env["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+    assert env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"] == "1"
+    # a KRaft cluster id is a base64url UUID: 22 characters
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", env.get("CLUSTER_ID", "")), (
+        "CLUSTER_ID: not a Kafka Uuid"
+    )
+    assert any(str(v).endswith(":" + env["KAFKA_LOG_DIRS"]) for v in kafka["volumes"])
+    assert "kafka-broker-api-versions" in " ".join(kafka["healthcheck"]["test"])
+
+
+def test_redis_persists_with_aof_on_a_volume() -> None:
+    redis = compose()["services"]["redis"]
+    command = redis["command"]
+    command = command if isinstance(command, list) else command.split()
+    assert command[0] == "redis-server"
+    assert "--appendonly" in command
+    assert command[command.index("--appendonly") + 1] == "yes"
+    assert any(str(v).endswith(":/data") for v in redis["volumes"])
+    assert "ping" in " ".join(redis["healthcheck"]["test"])
+    named = {str(v).split(":", 1)[0] for v in redis["volumes"]}
+    assert named <= set(compose().get("volumes") or {})
+
+
+def test_every_riskgate_service_runs_one_service_from_the_dockerfile() -> None:
+    services = riskgate_services()
+    assert set(services) == set(SERVICES)
+    assert DOCKERFILE.is_file()
+    host_ports = set()
+    for name, spec in services.items():
+        build = spec["build"]
+        assert Path(build["context"]) == Path(".")
+        assert (ROOT / build["context"] / build["dockerfile"]).resolve() == DOCKERFILE
+        command = spec["command"]
+        assert command[:2] == ["run", name], f"{name}: command {command}"
+        assert command[1] in SERVICES
+        assert command[command.index("--host") + 1] == "0.0.0.0"
+        assert command[command.index("--port") + 1] == "8000"
+        env = environment(spec)
+        assert env["KAFKA_BOOTSTRAP_SERVERS"] == COMPOSE_KAFKA
+        assert env["REDIS_URL"].startswith(COMPOSE_REDIS_HOST)
+        for dependency in ("kafka", "redis"):
+            assert spec["depends_on"][dependency]["condition"] == "service_healthy"
+        assert spec["restart"] == "unless-stopped"
+        (port,) = spec["ports"]
+        host, container = str(port).rsplit(":", 1)
+        assert container == "8000"
+        host_ports.add(host)
+    assert len(host_ports) == len(SERVICES), "two services publish the same host port"
+    assert services["risk"]["ports"] == ["8002:8000"]  # the public assessment API
+
+
+# --- the Dockerfile --------------------------------------------------------------------
+
+
+def dockerfile_instructions() -> list[tuple[str, str]]:
+    """(INSTRUCTION, arguments) per instruction, continuation lines joined, comments dropped."""
+    text = re.sub(r"\\\n", " ", DOCKERFILE.read_text())
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            keyword, _, rest = line.partition(" ")
+            out.append((keyword.upper(), rest.strip()))
+    return out
+
+
+def test_dockerfile_is_multi_stage_pinned_non_root_with_the_rules() -> None:
+    instructions = dockerfile_instructions()
+    froms = [args for keyword, args in instructions if keyword == "FROM"]
+    assert len(froms) >= 2, "expected a builder stage and a runtime stage"
+    for image in froms:
+        assert re.match(r"python:3\.11(\.\d+)?-slim-bookworm\b", image), (
+            f"FROM {image}: pin python:3.11"
+        )
+    assert any("build-essential" in args for keyword, args in instructions if keyword == "RUN")
+    runtime = instructions[max(i for i, (k, _) in enumerate(instructions) if k == "FROM") :]
+    assert not any("build-essential" in args for keyword, args in runtime if keyword == "RUN")
+    assert any(k == "COPY" and args.split()[0] == "rules" for k, args in runtime)
+    assert any(k == "ENV" and "RISKGATE_RULES_DIR=/app/rules" in a for k, a in runtime)
+    users = [args for keyword, args in runtime if keyword == "USER"]
+    assert users and not users[-1].startswith(("root", "0")), "the image must not run as root"
+    assert ("ENTRYPOINT", '["riskgate"]') in instructions
+    assert ("CMD", '["run", "ingest", "--host", "0.0.0.0", "--port", "8000"]') in instructions
+    healthchecks = [args for keyword, args in instructions if keyword == "HEALTHCHECK"]
+    assert healthchecks and "urllib" in healthchecks[-1] and "/healthz" in healthchecks[-1]
+
+
+def test_everything_the_dockerfile_copies_exists() -> None:
+    for keyword, args in dockerfile_instructions():
+        if keyword != "COPY" or "--from=" in args:
+            continue
+        *sources, _destination = args.split()
+        for source in sources:
+            if "*" not in source:  # a glob may match nothing on purpose
+                assert (ROOT / source).exists(), f"COPY {source}: missing from the build context"
+
+
+# --- each container's command, run for real ---------------------------------------------
+
+
+def get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def container_command(spec: dict[str, Any], port: int) -> list[str]:
+    """The compose command with --host and --port pointed at the loopback test port."""
+    command = [str(part) for part in spec["command"]]
+    command[command.index("--host") + 1] = "127.0.0.1"
+    command[command.index("--port") + 1] = str(port)
+    return command
+
+
+def container_env(spec: dict[str, Any], kafka: str, redis_url: str) -> dict[str, str]:
+    """The compose environment, with the compose hostnames mapped onto the test servers."""
+    extra = environment(spec)
+    assert extra.pop("KAFKA_BOOTSTRAP_SERVERS") == COMPOSE_KAFKA
+    assert extra.pop("REDIS_URL").startswith(COMPOSE_REDIS_HOST)
+    return service_env(kafka, redis_url, **extra)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> bool:
+    """SIGTERM (what `docker stop` sends), then SIGKILL if needed; True if SIGTERM was enough."""
+    if proc.poll() is not None:
+        return True
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=STOP_TIMEOUT_S)
+        return True
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+        return False
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_container_command_serves_healthz_and_readyz(
+    service: str, kafka: str, redis_url: str, tmp_path: Path
+) -> None:
+    spec = riskgate_services()[service]
+    port = free_port()
+    log_path = tmp_path / f"{service}.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            riskgate_command(*container_command(spec, port)),
+            env=container_env(spec, kafka, redis_url),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+        base = f"http://127.0.0.1:{port}"
+        status = {"/healthz": 0, "/readyz": 0}
+        try:
+            deadline = time.monotonic() + READY_TIMEOUT_S
+            while time.monotonic() < deadline and proc.poll() is None:
+                for path in status:
+                    try:
+                        status[path] = get(base + path)
+                    except OSError:
+                        status[path] = 0
+                if all(code == 200 for code in status.values()):
+                    break
+                time.sleep(0.25)
+        finally:
+            stopped_by_sigterm = stop(proc)
+    output = log_path.read_text(errors="replace")[-8000:]
+    assert status == {"/healthz": 200, "/readyz": 200}, (
+        f"`riskgate {' '.join(container_command(spec, port))}` not ready in {READY_TIMEOUT_S:.0f}s "
+        f"(last answers {status}, exit code {proc.returncode}); output:\n{output}"
+    )
+    assert stopped_by_sigterm, (
+        f"{service} still running {STOP_TIMEOUT_S:.0f}s after SIGTERM; killed. Output:\n{output}"
+    )
+    assert proc.returncode == 0, (
+        f"{service} exited with {proc.returncode} on SIGTERM; output:\n{output}"
+    )
