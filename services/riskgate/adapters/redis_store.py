@@ -6,6 +6,7 @@ import builtins  # `set` is also a method name here
 import contextlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import cast
 
 import redis
 
@@ -51,16 +52,16 @@ class RedisStore:
         return self._ns + key
 
     def get(self, key: str) -> str | None:
-        return self._redis.get(self._k(key))
+        return cast(str | None, self._redis.get(self._k(key)))  # decode_responses: str
 
     def set(self, key: str, value: str) -> None:
         self._redis.set(self._k(key), value)
 
     def hget(self, key: str, field: str) -> str | None:
-        return self._redis.hget(self._k(key), field)
+        return cast(str | None, self._redis.hget(self._k(key), field))
 
     def hgetall(self, key: str) -> dict[str, str]:
-        return self._redis.hgetall(self._k(key))
+        return cast(dict[str, str], self._redis.hgetall(self._k(key)))
 
     def hset(self, key: str, mapping: Mapping[str, str]) -> None:
         if mapping:
@@ -73,7 +74,7 @@ class RedisStore:
         return bool(self._redis.sismember(self._k(key), member))
 
     def smembers(self, key: str) -> builtins.set[str]:
-        return set(self._redis.smembers(self._k(key)))
+        return cast(builtins.set[str], set(self._redis.smembers(self._k(key))))
 
     def keys(self, prefix: str) -> list[str]:
         n = len(self._ns)
