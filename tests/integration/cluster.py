@@ -16,6 +16,7 @@ from typing import Any
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
+from riskgate.adapters.kafka_bus import KafkaBus
 from tests.conftest import free_port, riskgate_command, service_env
 
 GROUPS = {
@@ -127,19 +128,7 @@ def drained(kafka: str) -> bool:
 
 def read_topic(kafka: str, topic: str) -> list[bytes]:
     """Every message value on a topic, from the start."""
-    consumer = KafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        out: list[bytes] = []
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            for msgs in consumer.poll(timeout_ms=500).values():
-                out.extend(m.value for m in msgs)
-        return out
-    finally:
-        consumer.close()
+    return [record.value for record in KafkaBus(kafka).read_all(topic)]
 
 
 def indicator_event(area: str, indicator: str, period: str, value: float) -> dict[str, Any]:

@@ -99,26 +99,22 @@ def complaints_observation(
         (c for c in complaints if c.theme == theme),
         key=lambda c: (datetime.fromisoformat(c.occurred_at), c.event_id),
     )
+    subject = {
+        "observation": "complaints",
+        "subject": f"complaints:{body}",
+        "body": body,
+        "area": area,
+        "theme": theme,
+    }
     if not on_theme:
-        return {
-            "observation": "complaints",
-            "subject": f"complaints:{body}",
-            "body": body,
-            "area": area,
-            "theme": theme,
-            "evidence": [],
-        }
+        return {**subject, "evidence": []}
     end = datetime.fromisoformat(on_theme[-1].occurred_at)
     start = end - timedelta(days=365)
     window = [c for c in on_theme if datetime.fromisoformat(c.occurred_at) > start]
     upheld = [c for c in window if c.upheld]
     rate = round(len(upheld) / population * 10_000, 3) if population else None
     return {
-        "observation": "complaints",
-        "subject": f"complaints:{body}",
-        "body": body,
-        "area": area,
-        "theme": theme,
+        **subject,
         "year": end.year,
         "window_start": start.date().isoformat(),
         "window_end": end.date().isoformat(),
