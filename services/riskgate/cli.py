@@ -269,6 +269,14 @@ def summarise(system: System, year: int, accepted: int) -> str:
                     f"  {code} {system.reference.areas[code].name}: {j['narrative']} "
                     f"[rules {', '.join(j['rule_ids'])}; evidence {len(j['evidence'])} events]"
                 )
+    lines.append("known and managed (considered, not flagged):")
+    for code, per in sorted(judgements.items()):
+        for j in per.values():
+            for c in j["considered"]:
+                lines.append(
+                    f"  {code} {system.reference.areas[code].name}: considered, not flagged — "
+                    f"{c['rule_id']} on {c['subject']}: {c['reason']}"
+                )
     return "\n".join(lines)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from riskgate.domain.vocabulary import EVENT_TYPES, INSPECTORATES
+from riskgate.domain.vocabulary import INSPECTORATES
 
 VERSION = "v1"
+EVENTS = f"events.{VERSION}"
 JUDGEMENTS = f"risk.judgements.{VERSION}"
 REQUESTS = f"inspection.requests.{VERSION}"
 DECISIONS = f"gatekeeper.decisions.{VERSION}"
@@ -12,9 +13,13 @@ DEAD_LETTERS = f"deadletter.{VERSION}"
 
 
 def for_event_type(event_type: str) -> str:
-    """The topic an integrator event lands on: one per family of types."""
-    family = event_type.split(".", 1)[0]
-    return f"events.{family}.{VERSION}"
+    """The topic an integrator event lands on.
+
+    One topic for every type, keyed by area: all facts about one area stay in
+    order on one partition (a self-assessment before the figures it explains,
+    a registration before the complaints it gives a population to).
+    """
+    return EVENTS
 
 
 def work_for(inspectorate: str) -> str:
@@ -22,7 +27,7 @@ def work_for(inspectorate: str) -> str:
     return f"inspection.work.{inspectorate}.{VERSION}"
 
 
-EVENT_TOPICS: tuple[str, ...] = tuple(sorted({for_event_type(t) for t in EVENT_TYPES}))
+EVENT_TOPICS: tuple[str, ...] = (EVENTS,)
 WORK_TOPICS: tuple[str, ...] = tuple(work_for(code) for code in INSPECTORATES)
 ALL_TOPICS: tuple[str, ...] = (
     EVENT_TOPICS + (JUDGEMENTS, REQUESTS, DECISIONS, DEAD_LETTERS) + WORK_TOPICS

@@ -22,12 +22,14 @@ def test_demo_flags_exactly_the_planted_problems_and_routes_them_to_work() -> No
     out = result.stdout
     flagged = set(re.findall(r"^  (E\d{8}) .*: red flag", out, flags=re.MULTILINE))
     plants = planted()
-    # Known-and-managed suppression is not built yet: those areas are flagged too, for now.
-    assert flagged == {p.area for p in plants}
+    flagged_plants = [p for p in plants if p.kind != "known_and_managed"]
+    assert flagged == {p.area for p in flagged_plants}
+    considered = set(re.findall(r"^  (E\d{8}) .*: considered, not flagged", out, flags=re.MULTILINE))
+    assert considered == {p.area for p in plants if p.kind == "known_and_managed"}
     requests = int(re.search(r"^inspection requests: (\d+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
     approved = int(re.search(r"approved (\d+)", out).group(1))  # type: ignore[union-attr]
-    assert requests == approved == len(plants)
+    assert requests == approved == len(flagged_plants)
     work = dict(re.findall(r"(\w+) (\d+)", out.split("work per inspectorate: ")[1].splitlines()[0]))
-    assert sum(int(n) for n in work.values()) == len(plants)
+    assert sum(int(n) for n in work.values()) == len(flagged_plants)
     assert "events in: 126722 accepted" in out
     assert "dead letters: 0" in out

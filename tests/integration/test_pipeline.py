@@ -105,7 +105,7 @@ def test_the_same_event_twice_yields_one_inspection_request(
     producer = KafkaProducer(bootstrap_servers=kafka)
     for event in events:
         producer.send(
-            "events.indicator.v1", key=SANDWELL.encode(), value=json.dumps(event).encode()
+            "events.v1", key=SANDWELL.encode(), value=json.dumps(event).encode()
         )
     producer.flush()
     producer.close()
@@ -123,7 +123,7 @@ def test_a_malformed_message_is_dead_lettered_and_the_next_good_one_is_processed
     bad_payload["payload"]["value"] = "lots"
     producer = KafkaProducer(bootstrap_servers=kafka)
     for value in (b"{not json", json.dumps(bad_payload).encode()):
-        producer.send("events.indicator.v1", key=SANDWELL.encode(), value=value)
+        producer.send("events.v1", key=SANDWELL.encode(), value=value)
     producer.flush()
     producer.close()
     good = [
@@ -141,7 +141,7 @@ def test_a_malformed_message_is_dead_lettered_and_the_next_good_one_is_processed
     assert reasons[0].startswith("invalid event") and "value" in reasons[0]
     assert reasons[1].startswith("not JSON")
     assert all(
-        letter["consumer"] == "risk" and letter["topic"] == "events.indicator.v1"
+        letter["consumer"] == "risk" and letter["topic"] == "events.v1"
         for letter in letters
     )
 

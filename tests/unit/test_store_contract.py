@@ -220,7 +220,7 @@ def test_redis_flush_all_leaves_other_namespaces_alone(empty_redis: str) -> None
 
 # --- the memory bus -------------------------------------------------------------------------
 
-TOPIC = "events.indicator.v1"
+TOPIC = "events.v1"
 
 
 def _published(bus: MemoryBus, *names: str) -> None:

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from riskgate.domain.vocabulary import THEME_TITLES
 
 
-def contribution_key(subject: str, rule_id: str) -> str:
-    return f"{subject}|{rule_id}"
+def managed_concern(
+    contribution: Mapping[str, Any], managed: Mapping[str, Mapping[str, Any]]
+) -> Mapping[str, Any] | None:
+    """The self-assessed concern that covers a red contribution, if its action plan is on track."""
+    concern = managed.get(contribution["subject"])
+    if contribution["flag"] == "red" and concern and concern["status"] == "on_track":
+        return concern
+    return None
 
 
 def combine(
@@ -19,11 +25,21 @@ def combine(
     year: int,
     contributions: Iterable[Mapping[str, Any]],
     ruleset_version: str,
+    managed: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """A red flag if any rule contributes red, else green if any contributes green, else none."""
+    """A red flag if any rule contributes red, else green if any contributes green, else none.
+
+    A red contribution about a concern the area reported in its self-assessment,
+    with an action plan on track, is considered and recorded but does not flag.
+    """
+    managed = managed or {}
     items = sorted(contributions, key=lambda c: (c["rule_id"], c["subject"], c["body"]))
-    reds = [c for c in items if c["flag"] == "red"]
-    greens = [c for c in items if c["flag"] == "green"]
+    considered = [
+        _considered(c, concern) for c in items if (concern := managed_concern(c, managed))
+    ]
+    active = [c for c in items if not managed_concern(c, managed)]
+    reds = [c for c in active if c["flag"] == "red"]
+    greens = [c for c in active if c["flag"] == "green"]
     deciding = reds or greens
     flag = "red" if reds else "green" if greens else None
     evidence = [
@@ -38,18 +54,41 @@ def combine(
         "flag": flag,
         "rule_ids": sorted({c["rule_id"] for c in deciding}),
         "evidence": evidence,
-        "considered": [],
+        "considered": considered,
         "ruleset_version": ruleset_version,
-        "narrative": narrative(theme, flag, deciding),
+        "narrative": narrative(theme, flag, deciding, considered),
     }
 
 
-def narrative(theme: str, flag: str | None, deciding: list[Mapping[str, Any]]) -> str:
-    """A short plain-words account of why the flag was given."""
+def _considered(c: Mapping[str, Any], concern: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "rule_id": c["rule_id"],
+        "body": c["body"],
+        "subject": c["subject"],
+        "evidence": list(c["evidence"]),
+        "self_assessment": concern["event_id"],
+        "reason": (
+            f"known and managed: {c['subject']} is reported in the area's self-assessment "
+            f"with an action plan on track ({concern['action_plan']}), so it is not flagged "
+            "automatically"
+        ),
+    }
+
+
+def narrative(
+    theme: str,
+    flag: str | None,
+    deciding: list[Mapping[str, Any]],
+    considered: Sequence[Mapping[str, Any]] = (),
+) -> str:
+    """A short plain-words account of why the flag was given, or was not."""
     title = THEME_TITLES[theme]
-    if flag is None:
-        return f"{title}: no significant concern or exceptional performance found."
-    lines = [f"{title}: {'red' if flag == 'red' else 'green'} flag."]
+    lines = [
+        f"{title}: {flag} flag."
+        if flag
+        else f"{title}: no significant concern or exceptional performance found."
+    ]
+    lines.extend(f"Considered, not flagged: {c['reason']}." for c in considered)
     for c in deciding:
         lines.append(
             f"{c['title']} ({c['rule_id']}): {c['subject']} at {c['body']} — {_figures(c)}."

@@ -23,7 +23,7 @@ from riskgate.adapters.bus import Publisher
 from riskgate.adapters.store import Store, WriteBatch
 from riskgate.domain import observations as obs
 from riskgate.domain.ids import derived_id
-from riskgate.domain.judgement import combine
+from riskgate.domain.judgement import combine, managed_concern
 from riskgate.domain.reference import Reference
 from riskgate.domain.rules import RuleError, RuleSet, content_version, load_ruleset, rule_files
 from riskgate.domain.vocabulary import AREA_THEMES
@@ -92,11 +92,13 @@ class RiskService:
             return
         ruleset = self._rules.current()
         writes: list[Write] = []
-        observations = self._observe(event, ruleset, writes)
+        pending: dict[str, dict[str, str]] = {}  # hashes as this event leaves them
+        observations = self._observe(event, ruleset, writes, pending)
         outputs: list[tuple[str, str, dict[str, Any]]] = []
-        pending: dict[str, dict[str, str]] = {}
         for observation in observations:
             self._judge(observation, event, ruleset, outputs, writes, pending)
+        if event["type"] == "self_assessment.submitted":
+            self._rejudge_self_assessed(event, ruleset, outputs, writes, pending)
         for topic, key, message in outputs:
             self._publisher.publish(topic, key, message)
         if outputs:
@@ -109,10 +111,21 @@ class RiskService:
 
     # --- facts to observations ---------------------------------------------
 
+    def _hash(self, key: str, pending: dict[str, dict[str, str]]) -> dict[str, str]:
+        """A stored hash as this event leaves it (its own writes are not stored yet)."""
+        return pending[key] if key in pending else self._store.hgetall(key)
+
     def _observe(
-        self, event: dict[str, Any], ruleset: RuleSet, writes: list[Write]
+        self,
+        event: dict[str, Any],
+        ruleset: RuleSet,
+        writes: list[Write],
+        pending: dict[str, dict[str, str]],
     ) -> list[dict[str, Any]]:
         kind = event["type"]
+        if kind == "self_assessment.submitted":
+            self._record_self_assessment(event, writes, pending)
+            return []
         if kind == "indicator.reported":
             return [self._indicator(event, ruleset, writes)]
         if kind == "complaint.received":
@@ -123,6 +136,40 @@ class RiskService:
                 event["body"], population=event["payload"].get("population")
             )
         return []  # recorded as processed; later rules may use more types
+
+    def _record_self_assessment(
+        self, event: dict[str, Any], writes: list[Write], pending: dict[str, dict[str, str]]
+    ) -> None:
+        payload = event["payload"]
+        area = self._bodies.area_of(event["body"]) or event["body"]
+        key = f"risk:sa:{area}:{payload['year']}"
+        concerns = {c["subject"]: {**c, "event_id": event["event_id"]} for c in payload["concerns"]}
+        value = dumps({"event_id": event["event_id"], "concerns": concerns})
+        pending[key] = {**self._hash(key, pending), payload["theme"]: value}
+        writes.append(lambda b: b.hset(key, {payload["theme"]: value}))
+
+    def _managed(
+        self, area: str, year: int, theme: str, pending: dict[str, dict[str, str]]
+    ) -> dict[str, dict[str, Any]]:
+        """The concerns the area reported in its self-assessment for this theme and year."""
+        raw = self._hash(f"risk:sa:{area}:{year}", pending).get(theme)
+        return json.loads(raw)["concerns"] if raw else {}
+
+    def _rejudge_self_assessed(
+        self,
+        event: dict[str, Any],
+        ruleset: RuleSet,
+        outputs: list[tuple[str, str, dict[str, Any]]],
+        writes: list[Write],
+        pending: dict[str, dict[str, str]],
+    ) -> None:
+        payload = event["payload"]
+        area = self._bodies.area_of(event["body"]) or event["body"]
+        year, theme = payload["year"], payload["theme"]
+        contributions = self._hash(f"risk:contrib:{area}:{year}:{theme}", pending)
+        self._emit_judgement(
+            area, theme, year, contributions, event, ruleset, outputs, writes, pending
+        )
 
     def _indicator(
         self, event: dict[str, Any], ruleset: RuleSet, writes: list[Write]
@@ -201,9 +248,7 @@ class RiskService:
         area, theme, year = observation["area"], observation["theme"], observation["year"]
         fired = self._fired(ruleset, observation)
         ckey = f"risk:contrib:{area}:{year}:{theme}"
-        contributions = pending.get(ckey)
-        if contributions is None:
-            contributions = self._store.hgetall(ckey)
+        contributions = self._hash(ckey, pending)
         prefix = f"{observation['body']}|{observation['subject']}|"
         stale = [k for k in contributions if k.startswith(prefix) and k[len(prefix) :] not in fired]
         if not fired and not stale:
@@ -230,9 +275,9 @@ class RiskService:
             batch.hset(ckey, updated)
 
         writes.append(replace_contributions)
-        self._emit_judgement(area, theme, year, updated, event, ruleset, outputs, writes)
+        self._emit_judgement(area, theme, year, updated, event, ruleset, outputs, writes, pending)
         for rule_id in fired:
-            self._emit_request(ruleset, rule_id, observation, event, outputs, writes)
+            self._emit_request(ruleset, rule_id, observation, event, outputs, writes, pending)
 
     def _emit_judgement(
         self,
@@ -244,16 +289,21 @@ class RiskService:
         ruleset: RuleSet,
         outputs: list[tuple[str, str, dict[str, Any]]],
         writes: list[Write],
+        pending: dict[str, dict[str, str]],
     ) -> None:
+        jkey = f"risk:judgement:{area}:{year}"
+        stored = self._store.hget(jkey, theme)
+        if stored is None and not contributions:
+            return  # nothing judged yet and nothing to judge
         judgement = combine(
             area=area,
             theme=theme,
             year=year,
             contributions=[json.loads(v) for v in contributions.values()],
             ruleset_version=ruleset.version,
+            managed=self._managed(area, year, theme, pending),
         )
-        jkey = f"risk:judgement:{area}:{year}"
-        if self._store.hget(jkey, theme) == dumps(judgement):
+        if stored == dumps(judgement):
             return
         writes.append(lambda b: b.hset(jkey, {theme: dumps(judgement)}))
         message = envelope(
@@ -274,11 +324,15 @@ class RiskService:
         event: dict[str, Any],
         outputs: list[tuple[str, str, dict[str, Any]]],
         writes: list[Write],
+        pending: dict[str, dict[str, str]],
     ) -> None:
         rule = ruleset.rule(rule_id)
         if rule.request is None:
             return
         body, theme, year = observation["body"], observation["theme"], observation["year"]
+        managed = self._managed(observation["area"], year, theme, pending)
+        if managed_concern({"flag": rule.flag, "subject": observation["subject"]}, managed):
+            return  # known and managed: the area is tackling it, so no triggered inspection
         request_id = derived_id("request", rule_id, body, theme, year)
         if self._store.sismember("risk:requested", request_id):
             return
