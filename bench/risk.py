@@ -1,0 +1,87 @@
+"""Benchmark: the risk service's streaming rate on the full sample year.
+
+Prints, from one run on this machine:
+- the raw rate of durable-rules `post` on a trivial ruleset (the engine's ceiling);
+- the risk handler's rate over the sample year's events (facts, observations,
+  rules, judgements, requests) on the embedded adapters, without ingest or
+  validation, and the ratio of the two;
+- the whole embedded pipeline's rate (ingest validation, bus, risk, gatekeeper, work).
+
+Usage: .venv/bin/python bench/risk.py [--events N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import uuid
+from pathlib import Path
+
+from durable import lang
+
+from riskgate.bootstrap import bootstrap
+from riskgate.config import Settings
+from riskgate.sample import generate_year
+
+RULES = Path(__file__).resolve().parents[1] / "rules"
+
+
+def raw_post_rate(n: int) -> float:
+    """Events per second through durable-rules `post` on a one-rule ruleset."""
+    name = f"bench_trivial_{uuid.uuid4().hex[:8]}"
+    with lang.ruleset(name):
+
+        @lang.when_all(lang.m.kind == "x")
+        def matched(_c: object) -> None:
+            pass
+
+    start = time.perf_counter()
+    for i in range(n):
+        lang.post(name, {"id": i, "kind": "x", "value": i})
+    return n / (time.perf_counter() - start)
+
+
+def handler_rate(events: list[dict]) -> tuple[float, int]:
+    system = bootstrap(Settings(rules_dir=RULES))
+    start = time.perf_counter()
+    for event in events:
+        system.risk.handle(event)
+    elapsed = time.perf_counter() - start
+    flagged = sum(
+        1
+        for area in system.reference.areas
+        for j in system.risk.assessment(area, 2009).values()
+        if j["flag"]
+    )
+    return len(events) / elapsed, flagged
+
+
+def pipeline_rate(events: list[dict]) -> float:
+    system = bootstrap(Settings(rules_dir=RULES))
+    start = time.perf_counter()
+    for i in range(0, len(events), 2000):
+        system.ingest.submit(events[i : i + 2000])
+        system.pump()
+    return len(events) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=0, help="use only the first N events")
+    args = parser.parse_args()
+    events = generate_year(2009)
+    if args.events:
+        events = events[: args.events]
+    raw = raw_post_rate(50_000)
+    rate, flagged = handler_rate(events)
+    whole = pipeline_rate(events)
+    print(f"events in the sample year used:          {len(events):>10,}")
+    print(f"durable-rules post, trivial ruleset:     {raw:>10,.0f} events/s")
+    print(f"risk handler (rules, facts, judgements): {rate:>10,.0f} events/s  "
+          f"= {rate / raw:.2f} of raw  ({flagged} red flags)")  # fmt: skip
+    print(f"whole embedded pipeline incl. ingest:    {whole:>10,.0f} events/s  "
+          f"({len(events) / whole:.1f} s for the year)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
