@@ -280,6 +280,59 @@ def summarise(system: System, year: int, accepted: int) -> str:
     return "\n".join(lines)
 
 
+# --- assess ----------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--year", required=True, type=int, help="the assessment year, e.g. 2009")
+@click.option(
+    "--events",
+    "events_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="embedded mode: JSON lines of events to assess (default: the bundled sample year)",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write the whole assessment here as JSON (sorted, byte-for-byte repeatable)",
+)
+def assess(year: int, events_file: Path | None, out: Path | None) -> None:
+    """The annual risk assessment for every area: a flag or none per theme, with reasons."""
+    from riskgate.domain.assessment import area_assessment
+
+    settings = _settings()
+    system = bootstrap(settings)
+    if settings.embedded:  # replay the year's events through the rules, in this process
+        from riskgate.sample import generate_year
+
+        for event in _read_events(events_file) if events_file else generate_year(year):
+            system.risk.handle(event)
+    ruleset = system.rules.current().version
+    organisations = system.risk.organisations(year)
+    areas = {
+        code: area_assessment(
+            area, year, system.risk.assessment(code, year), organisations, ruleset
+        )
+        for code, area in sorted(system.reference.areas.items())
+    }
+    document = {"year": year, "ruleset_version": ruleset, "areas": areas}
+    text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    flags = Counter(
+        (j["flag"], theme) for a in areas.values() for theme, j in a["themes"].items() if j["flag"]
+    )
+    considered = sum(len(j["considered"]) for a in areas.values() for j in a["themes"].values())
+    click.echo(f"assessment {year}: {len(areas)} areas, ruleset {ruleset}")
+    for theme in THEMES:
+        if flags.get(("red", theme)) or flags.get(("green", theme)):
+            click.echo(
+                f"  {theme}: red {flags.get(('red', theme), 0)}, green {flags.get(('green', theme), 0)}"
+            )
+    click.echo(f"  considered and not flagged (known and managed): {considered}")
+    if out:
+        out.write_text(text)
+        click.echo(f"wrote {out} ({len(text.encode())} bytes)")
+
+
 # --- publish and sample ----------------------------------------------------------------
 
 
@@ -301,6 +354,18 @@ def summarise(system: System, year: int, accepted: int) -> str:
 @click.option("--batch", default=500, show_default=True, type=int)
 def publish(file: Path, url: str, token: str, batch: int) -> None:
     """Validate the events in FILE.jsonl (one per line) and publish them to the ingest API."""
+    events = _read_events(file)
+    accepted = duplicates = 0
+    for start in range(0, len(events), batch):
+        chunk = events[start : start + batch]
+        reply = _post(f"{url.rstrip('/')}/v1/events", chunk, token)
+        accepted += len(reply["accepted"])
+        duplicates += len(reply["duplicates"])
+    click.echo(f"published {accepted} events ({duplicates} duplicates already accepted) to {url}")
+
+
+def _read_events(file: Path) -> list[dict[str, Any]]:
+    """The events in a JSON-lines file, each validated; refuse the file naming every bad line."""
     from riskgate.schemas import validate_event
 
     events, problems = [], []
@@ -312,21 +377,14 @@ def publish(file: Path, url: str, token: str, batch: int) -> None:
         except json.JSONDecodeError as exc:
             problems.append(f"line {number}: not JSON: {exc}")
             continue
-        _, errors = validate_event(raw)
-        if errors:
+        event, errors = validate_event(raw)
+        if errors or event is None:
             problems.append(f"line {number}: {json.dumps(errors, sort_keys=True)}")
-        events.append(raw)
+        else:
+            events.append(event)
     if problems:
-        raise click.ClickException(
-            "nothing published; fix these first:\n" + "\n".join(problems[:50])
-        )
-    accepted = duplicates = 0
-    for start in range(0, len(events), batch):
-        chunk = events[start : start + batch]
-        reply = _post(f"{url.rstrip('/')}/v1/events", chunk, token)
-        accepted += len(reply["accepted"])
-        duplicates += len(reply["duplicates"])
-    click.echo(f"published {accepted} events ({duplicates} duplicates already accepted) to {url}")
+        raise click.ClickException("nothing done; fix these first:\n" + "\n".join(problems[:50]))
+    return events
 
 
 def _post(url: str, body: Any, token: str) -> dict[str, Any]:

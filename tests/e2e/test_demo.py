@@ -24,7 +24,9 @@ def test_demo_flags_exactly_the_planted_problems_and_routes_them_to_work() -> No
     plants = planted()
     flagged_plants = [p for p in plants if p.kind != "known_and_managed"]
     assert flagged == {p.area for p in flagged_plants}
-    considered = set(re.findall(r"^  (E\d{8}) .*: considered, not flagged", out, flags=re.MULTILINE))
+    considered = set(
+        re.findall(r"^  (E\d{8}) .*: considered, not flagged", out, flags=re.MULTILINE)
+    )
     assert considered == {p.area for p in plants if p.kind == "known_and_managed"}
     requests = int(re.search(r"^inspection requests: (\d+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
     approved = int(re.search(r"approved (\d+)", out).group(1))  # type: ignore[union-attr]

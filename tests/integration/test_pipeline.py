@@ -104,9 +104,7 @@ def test_the_same_event_twice_yields_one_inspection_request(
     # Past ingest's check too: the same messages put on the topic again, as a redelivery would.
     producer = KafkaProducer(bootstrap_servers=kafka)
     for event in events:
-        producer.send(
-            "events.v1", key=SANDWELL.encode(), value=json.dumps(event).encode()
-        )
+        producer.send("events.v1", key=SANDWELL.encode(), value=json.dumps(event).encode())
     producer.flush()
     producer.close()
 
@@ -141,8 +139,7 @@ def test_a_malformed_message_is_dead_lettered_and_the_next_good_one_is_processed
     assert reasons[0].startswith("invalid event") and "value" in reasons[0]
     assert reasons[1].startswith("not JSON")
     assert all(
-        letter["consumer"] == "risk" and letter["topic"] == "events.v1"
-        for letter in letters
+        letter["consumer"] == "risk" and letter["topic"] == "events.v1" for letter in letters
     )
 
 

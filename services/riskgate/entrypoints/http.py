@@ -22,7 +22,8 @@ from webargs.flaskparser import FlaskParser
 
 from riskgate import metrics, topics
 from riskgate.bootstrap import System
-from riskgate.domain.vocabulary import INSPECTORATES, THEMES
+from riskgate.domain.assessment import area_assessment
+from riskgate.domain.vocabulary import INSPECTORATES
 from riskgate.schemas import AcceptedSchema, InspectionRequestedPayload, body_code
 from riskgate.service_layer.common import envelope
 
@@ -184,26 +185,19 @@ class YearQuery(Schema):
 class Assessment(MethodView):
     @areas.arguments(YearQuery, location="query")
     def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
-        """An area's judgement per theme for a year, with rules, evidence and ruleset version."""
+        """An area's flag per theme and its councils' organisational scores for a year (public)."""
         sys = system()
         area = sys.reference.areas.get(code)
         if area is None:
             abort(404, message=f"unknown area {code}: areas are upper-tier and unitary councils")
         year = args["year"]
-        judged = sys.risk.assessment(code, year)
-        themes = {
-            theme: judged.get(theme)
-            or {"flag": None, "rule_ids": [], "evidence": [], "narrative": "No judgement yet."}
-            for theme in THEMES
-            if theme in judged or not theme.startswith(("use_", "managing_"))
-        }
-        return {
-            "area": code,
-            "name": area.name,
-            "year": year,
-            "themes": themes,
-            "ruleset_version": sys.rules.current().version,
-        }
+        return area_assessment(
+            area,
+            year,
+            sys.risk.assessment(code, year),
+            sys.risk.organisations(year),
+            sys.rules.current().version,
+        )
 
 
 # --- gatekeeper --------------------------------------------------------------------

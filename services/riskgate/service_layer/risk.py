@@ -126,6 +126,9 @@ class RiskService:
         if kind == "self_assessment.submitted":
             self._record_self_assessment(event, writes, pending)
             return []
+        if kind == "use_of_resources.scored":
+            self._record_scores(event, writes)
+            return []
         if kind == "indicator.reported":
             return [self._indicator(event, ruleset, writes)]
         if kind == "complaint.received":
@@ -147,6 +150,15 @@ class RiskService:
         value = dumps({"event_id": event["event_id"], "concerns": concerns})
         pending[key] = {**self._hash(key, pending), payload["theme"]: value}
         writes.append(lambda b: b.hset(key, {payload["theme"]: value}))
+
+    def _record_scores(self, event: dict[str, Any], writes: list[Write]) -> None:
+        payload, body = event["payload"], event["body"]
+        scores = {
+            "use_of_resources": payload["score"],
+            "managing_performance": payload.get("managing_performance"),
+            "evidence": [event["event_id"]],
+        }
+        writes.append(lambda b: b.hset(f"risk:org:{payload['year']}", {body: dumps(scores)}))
 
     def _managed(
         self, area: str, year: int, theme: str, pending: dict[str, dict[str, str]]
@@ -366,6 +378,10 @@ class RiskService:
         outputs.append((topics.REQUESTS, observation["area"], message))
 
     # --- reads ----------------------------------------------------------------
+
+    def organisations(self, year: int) -> dict[str, dict[str, Any]]:
+        """Each scored council's use of resources and managing performance for a year."""
+        return {b: json.loads(v) for b, v in self._store.hgetall(f"risk:org:{year}").items()}
 
     def assessment(self, area: str, year: int) -> dict[str, dict[str, Any]]:
         """The current judgement per theme for one area and year (themes with none are absent)."""

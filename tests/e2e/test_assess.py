@@ -1,0 +1,55 @@
+"""`riskgate assess` as a user runs it, in the embedded default."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from riskgate.sample import planted
+from tests.conftest import ROOT, riskgate_command
+
+ENV = {"PATH": "/usr/bin:/bin", "RISKGATE_RULES_DIR": str(ROOT / "rules")}
+
+
+def _assess(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        riskgate_command("assess", "--year", "2009", *args),
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env=ENV,
+    )  # fmt: skip
+
+
+def test_the_annual_assessment_is_the_same_byte_for_byte_and_flags_the_planted_risks(
+    tmp_path: Path,
+) -> None:
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    for out in (first, second):
+        result = _assess("--out", str(out))
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert first.read_bytes() == second.read_bytes()
+
+    document = json.loads(first.read_text())
+    assert len(document["areas"]) == 152
+    red = {
+        code
+        for code, area in document["areas"].items()
+        for judgement in area["themes"].values()
+        if judgement["flag"] == "red"
+    }
+    plants = planted()
+    assert red == {p.area for p in plants if p.kind != "known_and_managed"}
+    for plant in plants:
+        judgement = document["areas"][plant.area]["themes"][plant.theme]
+        assert judgement["rule_ids"] or judgement["considered"]
+        assert judgement["ruleset_version"] == document["ruleset_version"]
+    assert "composite" not in first.read_text()
+
+
+def test_an_events_file_with_a_bad_line_is_refused_naming_the_line(tmp_path: Path) -> None:
+    events = tmp_path / "events.jsonl"
+    example = json.loads((ROOT / "contracts/examples/indicator.reported.json").read_text())
+    bad = {**example, "payload": {**example["payload"], "value": "high"}}
+    events.write_text(json.dumps(example) + "\n" + json.dumps(bad) + "\n")
+    result = _assess("--events", str(events))
+    assert result.returncode != 0
+    assert "line 2" in result.stderr and "value" in result.stderr
