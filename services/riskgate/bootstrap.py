@@ -161,7 +161,7 @@ def bootstrap(
     reference = load_reference()
     set_known_indicators(reference.indicators)
     publisher = bus.publisher()
-    rules = RulesSource(settings.rules_dir)
+    rules = RulesSource(settings.rules_dir, settings.rules_reload_s)
     system = System(
         settings=settings,
         bus=bus,

@@ -39,6 +39,7 @@ class Settings:
     kafka_replication: int = 1
     consumer_group_prefix: str = "riskgate"
     log_level: str = "INFO"
+    rules_reload_s: float = 2.0
     failpoints: frozenset[str] = field(default_factory=frozenset)
 
     @property
@@ -79,5 +80,6 @@ class Settings:
             kafka_replication=_int(env, "RISKGATE_KAFKA_REPLICATION", 1, minimum=1),
             consumer_group_prefix=env.get("RISKGATE_GROUP_PREFIX") or "riskgate",
             log_level=level,
+            rules_reload_s=_int(env, "RISKGATE_RULES_RELOAD_SECONDS", 2),
             failpoints=failpoints,
         )
