@@ -261,7 +261,7 @@ def summarise(system: System, year: int, accepted: int) -> str:
         "work per inspectorate: "
         + ", ".join(f"{code} {len(system.work.items(code))}" for code in INSPECTORATES)
     )
-    lines.append("red flags, with reasons:")
+    lines.append("flags, with reasons:")
     for code, per in sorted(judgements.items()):
         for j in per.values():
             if j["flag"]:

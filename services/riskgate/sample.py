@@ -58,6 +58,12 @@ PLANTED_UPHELD_PER_10K = (2.8, 4.0)  # a complaints plant lands in this range
 FLOOR_PLANTS = 8
 COMPLAINT_PLANTS = 4
 KNOWN_AND_MANAGED_PLANTS = 2
+# Inspection findings: (kind, theme, inspectorate, finding) planted once each.
+FINDING_PLANTS = (
+    ("inadequate", "children_and_young_people", "ofsted", 1),
+    ("outstanding", "children_and_young_people", "ofsted", 4),
+    ("outstanding", "healthier_communities_and_older_people", "cqc", 4),
+)
 PETITIONS = 20
 
 
@@ -96,7 +102,8 @@ FLOORS: dict[str, Floor] = {
 class Plant:
     """A problem planted in the sample year on purpose.
 
-    ``kind`` is "floor", "complaints" or "known_and_managed"; ``body`` is the
+    ``kind`` is "floor", "complaints", "known_and_managed", "inadequate" or
+    "outstanding" (an inspection finding of 1 or 4); ``body`` is the
     body whose events carry it (the area itself for indicator plants).
     """
 
@@ -132,6 +139,7 @@ def generate_year(year: int = SAMPLE_YEAR, seed: int = SAMPLE_SEED) -> list[dict
         *_complaints(ref, plan, year, seed),
         *_petitions(ref, plan, year, seed),
         *_self_assessments(ref, plan, year, seed),
+        *_findings(plan, year, seed),
     ]
     events.sort(key=lambda e: (e["occurred_at"], e["event_id"]))
     return events
@@ -221,6 +229,19 @@ def _plan(year: int, seed: int) -> _Plan:
         target = math.ceil(rate * population / 10_000)
         upheld_targets[(council.code, theme)] = target
         plants.append(_complaints_plant(council, theme, target, population, year))
+    for kind, theme, inspectorate, finding in FINDING_PLANTS:
+        area = chooser.area()
+        plants.append(
+            Plant(
+                kind=kind,
+                body=area.code,
+                area=area.code,
+                theme=theme,
+                indicator=None,
+                detail=f"{inspectorate} finding {finding} ({kind}) on {THEME_TITLES[theme].lower()} "
+                f"at {area.name} in {year}",
+            )
+        )
     return _Plan(populations, tuple(plants), bad_values, upheld_targets)
 
 
@@ -680,6 +701,34 @@ def _self_assessments(ref: Reference, plan: _Plan, year: int, seed: int) -> list
                     {"year": year, "theme": theme, "concerns": concerns},
                 )
             )
+    return events
+
+
+def _findings(plan: _Plan, year: int, seed: int) -> list[dict[str, Any]]:
+    """The planted inspection findings, reported in June."""
+    by_kind_theme = {(k, t): (i, f) for k, t, i, f in FINDING_PLANTS}
+    events = []
+    for plant in plan.plants:
+        if (plant.kind, plant.theme) not in by_kind_theme:
+            continue
+        inspectorate, finding = by_kind_theme[(plant.kind, plant.theme)]
+        name = f"finding:{plant.area}:{plant.theme}"
+        events.append(
+            _envelope(
+                _event_id(year, seed, name),
+                "inspection.finding",
+                f"{year}-06-15T10:00:00+00:00",
+                inspectorate,
+                plant.area,
+                {
+                    "inspection_id": f"INS-{year}-{plant.area}-{inspectorate}",
+                    "inspectorate": inspectorate,
+                    "theme": plant.theme,
+                    "finding": finding,
+                    "summary": plant.detail,
+                },
+            )
+        )
     return events
 
 

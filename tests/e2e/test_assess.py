@@ -30,14 +30,20 @@ def test_the_annual_assessment_is_the_same_byte_for_byte_and_flags_the_planted_r
 
     document = json.loads(first.read_text())
     assert len(document["areas"]) == 152
-    red = {
-        code
-        for code, area in document["areas"].items()
-        for judgement in area["themes"].values()
-        if judgement["flag"] == "red"
-    }
+
+    def flagged(flag: str) -> set[str]:
+        return {
+            code
+            for code, area in document["areas"].items()
+            for judgement in area["themes"].values()
+            if judgement["flag"] == flag
+        }
+
     plants = planted()
-    assert red == {p.area for p in plants if p.kind != "known_and_managed"}
+    assert flagged("red") == {
+        p.area for p in plants if p.kind in ("floor", "complaints", "inadequate")
+    }
+    assert flagged("green") == {p.area for p in plants if p.kind == "outstanding"}
     for plant in plants:
         judgement = document["areas"][plant.area]["themes"][plant.theme]
         assert judgement["rule_ids"] or judgement["considered"]

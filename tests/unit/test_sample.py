@@ -160,7 +160,13 @@ def test_every_area_reports_every_indicator_each_quarter(events: list[Event]) ->
 
 def test_no_two_plants_share_an_area_and_theme(plants: list[sample.Plant]) -> None:
     kinds = Counter(p.kind for p in plants)
-    assert kinds == {"floor": 8, "complaints": 4, "known_and_managed": 2}
+    assert kinds == {
+        "floor": 8,
+        "complaints": 4,
+        "known_and_managed": 2,
+        "inadequate": 1,
+        "outstanding": 2,
+    }
     assert len({(p.area, p.theme) for p in plants}) == len(plants)
     assert len({load_reference().areas[p.area].region for p in plants}) >= 6
 

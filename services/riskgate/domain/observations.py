@@ -126,6 +126,34 @@ def complaints_observation(
     }
 
 
+@dataclass(frozen=True)
+class Finding:
+    event_id: str
+    occurred_at: str
+    inspection_id: str
+    inspectorate: str
+    finding: int
+
+
+def finding_observation(
+    *, body: str, area: str, theme: str, findings: Iterable[Finding]
+) -> dict[str, Any]:
+    """The most recent inspection finding on a theme for a body (1 inadequate ... 4 outstanding)."""
+    latest = max(findings, key=lambda f: (datetime.fromisoformat(f.occurred_at), f.event_id))
+    return {
+        "observation": "finding",
+        "subject": "inspection finding",
+        "body": body,
+        "area": area,
+        "theme": theme,
+        "year": datetime.fromisoformat(latest.occurred_at).year,
+        "finding": latest.finding,
+        "inspectorate": latest.inspectorate,
+        "inspection_id": latest.inspection_id,
+        "evidence": [{"event_id": latest.event_id, "finding": latest.finding}],
+    }
+
+
 def observation_values(observation: Mapping[str, Any]) -> dict[str, Any]:
     """The figures a judgement quotes: every field but the bookkeeping ones."""
     skip = {"observation", "evidence", "subject", "body", "area", "theme"}

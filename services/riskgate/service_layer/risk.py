@@ -133,6 +133,8 @@ class RiskService:
             return [self._indicator(event, ruleset, writes)]
         if kind == "complaint.received":
             return [self._complaints(event, writes)]
+        if kind == "inspection.finding":
+            return [self._finding(event, writes)]
         if kind == "body.registered":
             writes.append(lambda b: self._bodies.register(b, event["body"], event["payload"]))
             return self._all_complaint_themes(
@@ -203,6 +205,25 @@ class RiskService:
             year=int(payload["period"][:4]),
             series=[obs.IndicatorValue(p, v["value"], v["event_id"]) for p, v in series.items()],
             floor=ruleset.floors.get(code),
+        )
+
+    def _finding(self, event: dict[str, Any], writes: list[Write]) -> dict[str, Any]:
+        payload, body = event["payload"], event["body"]
+        key = f"risk:finding:{body}:{payload['theme']}"
+        fact = {
+            "occurred_at": event["occurred_at"],
+            "inspection_id": payload["inspection_id"],
+            "inspectorate": payload["inspectorate"],
+            "finding": payload["finding"],
+        }
+        facts = {e: json.loads(v) for e, v in self._store.hgetall(key).items()}
+        facts[event["event_id"]] = fact
+        writes.append(lambda b: b.hset(key, {event["event_id"]: dumps(fact)}))
+        return obs.finding_observation(
+            body=body,
+            area=self._bodies.area_of(body) or body,
+            theme=payload["theme"],
+            findings=[obs.Finding(event_id=e, **f) for e, f in facts.items()],
         )
 
     def _complaints(self, event: dict[str, Any], writes: list[Write]) -> dict[str, Any]:
