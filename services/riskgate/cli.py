@@ -456,5 +456,31 @@ def rules_lint(directory: Path | None) -> None:
     )
 
 
+@rules.command("test")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="rules directory (default: RISKGATE_RULES_DIR or ./rules)",
+)
+def rules_test(directory: Path | None) -> None:
+    """Run the fixtures in rules/fixtures/: given these events, exactly these flags and requests."""
+    from riskgate.rule_fixtures import run_all
+
+    directory = directory or _settings().rules_dir
+    results, uncovered = run_all(directory)
+    for result in results:
+        click.echo(f"{'ok  ' if result.passed else 'FAIL'} {result.source}: {result.name}")
+        for problem in result.problems:
+            click.echo(f"       {problem}")
+    failed = [r for r in results if not r.passed]
+    if uncovered:
+        click.echo(f"rules with no passing fixture: {', '.join(uncovered)}")
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed or uncovered or not results:
+        raise SystemExit(1)
+
+
 if __name__ == "__main__":
     main()
