@@ -482,5 +482,49 @@ def rules_test(directory: Path | None) -> None:
         raise SystemExit(1)
 
 
+@rules.command("simulate")
+@click.option(
+    "--candidate",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="a directory holding the candidate rule, routing and policy files",
+)
+@click.option(
+    "--events",
+    "events_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON lines of a year of events (default: the bundled sample year)",
+)
+@click.option(
+    "--year", default=2009, show_default=True, type=int, help="sample year, without --events"
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="current rules directory (default: RISKGATE_RULES_DIR or ./rules)",
+)
+def rules_simulate(
+    candidate: Path, events_file: Path | None, year: int, directory: Path | None
+) -> None:
+    """Replay a year under the current and the candidate rules; show flags and burden that change."""
+    from riskgate.domain.reference import load_reference
+    from riskgate.domain.rules import RuleError, load_ruleset
+    from riskgate.sample import generate_year
+    from riskgate.simulation import compare, replay
+
+    directory = directory or _settings().rules_dir
+    try:
+        load_ruleset(candidate)
+    except RuleError as exc:
+        raise click.ClickException(f"candidate: {exc}") from None
+    events = _read_events(events_file) if events_file else generate_year(year)
+    names = {code: council.name for code, council in load_reference().councils.items()}
+    click.echo(f"replaying {len(events)} events")
+    for line in compare(replay(directory, events), replay(candidate, events), names):
+        click.echo(line)
+
+
 if __name__ == "__main__":
     main()

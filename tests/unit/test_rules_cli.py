@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -69,3 +71,32 @@ def test_lint_rejects_a_floor_for_an_indicator_outside_the_set(rules: Path) -> N
     path.write_text(path.read_text().replace("    NI 73: 55", "    NI 31: 55"))
     code, out = _run("rules", "lint", "--dir", str(rules))
     assert code == 1 and "NI 31" in out
+
+
+def test_simulate_shows_the_flags_and_burden_a_lower_floor_would_add(
+    rules: Path, tmp_path: Path
+) -> None:
+    def quarter(period: str, value: float) -> str:
+        return json.dumps({
+            "event_id": str(uuid.uuid4()), "type": "indicator.reported",
+            "occurred_at": f"2009-{int(period[-1]) * 3 + 1:02d}-30T09:00:00+00:00",
+            "source": "data-hub", "body": "E08000028",
+            "payload": {"indicator": "NI 117", "period": period, "value": value},
+        })  # fmt: skip
+
+    events = tmp_path / "year.jsonl"
+    events.write_text("\n".join(quarter(q, 9.0) for q in ("2009-Q1", "2009-Q2", "2009-Q3")))
+    candidate = tmp_path / "candidate"
+    shutil.copytree(rules, candidate)
+    floors = candidate / "indicators.yaml"
+    floors.write_text(floors.read_text().replace("    NI 117: 10 ", "    NI 117: 8.5 "))
+
+    code, out = _run(
+        "rules", "simulate", "--dir", str(rules), "--candidate", str(candidate),
+        "--events", str(events),
+    )  # fmt: skip
+    assert code == 0, out
+    assert "flags gained: 1" in out and "flags lost: 0" in out
+    assert "E08000028 Sandwell, children_and_young_people 2009: red (IND-FLOOR-2Q)" in out
+    assert "inspection requests: 0 -> 1 (+1)" in out
+    assert "ofsted: 0 -> 5 (+5)" in out and "E08000028 Sandwell: 0 -> 5 (+5)" in out

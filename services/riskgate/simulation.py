@@ -1,0 +1,86 @@
+"""`riskgate rules simulate`: what a candidate ruleset would change, before adopting it.
+
+The same events are replayed through the risk rules twice, in fresh embedded
+systems, under the current and the candidate ruleset; the difference in flags
+and in the inspection burden they would trigger is what the gatekeeper weighs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from riskgate import topics
+from riskgate.bootstrap import bootstrap
+from riskgate.config import Settings
+
+Flag = tuple[str, str, int]  # area, theme, year
+
+
+@dataclass(frozen=True)
+class Replay:
+    version: str
+    flags: dict[Flag, tuple[str, tuple[str, ...]]]  # -> (flag, rule ids)
+    requests: list[dict[str, Any]]
+
+    def days_by(self, key: str) -> Counter[str]:
+        days: Counter[str] = Counter()
+        for request in self.requests:
+            days[request[key]] += request["on_site_days"]
+        return days
+
+
+def replay(rules_dir: Path, events: Iterable[dict[str, Any]]) -> Replay:
+    """Run events through the risk rules of `rules_dir`; collect flags and requests."""
+    system = bootstrap(Settings(rules_dir=rules_dir))
+    years: set[int] = set()
+    for event in events:
+        system.risk.handle(event)
+        years.add(int(event["occurred_at"][:4]))
+    flags = {
+        (code, theme, year): (j["flag"], tuple(j["rule_ids"]))
+        for code in system.reference.areas
+        for year in sorted(years | {y - 1 for y in years})
+        for theme, j in system.risk.assessment(code, year).items()
+        if j["flag"]
+    }
+    requests = []
+    for record in system.bus.read_all(topics.REQUESTS):
+        message = json.loads(record.value)
+        requests.append({**message["payload"], "body": message["body"]})
+    return Replay(system.rules.current().version, flags, requests)
+
+
+def compare(current: Replay, candidate: Replay, names: dict[str, str]) -> list[str]:
+    """The report: flags gained and lost, requests and on-site days, current to candidate."""
+
+    def name(code: str) -> str:
+        return f"{code} {names.get(code, '')}".strip()
+
+    lines = [f"ruleset {current.version} (current) -> {candidate.version} (candidate)"]
+    for label, ours, theirs in (
+        ("gained", candidate.flags, current.flags),
+        ("lost", current.flags, candidate.flags),
+    ):
+        changed = sorted(k for k in ours if ours[k] != theirs.get(k))
+        lines.append(f"flags {label}: {len(changed)}")
+        for area, theme, year in changed:
+            flag, rules = ours[(area, theme, year)]
+            lines.append(f"  {name(area)}, {theme} {year}: {flag} ({', '.join(rules)})")
+    delta = len(candidate.requests) - len(current.requests)
+    lines.append(
+        f"inspection requests: {len(current.requests)} -> {len(candidate.requests)} ({delta:+d})"
+    )
+    for key, title in (("inspectorate", "inspectorate"), ("body", "body (changed only)")):
+        before, after = current.days_by(key), candidate.days_by(key)
+        lines.append(f"estimated on-site days per {title}:")
+        for code in sorted(set(before) | set(after)):
+            if key == "body" and before[code] == after[code]:
+                continue
+            change = after[code] - before[code]
+            lines.append(f"  {name(code)}: {before[code]} -> {after[code]} ({change:+d})")
+    return lines
