@@ -86,7 +86,9 @@ class DurableRulesEngine:
 
     def fired(self, observation: Mapping[str, Any]) -> list[str]:
         """The ids of the rules that fire on this observation, in rule-file order."""
-        fact = {k: v for k, v in observation.items() if v is not None and k != "evidence"}
+        fact = {
+            k: v for k, v in observation.items() if v is not None and not k.endswith("evidence")
+        }
         with self._lock:
             fact["id"] = f"o{next(self._ids)}"  # durable-rules refuses a fact it has seen
             self._hits = []

@@ -100,7 +100,17 @@ def _figures(c: Mapping[str, Any]) -> str:
     values = c.get("values", {})
     if "quarters_worse_than_floor" in values:
         quarters = ", ".join(f"{e['period']} {e['value']}" for e in c["evidence"])
-        return f"{values['quarters_worse_than_floor']} quarters worse than the floor of {values['floor']} ({quarters})"
+        facts = []
+        if values.get("floor") is not None:
+            facts.append(
+                f"{values['quarters_worse_than_floor']} quarters worse than the floor of {values['floor']}"
+            )
+        if values.get("quarters_worsening"):
+            facts.append(
+                f"worse {values['quarters_worsening']} quarters running, "
+                f"{values['worsening_pct']}% worse over the run"
+            )
+        return f"{'; '.join(facts) or 'values'} ({quarters})"
     if "upheld_per_10k_12m" in values:
         return (
             f"{values['upheld_12m']} upheld complaints, {values['upheld_per_10k_12m']} per 10,000 "

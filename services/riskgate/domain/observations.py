@@ -26,6 +26,8 @@ class Complaint:
     theme: str
     upheld: bool | None
     channel: str
+    formal: bool = False
+    partner: str | None = None
 
 
 def _quarter_index(period: str) -> int:
@@ -62,6 +64,7 @@ def indicator_observation(
         if len(run) > len(longest):
             longest = list(run)
         previous = _quarter_index(v.period)
+    trend = _worsening_run(values, polarity)
     return {
         "observation": "indicator",
         "subject": indicator,
@@ -78,11 +81,39 @@ def indicator_observation(
             latest and floor is not None and polarity and is_worse(latest.value, floor, polarity)
         ),
         "quarters_worse_than_floor": len(longest),
-        "evidence": [
-            {"event_id": v.event_id, "period": v.period, "value": v.value} for v in longest
-        ]
-        or [{"event_id": v.event_id, "period": v.period, "value": v.value} for v in values[-1:]],
+        "quarters_worsening": max(len(trend) - 1, 0),
+        "worsening_pct": _change_pct(trend, polarity) if len(trend) > 1 else 0.0,
+        "evidence": _values(longest or values[-1:]),
+        "trend_evidence": _values(trend),
     }
+
+
+def _values(run: list[IndicatorValue]) -> list[dict[str, Any]]:
+    return [{"event_id": v.event_id, "period": v.period, "value": v.value} for v in run]
+
+
+def _worsening_run(values: list[IndicatorValue], polarity: str | None) -> list[IndicatorValue]:
+    """The quarters, ending with the latest, over which the indicator got worse every quarter."""
+    if polarity is None or not values:
+        return []
+    run = [values[-1]]
+    for earlier in reversed(values[:-1]):
+        later = run[0]
+        if _quarter_index(later.period) != _quarter_index(earlier.period) + 1:
+            break
+        if not is_worse(later.value, earlier.value, polarity):
+            break
+        run.insert(0, earlier)
+    return run if len(run) > 1 else []
+
+
+def _change_pct(run: list[IndicatorValue], polarity: str | None) -> float:
+    """How much worse the last value is than the first, as a percentage of the first."""
+    first, last = run[0].value, run[-1].value
+    if first == 0:
+        return 0.0
+    change = (last - first) if polarity == "lower_is_better" else (first - last)
+    return round(change / abs(first) * 100, 1)
 
 
 def complaints_observation(
@@ -113,6 +144,7 @@ def complaints_observation(
     window = [c for c in on_theme if datetime.fromisoformat(c.occurred_at) > start]
     upheld = [c for c in window if c.upheld]
     rate = round(len(upheld) / population * 10_000, 3) if population else None
+    from_partners = [c for c in window if c.formal and c.channel == "partner" and c.partner]
     return {
         **subject,
         "year": end.year,
@@ -122,7 +154,13 @@ def complaints_observation(
         "complaints_12m": len(window),
         "upheld_12m": len(upheld),
         "upheld_per_10k_12m": rate,
+        "formal_partner_complaints_12m": len(from_partners),
+        "distinct_partners_12m": len({c.partner for c in from_partners}),
         "evidence": [{"event_id": c.event_id, "occurred_at": c.occurred_at} for c in upheld],
+        "partner_evidence": [
+            {"event_id": c.event_id, "occurred_at": c.occurred_at, "partner": c.partner}
+            for c in from_partners
+        ],
     }
 
 
@@ -156,5 +194,9 @@ def finding_observation(
 
 def observation_values(observation: Mapping[str, Any]) -> dict[str, Any]:
     """The figures a judgement quotes: every field but the bookkeeping ones."""
-    skip = {"observation", "evidence", "subject", "body", "area", "theme"}
-    return {k: v for k, v in observation.items() if k not in skip and v is not None}
+    skip = {"observation", "subject", "body", "area", "theme"}
+    return {
+        k: v
+        for k, v in observation.items()
+        if k not in skip and not k.endswith("evidence") and v is not None
+    }

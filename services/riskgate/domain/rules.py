@@ -75,6 +75,7 @@ class Rule:
     request: RequestSpec | None
     themes: tuple[str, ...] = ()
     source: str = ""
+    evidence: str = "evidence"  # the observation field holding this rule's evidence
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,9 @@ def _rule(raw: Any, name: str) -> Rule:
             request = RequestSpec(**spec)
         except TypeError as exc:
             raise RuleError(f"{where}: bad request: {exc}") from None
+    evidence = raw.get("evidence") or "evidence"
+    if not str(evidence).endswith("evidence"):
+        raise RuleError(f"{where}: `evidence` names an observation field ending in 'evidence'")
     if flag is None and request is None:
         raise RuleError(f"{where}: rule {raw['id']} has no output (`then.flag` or `then.request`)")
     group = _group({k: v for k, v in when.items() if k in ("all", "any")}, where)
@@ -253,6 +257,7 @@ def _rule(raw: Any, name: str) -> Rule:
         request=request,
         themes=themes,
         source=where,
+        evidence=str(raw.get("evidence") or "evidence"),
     )
 
 

@@ -234,11 +234,11 @@ class RiskService:
             "theme": payload["theme"],
             "upheld": payload.get("upheld"),
             "channel": payload["channel"],
+            "formal": payload.get("formal", False),
+            "partner": payload.get("partner"),
         }
         writes.append(lambda b: b.hset(f"risk:cmp:{body}", {event["event_id"]: dumps(fact)}))
-        extra = obs.Complaint(
-            event["event_id"], fact["occurred_at"], fact["theme"], fact["upheld"], fact["channel"]
-        )
+        extra = obs.Complaint(event_id=event["event_id"], **fact)
         return self._complaint_observation(
             body, payload["theme"], self._bodies.population(body), extra
         )
@@ -250,7 +250,7 @@ class RiskService:
         self, body: str, theme: str, population: int | None, extra: obs.Complaint | None = None
     ) -> dict[str, Any]:
         stored = [
-            obs.Complaint(eid, c["occurred_at"], c["theme"], c["upheld"], c["channel"])
+            obs.Complaint(event_id=eid, **c)
             for eid, c in (
                 (e, json.loads(v)) for e, v in self._store.hgetall(f"risk:cmp:{body}").items()
             )
@@ -297,7 +297,7 @@ class RiskService:
                     "flag": rule.flag,
                     "body": observation["body"],
                     "subject": observation["subject"],
-                    "evidence": observation["evidence"],
+                    "evidence": observation.get(rule.evidence, []),
                     "values": obs.observation_values(observation),
                 }
             )
@@ -380,7 +380,7 @@ class RiskService:
             "area": observation["area"],
             "origin": "risk_rule",
             "reason": f"{rule.title} ({rule_id}): {observation['subject']}. {rule.criterion}",
-            "evidence": sorted({e["event_id"] for e in observation["evidence"]}),
+            "evidence": sorted({e["event_id"] for e in observation.get(rule.evidence, [])}),
             "rule_ids": [rule_id],
             "ruleset_version": ruleset.version,
             "urgency": rule.request.urgency,
