@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from durable import lang
@@ -32,6 +32,14 @@ def engine_for(ruleset: RuleSet) -> DurableRulesEngine:
             engine = DurableRulesEngine(ruleset)
             _registered[ruleset.version] = engine
         return engine
+
+
+def _fields(nodes: Iterable[Condition | Group]) -> set[str]:
+    """Every observation field the conditions read."""
+    found: set[str] = set()
+    for node in nodes:
+        found |= {node.field} if isinstance(node, Condition) else _fields(node.members)
+    return found
 
 
 def _leaf(condition: Condition) -> Any:
@@ -73,9 +81,12 @@ class DurableRulesEngine:
         self._lock = threading.Lock()
         self._hits: list[str] = []
         self._ids = itertools.count()
+        # Only the fields some rule reads go to the engine: less to encode on every call.
+        self._fields = ("observation", "theme", *sorted(_fields(r.when for r in ruleset.rules)))
         with lang.ruleset(self.name):
             for rule in ruleset.rules:
                 lang.when_all(_antecedent(rule))(self._action(rule.id))
+        self._host = lang.get_host()  # registers the ruleset just defined
 
     def _action(self, rule_id: str) -> Callable[[Any], None]:
         def fired(_context: Any) -> None:
@@ -86,16 +97,14 @@ class DurableRulesEngine:
 
     def fired(self, observation: Mapping[str, Any]) -> list[str]:
         """The ids of the rules that fire on this observation, in rule-file order."""
-        fact = {
-            k: v for k, v in observation.items() if v is not None and not k.endswith("evidence")
-        }
+        fact = {k: observation[k] for k in self._fields if observation.get(k) is not None}
         with self._lock:
             fact["id"] = f"o{next(self._ids)}"  # durable-rules refuses a fact it has seen
             self._hits = []
             try:
-                lang.assert_fact(self.name, fact)
+                self._host.assert_fact(self.name, fact)
             except MessageNotHandledException:
                 return []  # no rule matched
-            lang.retract_fact(self.name, fact)
+            self._host.retract_fact(self.name, fact)
             hits = set(self._hits)
         return [r.id for r in self.ruleset.rules if r.id in hits]

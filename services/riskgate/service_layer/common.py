@@ -30,8 +30,12 @@ def envelope(
     }
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def dumps(doc: Any) -> str:
-    return json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    """Compact JSON with sorted keys: equal documents are equal strings."""
+    return _ENCODER.encode(doc)
 
 
 class Processed:
