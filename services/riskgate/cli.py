@@ -425,14 +425,17 @@ def rules() -> None:
     """Check rule files."""
 
 
-@rules.command("lint")
-@click.option(
+rules_dir_option = click.option(
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="rules directory (default: RISKGATE_RULES_DIR or ./rules)",
 )
+
+
+@rules.command("lint")
+@rules_dir_option
 def rules_lint(directory: Path | None) -> None:
     """Check every rule, routing and policy file; report problems with file and line."""
     from riskgate.domain.gatekeeper import load_policies
@@ -457,13 +460,7 @@ def rules_lint(directory: Path | None) -> None:
 
 
 @rules.command("test")
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="rules directory (default: RISKGATE_RULES_DIR or ./rules)",
-)
+@rules_dir_option
 def rules_test(directory: Path | None) -> None:
     """Run the fixtures in rules/fixtures/: given these events, exactly these flags and requests."""
     from riskgate.rule_fixtures import run_all
@@ -498,13 +495,7 @@ def rules_test(directory: Path | None) -> None:
 @click.option(
     "--year", default=2009, show_default=True, type=int, help="sample year, without --events"
 )
-@click.option(
-    "--dir",
-    "directory",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="current rules directory (default: RISKGATE_RULES_DIR or ./rules)",
-)
+@rules_dir_option
 def rules_simulate(
     candidate: Path, events_file: Path | None, year: int, directory: Path | None
 ) -> None:

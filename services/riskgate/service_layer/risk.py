@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,25 @@ class RulesSource:
         self._ruleset = candidate
 
 
+@dataclass
+class Effects:
+    """What handling one event will publish and store, gathered before either happens."""
+
+    event: dict[str, Any]
+    ruleset: RuleSet
+    outputs: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    writes: list[Write] = field(default_factory=list)
+    pending: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # hashes as this event leaves them
+
+    def publish(self, topic: str, key: str, message: dict[str, Any]) -> None:
+        self.outputs.append((topic, key, message))
+
+    def store(self, write: Write) -> None:
+        self.writes.append(write)
+
+
 class RiskService:
     """Handles every integrator event for the risk picture."""
 
@@ -90,125 +110,105 @@ class RiskService:
         """Apply one event: at most once in effect, however often it is delivered."""
         if self._processed.seen(event["event_id"]):
             return
-        ruleset = self._rules.current()
-        writes: list[Write] = []
-        pending: dict[str, dict[str, str]] = {}  # hashes as this event leaves them
-        observations = self._observe(event, ruleset, writes, pending)
-        outputs: list[tuple[str, str, dict[str, Any]]] = []
-        for observation in observations:
-            self._judge(observation, event, ruleset, outputs, writes, pending)
+        fx = Effects(event, self._rules.current())
+        for observation in self._observe(fx):
+            self._judge(observation, fx)
         if event["type"] == "self_assessment.submitted":
-            self._rejudge_self_assessed(event, ruleset, outputs, writes, pending)
-        for topic, key, message in outputs:
+            self._rejudge_self_assessed(fx)
+        for topic, key, message in fx.outputs:
             self._publisher.publish(topic, key, message)
-        if outputs:
+        if fx.outputs:
             self._publisher.flush()
             failpoints.hit("risk.exit_after_publish")
         with self._store.transaction() as batch:
-            for write in writes:
+            for write in fx.writes:
                 write(batch)
             self._processed.mark(batch, event["event_id"])
 
     # --- facts to observations ---------------------------------------------
 
-    def _hash(self, key: str, pending: dict[str, dict[str, str]]) -> dict[str, str]:
+    def _hash(self, key: str, fx: Effects) -> dict[str, str]:
         """A stored hash as this event leaves it (its own writes are not stored yet)."""
-        return pending[key] if key in pending else self._store.hgetall(key)
+        return fx.pending[key] if key in fx.pending else self._store.hgetall(key)
 
-    def _observe(
-        self,
-        event: dict[str, Any],
-        ruleset: RuleSet,
-        writes: list[Write],
-        pending: dict[str, dict[str, str]],
-    ) -> list[dict[str, Any]]:
+    def _area_of(self, body: str) -> str:
+        return self._bodies.area_of(body) or body
+
+    def _observe(self, fx: Effects) -> list[dict[str, Any]]:
+        event = fx.event
         kind = event["type"]
         if kind == "self_assessment.submitted":
-            self._record_self_assessment(event, writes, pending)
+            self._record_self_assessment(fx)
             return []
         if kind == "use_of_resources.scored":
-            self._record_scores(event, writes)
+            self._record_scores(fx)
             return []
         if kind == "indicator.reported":
-            return [self._indicator(event, ruleset, writes)]
+            return [self._indicator(fx)]
         if kind == "complaint.received":
-            return [self._complaints(event, writes)]
+            return [self._complaints(fx)]
         if kind == "inspection.finding":
-            return [self._finding(event, writes)]
+            return [self._finding(fx)]
         if kind == "body.registered":
-            writes.append(lambda b: self._bodies.register(b, event["body"], event["payload"]))
-            return self._all_complaint_themes(
-                event["body"], population=event["payload"].get("population")
-            )
+            fx.store(lambda b: self._bodies.register(b, event["body"], event["payload"]))
+            population = event["payload"].get("population")
+            return [
+                self._complaint_observation(event["body"], theme, population)
+                for theme in AREA_THEMES
+            ]
         return []  # recorded as processed; later rules may use more types
 
-    def _record_self_assessment(
-        self, event: dict[str, Any], writes: list[Write], pending: dict[str, dict[str, str]]
-    ) -> None:
-        payload = event["payload"]
-        area = self._bodies.area_of(event["body"]) or event["body"]
-        key = f"risk:sa:{area}:{payload['year']}"
+    def _record_self_assessment(self, fx: Effects) -> None:
+        event, payload = fx.event, fx.event["payload"]
+        key = f"risk:sa:{self._area_of(event['body'])}:{payload['year']}"
         concerns = {c["subject"]: {**c, "event_id": event["event_id"]} for c in payload["concerns"]}
         value = dumps({"event_id": event["event_id"], "concerns": concerns})
-        pending[key] = {**self._hash(key, pending), payload["theme"]: value}
-        writes.append(lambda b: b.hset(key, {payload["theme"]: value}))
+        fx.pending[key] = {**self._hash(key, fx), payload["theme"]: value}
+        fx.store(lambda b: b.hset(key, {payload["theme"]: value}))
 
-    def _record_scores(self, event: dict[str, Any], writes: list[Write]) -> None:
-        payload, body = event["payload"], event["body"]
+    def _record_scores(self, fx: Effects) -> None:
+        payload, body = fx.event["payload"], fx.event["body"]
         scores = {
             "use_of_resources": payload["score"],
             "managing_performance": payload.get("managing_performance"),
-            "evidence": [event["event_id"]],
+            "evidence": [fx.event["event_id"]],
         }
-        writes.append(lambda b: b.hset(f"risk:org:{payload['year']}", {body: dumps(scores)}))
+        fx.store(lambda b: b.hset(f"risk:org:{payload['year']}", {body: dumps(scores)}))
 
-    def _managed(
-        self, area: str, year: int, theme: str, pending: dict[str, dict[str, str]]
-    ) -> dict[str, dict[str, Any]]:
+    def _managed(self, area: str, year: int, theme: str, fx: Effects) -> dict[str, dict[str, Any]]:
         """The concerns the area reported in its self-assessment for this theme and year."""
-        raw = self._hash(f"risk:sa:{area}:{year}", pending).get(theme)
+        raw = self._hash(f"risk:sa:{area}:{year}", fx).get(theme)
         return json.loads(raw)["concerns"] if raw else {}
 
-    def _rejudge_self_assessed(
-        self,
-        event: dict[str, Any],
-        ruleset: RuleSet,
-        outputs: list[tuple[str, str, dict[str, Any]]],
-        writes: list[Write],
-        pending: dict[str, dict[str, str]],
-    ) -> None:
-        payload = event["payload"]
-        area = self._bodies.area_of(event["body"]) or event["body"]
+    def _rejudge_self_assessed(self, fx: Effects) -> None:
+        payload = fx.event["payload"]
+        area = self._area_of(fx.event["body"])
         year, theme = payload["year"], payload["theme"]
-        contributions = self._hash(f"risk:contrib:{area}:{year}:{theme}", pending)
-        self._emit_judgement(
-            area, theme, year, contributions, event, ruleset, outputs, writes, pending
-        )
+        contributions = self._hash(f"risk:contrib:{area}:{year}:{theme}", fx)
+        self._emit_judgement(area, theme, year, contributions, fx)
 
-    def _indicator(
-        self, event: dict[str, Any], ruleset: RuleSet, writes: list[Write]
-    ) -> dict[str, Any]:
-        payload = event["payload"]
+    def _indicator(self, fx: Effects) -> dict[str, Any]:
+        event, payload = fx.event, fx.event["payload"]
         body, code = event["body"], payload["indicator"]
         key = f"risk:ind:{body}:{code}"
         fact = {"value": payload["value"], "event_id": event["event_id"]}
         series = {p: json.loads(v) for p, v in self._store.hgetall(key).items()}
         series[payload["period"]] = fact  # a resubmission for a period replaces the earlier value
-        writes.append(lambda b: b.hset(key, {payload["period"]: dumps(fact)}))
+        fx.store(lambda b: b.hset(key, {payload["period"]: dumps(fact)}))
         indicator = self._reference.indicators[code]
         return obs.indicator_observation(
             body=body,
-            area=self._bodies.area_of(body) or body,
+            area=self._area_of(body),
             indicator=code,
             theme=indicator.theme,
             polarity=indicator.polarity,
             year=int(payload["period"][:4]),
             series=[obs.IndicatorValue(p, v["value"], v["event_id"]) for p, v in series.items()],
-            floor=ruleset.floors.get(code),
+            floor=fx.ruleset.floors.get(code),
         )
 
-    def _finding(self, event: dict[str, Any], writes: list[Write]) -> dict[str, Any]:
-        payload, body = event["payload"], event["body"]
+    def _finding(self, fx: Effects) -> dict[str, Any]:
+        event, payload, body = fx.event, fx.event["payload"], fx.event["body"]
         key = f"risk:finding:{body}:{payload['theme']}"
         fact = {
             "occurred_at": event["occurred_at"],
@@ -218,17 +218,16 @@ class RiskService:
         }
         facts = {e: json.loads(v) for e, v in self._store.hgetall(key).items()}
         facts[event["event_id"]] = fact
-        writes.append(lambda b: b.hset(key, {event["event_id"]: dumps(fact)}))
+        fx.store(lambda b: b.hset(key, {event["event_id"]: dumps(fact)}))
         return obs.finding_observation(
             body=body,
-            area=self._bodies.area_of(body) or body,
+            area=self._area_of(body),
             theme=payload["theme"],
             findings=[obs.Finding(event_id=e, **f) for e, f in facts.items()],
         )
 
-    def _complaints(self, event: dict[str, Any], writes: list[Write]) -> dict[str, Any]:
-        payload = event["payload"]
-        body = event["body"]
+    def _complaints(self, fx: Effects) -> dict[str, Any]:
+        event, payload, body = fx.event, fx.event["payload"], fx.event["body"]
         fact = {
             "occurred_at": event["occurred_at"],
             "theme": payload["theme"],
@@ -237,58 +236,44 @@ class RiskService:
             "formal": payload.get("formal", False),
             "partner": payload.get("partner"),
         }
-        writes.append(lambda b: b.hset(f"risk:cmp:{body}", {event["event_id"]: dumps(fact)}))
+        fx.store(lambda b: b.hset(f"risk:cmp:{body}", {event["event_id"]: dumps(fact)}))
         extra = obs.Complaint(event_id=event["event_id"], **fact)
         return self._complaint_observation(
             body, payload["theme"], self._bodies.population(body), extra
         )
 
-    def _all_complaint_themes(self, body: str, population: int | None) -> list[dict[str, Any]]:
-        return [self._complaint_observation(body, theme, population) for theme in AREA_THEMES]
-
     def _complaint_observation(
         self, body: str, theme: str, population: int | None, extra: obs.Complaint | None = None
     ) -> dict[str, Any]:
         stored = [
-            obs.Complaint(event_id=eid, **c)
-            for eid, c in (
-                (e, json.loads(v)) for e, v in self._store.hgetall(f"risk:cmp:{body}").items()
-            )
+            obs.Complaint(event_id=eid, **json.loads(v))
+            for eid, v in self._store.hgetall(f"risk:cmp:{body}").items()
+            if extra is None or eid != extra.event_id
         ]
-        if extra is not None:
-            stored = [c for c in stored if c.event_id != extra.event_id] + [extra]
         return obs.complaints_observation(
             body=body,
-            area=self._bodies.area_of(body) or body,
+            area=self._area_of(body),
             theme=theme,
-            complaints=stored,
+            complaints=stored + ([extra] if extra else []),
             population=population,
         )
 
     # --- observations to judgements and requests ---------------------------
 
-    def _judge(
-        self,
-        observation: dict[str, Any],
-        event: dict[str, Any],
-        ruleset: RuleSet,
-        outputs: list[tuple[str, str, dict[str, Any]]],
-        writes: list[Write],
-        pending: dict[str, dict[str, str]],
-    ) -> None:
+    def _judge(self, observation: dict[str, Any], fx: Effects) -> None:
         if "year" not in observation:
             return  # nothing to judge yet (no facts for this subject)
         area, theme, year = observation["area"], observation["theme"], observation["year"]
-        fired = self._fired(ruleset, observation)
+        fired = self._fired(fx.ruleset, observation)
         ckey = f"risk:contrib:{area}:{year}:{theme}"
-        contributions = self._hash(ckey, pending)
+        contributions = self._hash(ckey, fx)
         prefix = f"{observation['body']}|{observation['subject']}|"
         stale = [k for k in contributions if k.startswith(prefix) and k[len(prefix) :] not in fired]
         if not fired and not stale:
             return
         updated = {k: v for k, v in contributions.items() if k not in stale}
         for rule_id in fired:
-            rule = ruleset.rule(rule_id)
+            rule = fx.ruleset.rule(rule_id)
             updated[prefix + rule_id] = dumps(
                 {
                     "rule_id": rule_id,
@@ -301,28 +286,19 @@ class RiskService:
                     "values": obs.observation_values(observation),
                 }
             )
-        pending[ckey] = updated
+        fx.pending[ckey] = updated
 
         def replace_contributions(batch: WriteBatch) -> None:
             batch.delete(ckey)
             batch.hset(ckey, updated)
 
-        writes.append(replace_contributions)
-        self._emit_judgement(area, theme, year, updated, event, ruleset, outputs, writes, pending)
+        fx.store(replace_contributions)
+        self._emit_judgement(area, theme, year, updated, fx)
         for rule_id in fired:
-            self._emit_request(ruleset, rule_id, observation, event, outputs, writes, pending)
+            self._emit_request(rule_id, observation, fx)
 
     def _emit_judgement(
-        self,
-        area: str,
-        theme: str,
-        year: int,
-        contributions: dict[str, str],
-        event: dict[str, Any],
-        ruleset: RuleSet,
-        outputs: list[tuple[str, str, dict[str, Any]]],
-        writes: list[Write],
-        pending: dict[str, dict[str, str]],
+        self, area: str, theme: str, year: int, contributions: dict[str, str], fx: Effects
     ) -> None:
         jkey = f"risk:judgement:{area}:{year}"
         stored = self._store.hget(jkey, theme)
@@ -333,56 +309,47 @@ class RiskService:
             theme=theme,
             year=year,
             contributions=[json.loads(v) for v in contributions.values()],
-            ruleset_version=ruleset.version,
-            managed=self._managed(area, year, theme, pending),
+            ruleset_version=fx.ruleset.version,
+            managed=self._managed(area, year, theme, fx),
         )
         if stored == dumps(judgement):
             return
-        writes.append(lambda b: b.hset(jkey, {theme: dumps(judgement)}))
+        fx.store(lambda b: b.hset(jkey, {theme: dumps(judgement)}))
         message = envelope(
-            event_id=derived_id("judgement", area, theme, year, event["event_id"]),
+            event_id=derived_id("judgement", area, theme, year, fx.event["event_id"]),
             type="risk.judgement",
-            occurred_at=event["occurred_at"],
+            occurred_at=fx.event["occurred_at"],
             source=SOURCE,
             body=area,
             payload=judgement,
         )
-        outputs.append((topics.JUDGEMENTS, area, message))
+        fx.publish(topics.JUDGEMENTS, area, message)
 
-    def _emit_request(
-        self,
-        ruleset: RuleSet,
-        rule_id: str,
-        observation: dict[str, Any],
-        event: dict[str, Any],
-        outputs: list[tuple[str, str, dict[str, Any]]],
-        writes: list[Write],
-        pending: dict[str, dict[str, str]],
-    ) -> None:
-        rule = ruleset.rule(rule_id)
+    def _emit_request(self, rule_id: str, observation: dict[str, Any], fx: Effects) -> None:
+        rule = fx.ruleset.rule(rule_id)
         if rule.request is None:
             return
         body, theme, year = observation["body"], observation["theme"], observation["year"]
-        managed = self._managed(observation["area"], year, theme, pending)
+        managed = self._managed(observation["area"], year, theme, fx)
         if managed_concern({"flag": rule.flag, "subject": observation["subject"]}, managed):
             return  # known and managed: the area is tackling it, so no triggered inspection
         request_id = derived_id("request", rule_id, body, theme, year)
         if self._store.sismember("risk:requested", request_id):
             return
-        writes.append(lambda b: b.sadd("risk:requested", request_id))
-        start = datetime.fromisoformat(event["occurred_at"]).date() + timedelta(
+        fx.store(lambda b: b.sadd("risk:requested", request_id))
+        start = datetime.fromisoformat(fx.event["occurred_at"]).date() + timedelta(
             days=rule.request.notice_days
         )
         payload = {
             "request_id": request_id,
-            "inspectorate": ruleset.inspectorate_for(theme),
+            "inspectorate": fx.ruleset.inspectorate_for(theme),
             "theme": theme,
             "area": observation["area"],
             "origin": "risk_rule",
             "reason": f"{rule.title} ({rule_id}): {observation['subject']}. {rule.criterion}",
             "evidence": sorted({e["event_id"] for e in observation.get(rule.evidence, [])}),
             "rule_ids": [rule_id],
-            "ruleset_version": ruleset.version,
+            "ruleset_version": fx.ruleset.version,
             "urgency": rule.request.urgency,
             "window_start": start.isoformat(),
             "window_end": (start + timedelta(days=rule.request.window_days)).isoformat(),
@@ -391,12 +358,12 @@ class RiskService:
         message = envelope(
             event_id=request_id,
             type="inspection.requested",
-            occurred_at=event["occurred_at"],
+            occurred_at=fx.event["occurred_at"],
             source=SOURCE,
             body=body,
             payload=payload,
         )
-        outputs.append((topics.REQUESTS, observation["area"], message))
+        fx.publish(topics.REQUESTS, observation["area"], message)
 
     # --- reads ----------------------------------------------------------------
 
