@@ -218,6 +218,8 @@ def demo(year: int) -> None:
 
     system = bootstrap(Settings(rules_dir=_settings().rules_dir))
     accepted = load_sample(system, year)
+    system.risk.assess_peers(year)  # the annual assessment's comparisons with peer areas
+    system.pump()
     summary = summarise(system, year, accepted)
     dead = len(system.bus.read_all(topics.DEAD_LETTERS))
     click.echo(summary)
@@ -307,6 +309,7 @@ def assess(year: int, events_file: Path | None, out: Path | None) -> None:
 
         for event in _read_events(events_file) if events_file else generate_year(year):
             system.risk.handle(event)
+    system.risk.assess_peers(year)  # comparisons that need every area's year
     ruleset = system.rules.current().version
     organisations = system.risk.organisations(year)
     areas = {

@@ -41,6 +41,8 @@ def replay(rules_dir: Path, events: Iterable[dict[str, Any]]) -> Replay:
     for event in events:
         system.risk.handle(event)
         years.add(int(event["occurred_at"][:4]))
+    for year in sorted(years):
+        system.risk.assess_peers(year)
     flags = {
         (code, theme, year): (j["flag"], tuple(j["rule_ids"]))
         for code in system.reference.areas

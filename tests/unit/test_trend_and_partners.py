@@ -54,3 +54,25 @@ def test_distinct_partners_count_only_formal_complaints_lodged_by_partners() -> 
     assert more["distinct_partners_12m"] == 2
     assert [e["event_id"] for e in more["partner_evidence"]] == ["c1", "c5"]
     assert more["evidence"] == []  # none upheld
+
+
+def test_peers_rank_areas_of_the_same_kind_by_their_average_for_the_year() -> None:
+    from riskgate.domain.observations import peer_observations
+
+    def series(*values: float) -> list[IndicatorValue]:
+        return [IndicatorValue(f"2009-Q{i + 1}", v, f"e{i}") for i, v in enumerate(values)]
+
+    kinds = {"A1": "county", "A2": "county", "A3": "county", "A4": "county", "U1": "unitary"}
+    found = peer_observations(
+        indicator="NI 117", theme="t", polarity="lower_is_better", year=2009, kind_of=kinds,
+        series_by_area={"A1": series(5, 5), "A2": series(6, 6), "A3": series(7, 7),
+                        "A4": series(8, 9, 10, 12), "U1": series(20, 18, 16, 14)},
+    )  # fmt: skip
+    by_area = {o["area"]: o for o in found}
+    assert [by_area[a]["peer_rank"] for a in ("A1", "A2", "A3", "A4")] == [1, 2, 3, 4]
+    assert by_area["A1"]["peer_quartile"] == 1 and by_area["A4"]["peer_quartile"] == 4
+    assert by_area["A4"]["quarters_worsening"] == 3 and by_area["A4"]["worsening_pct"] == 50.0
+    # Alone in its group, the unitary is best of one; it improved 30% over three quarters.
+    assert by_area["U1"]["peer_group_size"] == 1 and by_area["U1"]["peer_decile"] == 1
+    assert by_area["U1"]["quarters_improving"] == 3 and by_area["U1"]["improving_pct"] == 30.0
+    assert by_area["A4"]["concern"] == "NI 117"

@@ -12,7 +12,7 @@ def managed_concern(
     contribution: Mapping[str, Any], managed: Mapping[str, Mapping[str, Any]]
 ) -> Mapping[str, Any] | None:
     """The self-assessed concern that covers a red contribution, if its action plan is on track."""
-    concern = managed.get(contribution["subject"])
+    concern = managed.get(contribution.get("concern") or contribution["subject"])
     if contribution["flag"] == "red" and concern and concern["status"] == "on_track":
         return concern
     return None

@@ -6,6 +6,7 @@ they arrived in, so replaying the same events gives the same observations.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +31,7 @@ class Complaint:
     partner: str | None = None
 
 
+@functools.cache
 def _quarter_index(period: str) -> int:
     year, quarter = period.split("-Q")
     return int(year) * 4 + int(quarter) - 1
@@ -92,8 +94,11 @@ def _values(run: list[IndicatorValue]) -> list[dict[str, Any]]:
     return [{"event_id": v.event_id, "period": v.period, "value": v.value} for v in run]
 
 
-def _worsening_run(values: list[IndicatorValue], polarity: str | None) -> list[IndicatorValue]:
-    """The quarters, ending with the latest, over which the indicator got worse every quarter."""
+def _worsening_run(
+    values: list[IndicatorValue], polarity: str | None, improving: bool = False
+) -> list[IndicatorValue]:
+    """The quarters, ending with the latest, over which the indicator got worse (or better)
+    every quarter."""
     if polarity is None or not values:
         return []
     run = [values[-1]]
@@ -101,7 +106,8 @@ def _worsening_run(values: list[IndicatorValue], polarity: str | None) -> list[I
         later = run[0]
         if _quarter_index(later.period) != _quarter_index(earlier.period) + 1:
             break
-        if not is_worse(later.value, earlier.value, polarity):
+        before, after = (later, earlier) if improving else (earlier, later)
+        if not is_worse(after.value, before.value, polarity):
             break
         run.insert(0, earlier)
     return run if len(run) > 1 else []
@@ -114,6 +120,70 @@ def _change_pct(run: list[IndicatorValue], polarity: str | None) -> float:
         return 0.0
     change = (last - first) if polarity == "lower_is_better" else (first - last)
     return round(change / abs(first) * 100, 1)
+
+
+def peer_observations(
+    *,
+    indicator: str,
+    theme: str,
+    polarity: str,
+    year: int,
+    kind_of: Mapping[str, str],
+    series_by_area: Mapping[str, Iterable[IndicatorValue]],
+) -> list[dict[str, Any]]:
+    """Each area's indicator for the year ranked among areas of the same kind.
+
+    Made in the annual assessment, once every area's figures are in: rank 1 is
+    the best annual average in the comparator group.
+    """
+    yearly = {
+        area: sorted(
+            (v for v in values if v.period.startswith(f"{year}-Q")), key=lambda v: v.period
+        )
+        for area, values in series_by_area.items()
+    }
+    groups: dict[str, list[tuple[float, str]]] = {}
+    for area, values in yearly.items():
+        if values:
+            mean = sum(v.value for v in values) / len(values)
+            groups.setdefault(kind_of[area], []).append((mean, area))
+    out = []
+    for kind, members in sorted(groups.items()):
+        best_first = sorted(
+            members, key=lambda m: (-m[0] if polarity == "higher_is_better" else m[0], m[1])
+        )
+        size = len(best_first)
+        for rank, (mean, area) in enumerate(best_first, start=1):
+            values = yearly[area]
+            worse = _worsening_run(values, polarity)
+            better = _worsening_run(values, polarity, improving=True)
+            out.append(
+                {
+                    "observation": "peers",
+                    "subject": f"{indicator} among {kind} areas",
+                    "concern": indicator,
+                    "body": area,
+                    "area": area,
+                    "indicator": indicator,
+                    "theme": theme,
+                    "polarity": polarity,
+                    "year": year,
+                    "peer_group": kind,
+                    "peer_group_size": size,
+                    "peer_rank": rank,
+                    "peer_quartile": (rank - 1) * 4 // size + 1,
+                    "peer_decile": (rank - 1) * 10 // size + 1,
+                    "annual_mean": round(mean, 2),
+                    "quarters_worsening": max(len(worse) - 1, 0),
+                    "worsening_pct": _change_pct(worse, polarity) if worse else 0.0,
+                    "quarters_improving": max(len(better) - 1, 0),
+                    "improving_pct": -_change_pct(better, polarity) if better else 0.0,
+                    "evidence": _values(values),
+                    "trend_evidence": _values(worse),
+                    "improvement_evidence": _values(better),
+                }
+            )
+    return out
 
 
 def complaints_observation(

@@ -28,7 +28,7 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-OBSERVATIONS = ("indicator", "complaints", "finding")
+OBSERVATIONS = ("indicator", "complaints", "finding", "peers")
 POLICY_FILE = "policies.yaml"
 ROUTING_FILE = "routing.yaml"
 

@@ -282,6 +282,7 @@ class RiskService:
                     "flag": rule.flag,
                     "body": observation["body"],
                     "subject": observation["subject"],
+                    "concern": observation.get("concern", observation["subject"]),
                     "evidence": observation.get(rule.evidence, []),
                     "values": obs.observation_values(observation),
                 }
@@ -331,7 +332,8 @@ class RiskService:
             return
         body, theme, year = observation["body"], observation["theme"], observation["year"]
         managed = self._managed(observation["area"], year, theme, fx)
-        if managed_concern({"flag": rule.flag, "subject": observation["subject"]}, managed):
+        concern = {"flag": rule.flag, "subject": observation.get("concern", observation["subject"])}
+        if managed_concern(concern, managed):
             return  # known and managed: the area is tackling it, so no triggered inspection
         request_id = derived_id("request", rule_id, body, theme, year)
         if self._store.sismember("risk:requested", request_id):
@@ -364,6 +366,55 @@ class RiskService:
             payload=payload,
         )
         fx.publish(topics.REQUESTS, observation["area"], message)
+
+    # --- the annual pass ----------------------------------------------------------
+
+    def assess_peers(self, year: int) -> int:
+        """Rank every area against areas of the same kind, indicator by indicator, and judge.
+
+        Peer comparisons need every area's figures for the year, so they are made
+        here, in the annual assessment, not as events stream in. Returns how many
+        peer observations were judged.
+        """
+        ruleset = self._rules.current()
+        if not any(rule.observation == "peers" for rule in ruleset.rules):
+            return 0
+        event = {
+            "event_id": derived_id("annual assessment", year, ruleset.version),
+            "type": "assessment.annual",
+            "occurred_at": f"{year}-12-31T00:00:00+00:00",
+        }
+        fx = Effects(event, ruleset)
+        kind_of = {code: area.kind for code, area in self._reference.areas.items()}
+        judged = 0
+        for code, indicator in self._reference.indicators.items():
+            if indicator.polarity is None:
+                continue  # contextual indicators have no better or worse
+            series = {
+                area: [
+                    obs.IndicatorValue(p, v["value"], v["event_id"])
+                    for p, v in ((p, json.loads(raw)) for p, raw in facts.items())
+                ]
+                for area in kind_of
+                if (facts := self._store.hgetall(f"risk:ind:{area}:{code}"))
+            }
+            for observation in obs.peer_observations(
+                indicator=code,
+                theme=indicator.theme,
+                polarity=indicator.polarity,
+                year=year,
+                kind_of=kind_of,
+                series_by_area=series,
+            ):
+                self._judge(observation, fx)
+                judged += 1
+        for topic, key, message in fx.outputs:
+            self._publisher.publish(topic, key, message)
+        self._publisher.flush()
+        with self._store.transaction() as batch:
+            for write in fx.writes:
+                write(batch)
+        return judged
 
     # --- reads ----------------------------------------------------------------
 
