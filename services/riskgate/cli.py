@@ -226,6 +226,19 @@ def demo(year: int) -> None:
     click.echo(f"dead letters: {dead}")
 
 
+def organisational_summary(system: System, year: int) -> str:
+    """How many councils perform poorly, adequately, well or excellently."""
+    from riskgate.domain.assessment import SCORE_LABELS, organisational_score
+
+    scored = system.risk.organisations(year)
+    counts = Counter(organisational_score(s)["score"] for s in scored.values())
+    parts = ", ".join(f"{SCORE_LABELS[n]} {counts.get(n, 0)}" for n in sorted(SCORE_LABELS))
+    return (
+        f"organisational assessment of {len(scored)} councils "
+        f"(lower of use of resources and managing performance): {parts}"
+    )
+
+
 def summarise(system: System, year: int, accepted: int) -> str:
     """The demo's report: events in, flags, requests, decisions and work per inspectorate."""
     from riskgate import topics
@@ -250,6 +263,7 @@ def summarise(system: System, year: int, accepted: int) -> str:
         red, green = flags.get(("red", theme), 0), flags.get(("green", theme), 0)
         if red or green:
             lines.append(f"  {theme}: red {red}, green {green}")
+    lines.append(organisational_summary(system, year))
     by_inspectorate = Counter(r["inspectorate"] for r in requests)
     lines.append(
         f"inspection requests: {len(requests)} "
@@ -331,6 +345,7 @@ def assess(year: int, events_file: Path | None, out: Path | None) -> None:
                 f"  {theme}: red {flags.get(('red', theme), 0)}, green {flags.get(('green', theme), 0)}"
             )
     click.echo(f"  considered and not flagged (known and managed): {considered}")
+    click.echo(f"  {organisational_summary(system, year)}")
     if out:
         out.write_text(text)
         click.echo(f"wrote {out} ({len(text.encode())} bytes)")

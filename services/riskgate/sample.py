@@ -140,6 +140,7 @@ def generate_year(year: int = SAMPLE_YEAR, seed: int = SAMPLE_SEED) -> list[dict
         *_petitions(ref, plan, year, seed),
         *_self_assessments(ref, plan, year, seed),
         *_findings(plan, year, seed),
+        *_use_of_resources(ref, year, seed),
     ]
     events.sort(key=lambda e: (e["occurred_at"], e["event_id"]))
     return events
@@ -727,6 +728,30 @@ def _findings(plan: _Plan, year: int, seed: int) -> list[dict[str, Any]]:
                     "finding": finding,
                     "summary": plant.detail,
                 },
+            )
+        )
+    return events
+
+
+# Use of resources 1-4, roughly as the Audit Commission scored councils: mostly adequate or well.
+_SCORE_WEIGHTS = ((1, 0.04), (2, 0.42), (3, 0.46), (4, 0.08))
+
+
+def _use_of_resources(ref: Reference, year: int, seed: int) -> list[dict[str, Any]]:
+    """The Audit Commission's use of resources and managing performance scores, in November."""
+    rng = _rng(year, seed, "use_of_resources")
+    scores, weights = zip(*_SCORE_WEIGHTS, strict=True)
+    events = []
+    for code in sorted(ref.councils):
+        resources, performance = rng.choices(scores, weights, k=2)
+        events.append(
+            _envelope(
+                _event_id(year, seed, f"use_of_resources:{code}"),
+                "use_of_resources.scored",
+                _at(datetime(year, 11, 2, 10, tzinfo=UTC)),
+                "audit-commission",
+                code,
+                {"year": year, "score": resources, "managing_performance": performance},
             )
         )
     return events

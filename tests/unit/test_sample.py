@@ -75,6 +75,7 @@ def test_event_counts(events: list[Event]) -> None:
     assert counts["body.registered"] == 353
     assert counts["indicator.reported"] == 152 * 198 * 4
     assert counts["self_assessment.submitted"] == 152 * 4
+    assert counts["use_of_resources.scored"] == 353
     assert counts["petition.submitted"] == sample.PETITIONS
     assert set(counts) <= set(EVENT_TYPES)
 
