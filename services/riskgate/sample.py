@@ -29,6 +29,7 @@ from typing import Any
 
 from riskgate.domain.reference import AREA_KINDS, Council, Reference, load_reference
 from riskgate.domain.vocabulary import AREA_THEMES, THEME_TITLES
+from riskgate.service_layer.common import envelope
 
 SAMPLE_YEAR = 2009
 SAMPLE_SEED = 2009
@@ -356,14 +357,14 @@ def _indicator_plant(
 def _envelope(
     event_id: str, type_: str, occurred_at: str, source: str, body: str, payload: dict[str, Any]
 ) -> dict[str, Any]:
-    return {
-        "event_id": event_id,
-        "type": type_,
-        "occurred_at": occurred_at,
-        "source": source,
-        "body": body,
-        "payload": payload,
-    }
+    return envelope(
+        event_id=event_id,
+        type=type_,
+        occurred_at=occurred_at,
+        source=source,
+        body=body,
+        payload=payload,
+    )
 
 
 def _registrations(ref: Reference, plan: _Plan, year: int, seed: int) -> list[dict[str, Any]]:
