@@ -29,7 +29,6 @@ from riskgate.service_layer.risk import RiskService, RulesSource
 from riskgate.service_layer.work import WorkService
 
 log = logging.getLogger(__name__)
-ROLES_FIXED = ("integrator", "gatekeeper")
 
 
 def _fired(ruleset: RuleSet, observation: dict[str, Any]) -> list[str]:
@@ -59,9 +58,6 @@ class Tokens:
 
     def role_of(self, token: str) -> str | None:
         return self._store.hget(self.KEY, self.digest(token))
-
-    def export_hashes(self) -> dict[str, str]:
-        return self._store.hgetall(self.KEY)
 
 
 @dataclass

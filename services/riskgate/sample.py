@@ -354,29 +354,16 @@ def _indicator_plant(
 # --- events ---------------------------------------------------------------------------
 
 
-def _envelope(
-    event_id: str, type_: str, occurred_at: str, source: str, body: str, payload: dict[str, Any]
-) -> dict[str, Any]:
-    return envelope(
-        event_id=event_id,
-        type=type_,
-        occurred_at=occurred_at,
-        source=source,
-        body=body,
-        payload=payload,
-    )
-
-
 def _registrations(ref: Reference, plan: _Plan, year: int, seed: int) -> list[dict[str, Any]]:
     at = _at(datetime(year, 1, 5, 9, tzinfo=UTC))
     return [
-        _envelope(
-            _event_id(year, seed, f"body.registered/{c.code}"),
-            "body.registered",
-            at,
-            DATA_HUB,
-            c.code,
-            {
+        envelope(
+            event_id=_event_id(year, seed, f"body.registered/{c.code}"),
+            type="body.registered",
+            occurred_at=at,
+            source=DATA_HUB,
+            body=c.code,
+            payload={
                 "name": c.name,
                 "kind": c.kind,
                 "area": c.upper_tier_code,
@@ -430,13 +417,15 @@ def _indicator_reports(ref: Reference, plan: _Plan, year: int, seed: int) -> lis
                 values[1:] = bad
             for period, at, value in zip(periods, times, values, strict=True):
                 events.append(
-                    _envelope(
-                        _event_id(year, seed, f"indicator.reported/{area}/{indicator_id}/{period}"),
-                        "indicator.reported",
-                        at,
-                        DATA_HUB,
-                        area,
-                        {"indicator": indicator_id, "period": period, "value": value},
+                    envelope(
+                        event_id=_event_id(
+                            year, seed, f"indicator.reported/{area}/{indicator_id}/{period}"
+                        ),
+                        type="indicator.reported",
+                        occurred_at=at,
+                        source=DATA_HUB,
+                        body=area,
+                        payload={"indicator": indicator_id, "period": period, "value": value},
                     )
                 )
     return events
@@ -532,13 +521,13 @@ def _complaints(ref: Reference, plan: _Plan, year: int, seed: int) -> list[dict[
             payload["complaint_ref"] = ref_no
             source = OMBUDSMAN if payload["channel"] == "ombudsman" else f"council:{council.code}"
             events.append(
-                _envelope(
-                    _event_id(year, seed, f"complaint.received/{ref_no}"),
-                    "complaint.received",
-                    _at(moment),
-                    source,
-                    council.code,
-                    payload,
+                envelope(
+                    event_id=_event_id(year, seed, f"complaint.received/{ref_no}"),
+                    type="complaint.received",
+                    occurred_at=_at(moment),
+                    source=source,
+                    body=council.code,
+                    payload=payload,
                 )
             )
     return events
@@ -643,13 +632,13 @@ def _petitions(ref: Reference, plan: _Plan, year: int, seed: int) -> list[dict[s
         theme = rng.choices(AREA_THEMES, weights=_THEME_WEIGHTS[_tier(council)])[0]
         petition_ref = f"PET-{council.code}-{year}-1"
         events.append(
-            _envelope(
-                _event_id(year, seed, f"petition.submitted/{petition_ref}"),
-                "petition.submitted",
-                _at(_moment_in_year(rng, year)),
-                f"council:{council.code}",
-                council.code,
-                {
+            envelope(
+                event_id=_event_id(year, seed, f"petition.submitted/{petition_ref}"),
+                type="petition.submitted",
+                occurred_at=_at(_moment_in_year(rng, year)),
+                source=f"council:{council.code}",
+                body=council.code,
+                payload={
                     "petition_ref": petition_ref,
                     "topic": rng.choice(_PETITION_TOPICS[theme]),
                     "theme": theme,
@@ -694,13 +683,13 @@ def _self_assessments(ref: Reference, plan: _Plan, year: int, seed: int) -> list
                 indicator_id = rng.choice(by_theme[theme])
                 concerns.append(_concern(indicator_id, "Improvement plan agreed with partners"))
             events.append(
-                _envelope(
-                    _event_id(year, seed, f"self_assessment.submitted/{area}/{theme}"),
-                    "self_assessment.submitted",
-                    at,
-                    f"council:{area}",
-                    area,
-                    {"year": year, "theme": theme, "concerns": concerns},
+                envelope(
+                    event_id=_event_id(year, seed, f"self_assessment.submitted/{area}/{theme}"),
+                    type="self_assessment.submitted",
+                    occurred_at=at,
+                    source=f"council:{area}",
+                    body=area,
+                    payload={"year": year, "theme": theme, "concerns": concerns},
                 )
             )
     return events
@@ -716,13 +705,13 @@ def _findings(plan: _Plan, year: int, seed: int) -> list[dict[str, Any]]:
         inspectorate, finding = by_kind_theme[(plant.kind, plant.theme)]
         name = f"finding:{plant.area}:{plant.theme}"
         events.append(
-            _envelope(
-                _event_id(year, seed, name),
-                "inspection.finding",
-                f"{year}-06-15T10:00:00+00:00",
-                inspectorate,
-                plant.area,
-                {
+            envelope(
+                event_id=_event_id(year, seed, name),
+                type="inspection.finding",
+                occurred_at=f"{year}-06-15T10:00:00+00:00",
+                source=inspectorate,
+                body=plant.area,
+                payload={
                     "inspection_id": f"INS-{year}-{plant.area}-{inspectorate}",
                     "inspectorate": inspectorate,
                     "theme": plant.theme,
@@ -746,13 +735,13 @@ def _use_of_resources(ref: Reference, year: int, seed: int) -> list[dict[str, An
     for code in sorted(ref.councils):
         resources, performance = rng.choices(scores, weights, k=2)
         events.append(
-            _envelope(
-                _event_id(year, seed, f"use_of_resources:{code}"),
-                "use_of_resources.scored",
-                _at(datetime(year, 11, 2, 10, tzinfo=UTC)),
-                "audit-commission",
-                code,
-                {"year": year, "score": resources, "managing_performance": performance},
+            envelope(
+                event_id=_event_id(year, seed, f"use_of_resources:{code}"),
+                type="use_of_resources.scored",
+                occurred_at=_at(datetime(year, 11, 2, 10, tzinfo=UTC)),
+                source="audit-commission",
+                body=code,
+                payload={"year": year, "score": resources, "managing_performance": performance},
             )
         )
     return events

@@ -455,17 +455,6 @@ assert set(PAYLOAD_SCHEMAS) == set(ALL_TYPES), "every event type needs a payload
 _PAYLOAD_INSTANCES: dict[str, Schema] = {name: cls() for name, cls in PAYLOAD_SCHEMAS.items()}
 
 
-def load_payload(event_type: str, payload: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate a payload for ``event_type`` and return it JSON-safe (dates as ISO strings).
-
-    Raises ``ValidationError`` (or ``KeyError`` for an unknown type).
-    """
-    schema = _PAYLOAD_INSTANCES[event_type]
-    loaded = schema.load(payload)
-    dumped: dict[str, Any] = schema.dump(loaded)
-    return dumped
-
-
 # --- the envelope -------------------------------------------------------------------------
 
 

@@ -5,21 +5,14 @@ from __future__ import annotations
 from riskgate.domain.vocabulary import INSPECTORATES
 
 VERSION = "v1"
+# Every integrator event, of every type, keyed by area: all facts about one area
+# stay in order on one partition (a self-assessment before the figures it
+# explains, a registration before the complaints it gives a population to).
 EVENTS = f"events.{VERSION}"
 JUDGEMENTS = f"risk.judgements.{VERSION}"
 REQUESTS = f"inspection.requests.{VERSION}"
 DECISIONS = f"gatekeeper.decisions.{VERSION}"
 DEAD_LETTERS = f"deadletter.{VERSION}"
-
-
-def for_event_type(event_type: str) -> str:
-    """The topic an integrator event lands on.
-
-    One topic for every type, keyed by area: all facts about one area stay in
-    order on one partition (a self-assessment before the figures it explains,
-    a registration before the complaints it gives a population to).
-    """
-    return EVENTS
 
 
 def work_for(inspectorate: str) -> str:

@@ -20,7 +20,7 @@ from riskgate.entrypoints.http import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = json.loads((ROOT / "contracts" / "examples" / "indicator.reported.json").read_text())
-INDICATOR_TOPIC = topics.for_event_type("indicator.reported")
+INDICATOR_TOPIC = topics.EVENTS
 SANDWELL = "E08000028"
 CYP = "children_and_young_people"
 AREA_THEMES = {

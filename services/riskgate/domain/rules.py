@@ -241,8 +241,8 @@ def _rule(raw: Any, name: str) -> Rule:
             request = RequestSpec(**spec)
         except TypeError as exc:
             raise RuleError(f"{where}: bad request: {exc}") from None
-    evidence = raw.get("evidence") or "evidence"
-    if not str(evidence).endswith("evidence"):
+    evidence = str(raw.get("evidence") or "evidence")
+    if not evidence.endswith("evidence"):
         raise RuleError(f"{where}: `evidence` names an observation field ending in 'evidence'")
     if flag is None and request is None:
         raise RuleError(f"{where}: rule {raw['id']} has no output (`then.flag` or `then.request`)")
@@ -257,7 +257,7 @@ def _rule(raw: Any, name: str) -> Rule:
         request=request,
         themes=themes,
         source=where,
-        evidence=str(raw.get("evidence") or "evidence"),
+        evidence=evidence,
     )
 
 

@@ -61,7 +61,7 @@ class IngestService:
             fresh.append(event)
         for event in fresh:
             area = registered_here.get(event["body"]) or self._bodies.area_of(event["body"])
-            self._publisher.publish(topics.for_event_type(event["type"]), str(area), event)
+            self._publisher.publish(topics.EVENTS, str(area), event)
         self._publisher.flush()  # published before it is remembered as accepted
         with self._store.transaction() as batch:
             for event in fresh:
