@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -61,27 +62,43 @@ def kafka(tmp_path: Path) -> Iterator[str]:
         log.close()
 
 
-_next_db = iter(range(1, 16))
+LOCK_DIR = Path(os.environ.get("TMPDIR", "/tmp"))
+
+
+def _claim_db() -> tuple[int, object]:
+    """Lock one of Redis databases 1..15 for this test, so concurrent test runs never share one."""
+    for _ in range(600):
+        for db in range(1, 16):
+            handle = (LOCK_DIR / f"riskgate-test-redis-db-{db}.lock").open("w")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                continue
+            return db, handle
+        time.sleep(0.5)
+    pytest.fail("Redis databases 1..15 stayed locked by other test runs for 5 minutes")
 
 
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """A Redis database of its own on the machine's redis-server, emptied before use."""
-    try:
-        db = next(_next_db)
-    except StopIteration:
-        pytest.fail("more Redis-using tests than databases 1..15; reuse needs flushing")
+    db, handle = _claim_db()
     url = f"redis://{REDIS_HOST}:{REDIS_PORT}/{db}"
     client = redis.Redis.from_url(url)
     try:
         client.ping()
     except redis.exceptions.ConnectionError:
+        handle.close()  # type: ignore[attr-defined]
         pytest.fail(
             f"no redis-server at {REDIS_HOST}:{REDIS_PORT}: start it (see README, Development)"
         )
     client.flushdb()
-    yield url
-    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        handle.close()  # type: ignore[attr-defined]
 
 
 @pytest.fixture
