@@ -330,7 +330,10 @@ def assess(year: int, events_file: Path | None, out: Path | None) -> None:
     document = {"year": year, "ruleset_version": ruleset, "areas": areas}
     text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     flags = Counter(
-        (j["flag"], theme) for a in areas.values() for theme, j in a["themes"].items() if j["flag"]
+        (j["flag"], theme)
+        for a in areas.values()
+        for theme, j in (*a["themes"].items(), *a["organisational_themes"].items())
+        if j["flag"]
     )
     considered = sum(len(j["considered"]) for a in areas.values() for j in a["themes"].values())
     click.echo(f"assessment {year}: {len(areas)} areas, ruleset {ruleset}")

@@ -65,6 +65,15 @@ FINDING_PLANTS = (
     ("outstanding", "children_and_young_people", "ofsted", 4),
     ("outstanding", "healthier_communities_and_older_people", "cqc", 4),
 )
+# Councils the auditor scored at the extremes: 1 (use of resources, performs poorly)
+# and 4 on both counts (performs excellently). Every other council scores 2 or 3.
+AUDIT_PLANTS = (
+    ("poor_use_of_resources", 1, 2),
+    ("poor_use_of_resources", 1, 1),
+    ("excellent", 4, 4),
+    ("excellent", 4, 4),
+    ("excellent", 4, 4),
+)
 PETITIONS = 20
 
 
@@ -104,7 +113,8 @@ class Plant:
     """A problem planted in the sample year on purpose.
 
     ``kind`` is "floor", "complaints", "known_and_managed", "inadequate" or
-    "outstanding" (an inspection finding of 1 or 4); ``body`` is the
+    "outstanding" (an inspection finding of 1 or 4), "poor_use_of_resources"
+    or "excellent" (audit scores of 1, or 4 on both counts); ``body`` is the
     body whose events carry it (the area itself for indicator plants).
     """
 
@@ -114,6 +124,7 @@ class Plant:
     theme: str
     indicator: str | None
     detail: str
+    scores: tuple[int, int] | None = None  # audit plants: (use of resources, managing performance)
 
 
 @dataclass(frozen=True)
@@ -141,7 +152,7 @@ def generate_year(year: int = SAMPLE_YEAR, seed: int = SAMPLE_SEED) -> list[dict
         *_petitions(ref, plan, year, seed),
         *_self_assessments(ref, plan, year, seed),
         *_findings(plan, year, seed),
-        *_use_of_resources(ref, year, seed),
+        *_use_of_resources(ref, plan, year, seed),
     ]
     events.sort(key=lambda e: (e["occurred_at"], e["event_id"]))
     return events
@@ -242,6 +253,20 @@ def _plan(year: int, seed: int) -> _Plan:
                 indicator=None,
                 detail=f"{inspectorate} finding {finding} ({kind}) on {THEME_TITLES[theme].lower()} "
                 f"at {area.name} in {year}",
+            )
+        )
+    for kind, resources, performance in AUDIT_PLANTS:
+        area = chooser.area()
+        plants.append(
+            Plant(
+                kind=kind,
+                body=area.code,
+                area=area.code,
+                theme="use_of_resources",
+                indicator=None,
+                detail=f"use of resources scored {resources}, managing performance "
+                f"{performance}, at {area.name} in {year}",
+                scores=(resources, performance),
             )
         )
     return _Plan(populations, tuple(plants), bad_values, upheld_targets)
@@ -544,9 +569,9 @@ def _normal_complaints(
         theme = rng.choices(AREA_THEMES, weights=_THEME_WEIGHTS[_tier(council)])[0]
         roll = rng.random()
         channel = "resident" if roll < 0.8 else "councillor" if roll < 0.9 else "ombudsman"
-        upheld = rng.random() < UPHELD_SHARE and _within_normal_caps(
-            upheld_by_theme, theme, population
-        )
+        # The Ombudsman finds maladministration in few of the complaints it looks at.
+        share = UPHELD_SHARE if channel != "ombudsman" else UPHELD_SHARE / 4
+        upheld = rng.random() < share and _within_normal_caps(upheld_by_theme, theme, population)
         upheld_by_theme[theme] += upheld
         drafts.append(
             (
@@ -723,17 +748,20 @@ def _findings(plan: _Plan, year: int, seed: int) -> list[dict[str, Any]]:
     return events
 
 
-# Use of resources 1-4, roughly as the Audit Commission scored councils: mostly adequate or well.
-_SCORE_WEIGHTS = ((1, 0.04), (2, 0.42), (3, 0.46), (4, 0.08))
+# Use of resources 1-4, roughly as the Audit Commission scored councils: mostly adequate or
+# well; the rare 1s and 4s are planted (AUDIT_PLANTS).
+_SCORE_WEIGHTS = ((2, 0.47), (3, 0.53))
 
 
-def _use_of_resources(ref: Reference, year: int, seed: int) -> list[dict[str, Any]]:
+def _use_of_resources(ref: Reference, plan: _Plan, year: int, seed: int) -> list[dict[str, Any]]:
     """The Audit Commission's use of resources and managing performance scores, in November."""
     rng = _rng(year, seed, "use_of_resources")
     scores, weights = zip(*_SCORE_WEIGHTS, strict=True)
+    planted_scores = {p.body: p.scores for p in plan.plants if p.scores is not None}
     events = []
     for code in sorted(ref.councils):
         resources, performance = rng.choices(scores, weights, k=2)
+        resources, performance = planted_scores.get(code, (resources, performance))
         events.append(
             envelope(
                 event_id=_event_id(year, seed, f"use_of_resources:{code}"),

@@ -31,11 +31,11 @@ def test_the_annual_assessment_is_the_same_byte_for_byte_and_flags_the_planted_r
     document = json.loads(first.read_text())
     assert len(document["areas"]) == 152
 
-    def flagged(flag: str) -> set[str]:
+    def flagged(flag: str, themes: str = "themes") -> set[str]:
         return {
             code
             for code, area in document["areas"].items()
-            for judgement in area["themes"].values()
+            for judgement in area[themes].values()
             if judgement["flag"] == flag
         }
 
@@ -44,6 +44,13 @@ def test_the_annual_assessment_is_the_same_byte_for_byte_and_flags_the_planted_r
         p.area for p in plants if p.kind in ("floor", "complaints", "inadequate")
     }
     assert flagged("green") >= {p.area for p in plants if p.kind == "outstanding"}
+    # The auditor's scores of 1 and 4 flag the organisational themes, and nothing else does.
+    assert flagged("red", "organisational_themes") == {
+        p.area for p in plants if p.kind == "poor_use_of_resources"
+    }
+    assert flagged("green", "organisational_themes") == {
+        p.area for p in plants if p.kind == "excellent"
+    }
     greens = [
         j for a in document["areas"].values() for j in a["themes"].values() if j["flag"] == "green"
     ]
@@ -52,7 +59,8 @@ def test_the_annual_assessment_is_the_same_byte_for_byte_and_flags_the_planted_r
         set(j["rule_ids"]) <= {"FND-OUTSTANDING", "PEER-BEST-DECILE-IMPROVING"} for j in greens
     )
     for plant in plants:
-        judgement = document["areas"][plant.area]["themes"][plant.theme]
+        area = document["areas"][plant.area]
+        judgement = {**area["themes"], **area["organisational_themes"]}[plant.theme]
         assert judgement["rule_ids"] or judgement["considered"]
         assert judgement["ruleset_version"] == document["ruleset_version"]
     assert "composite" not in first.read_text()

@@ -46,5 +46,7 @@ def test_a_scored_council_appears_in_its_areas_assessment_with_the_evidence() ->
         "evidence": [event_id],
     }
     assert doc["organisations"][hampshire]["score"] is None
-    assert set(doc) == {"area", "name", "year", "ruleset_version", "themes", "organisations"}
+    assert set(doc) == {
+        "area", "name", "year", "ruleset_version", "themes", "organisational_themes", "organisations"
+    }  # fmt: skip
     assert all(t["flag"] is None for t in doc["themes"].values())

@@ -167,6 +167,8 @@ def test_no_two_plants_share_an_area_and_theme(plants: list[sample.Plant]) -> No
         "known_and_managed": 2,
         "inadequate": 1,
         "outstanding": 2,
+        "poor_use_of_resources": 2,
+        "excellent": 3,
     }
     assert len({(p.area, p.theme) for p in plants}) == len(plants)
     assert len({load_reference().areas[p.area].region for p in plants}) >= 6
@@ -235,9 +237,23 @@ def test_known_and_managed_plants_are_in_the_self_assessment_on_track(
         if e["type"] == "self_assessment.submitted"
     }
     for plant in plants:
-        listed = [c for c in concerns[(plant.area, plant.theme)] if c["subject"] == plant.indicator]
+        on_theme = concerns.get((plant.area, plant.theme), [])
+        listed = [c for c in on_theme if c["subject"] == plant.indicator]
         if plant.kind == "known_and_managed":
             assert len(listed) == 1
             assert listed[0]["status"] == "on_track" and listed[0]["action_plan"]
         elif plant.kind == "floor":
             assert listed == []
+
+
+def test_only_the_planted_councils_score_1_or_4(
+    events: list[Event], plants: list[sample.Plant]
+) -> None:
+    scores = {
+        e["body"]: (e["payload"]["score"], e["payload"]["managing_performance"])
+        for e in events
+        if e["type"] == "use_of_resources.scored"
+    }
+    assert len(scores) == len(load_reference().councils)
+    planted_scores = {p.body: p.scores for p in plants if p.scores is not None}
+    assert {b: s for b, s in scores.items() if {1, 4} & set(s)} == planted_scores

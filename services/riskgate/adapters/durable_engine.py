@@ -46,6 +46,8 @@ def _leaf(condition: Condition) -> Any:
     term = getattr(lang.m, condition.field)
     if condition.op == "in":
         return functools.reduce(lambda a, b: a | b, [term == v for v in condition.value])
+    if condition.op == "contains":
+        return term.anyItem(lang.item == condition.value)
     return {
         "==": term.__eq__,
         "!=": term.__ne__,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from riskgate.domain.reference import Area
-from riskgate.domain.vocabulary import AREA_THEMES, THEME_TITLES
+from riskgate.domain.vocabulary import AREA_THEMES, ORGANISATIONAL_THEMES, THEME_TITLES
 
 SCORE_LABELS = {
     1: "performs poorly",
@@ -55,7 +55,11 @@ def area_assessment(
 ) -> dict[str, Any]:
     """One area's assessment for a year from its stored judgements and scores."""
     themes = {theme: dict(judgements.get(theme) or no_flag(theme)) for theme in AREA_THEMES}
-    for judgement in themes.values():
+    # The auditor's scores flag too (a score of 1 red, 4 green), beside the councils' scores.
+    audit = {
+        theme: dict(judgements.get(theme) or no_flag(theme)) for theme in ORGANISATIONAL_THEMES
+    }
+    for judgement in (*themes.values(), *audit.values()):
         for key in ("area", "theme", "year"):
             judgement.pop(key, None)  # said once, at the top; each keeps the version that made it
     return {
@@ -64,6 +68,7 @@ def area_assessment(
         "year": year,
         "ruleset_version": ruleset_version,
         "themes": themes,
+        "organisational_themes": audit,
         "organisations": {
             code: organisational_score(organisations.get(code, {})) for code in area.members
         },

@@ -222,11 +222,20 @@ def complaints_observation(
         "window_end": end.date().isoformat(),
         "population": population,
         "complaints_12m": len(window),
+        "complaints_per_10k_12m": (
+            round(len(window) / population * 10_000, 3) if population else None
+        ),
         "upheld_12m": len(upheld),
         "upheld_per_10k_12m": rate,
+        "upheld_ombudsman_12m": sum(c.channel == "ombudsman" for c in upheld),
         "formal_partner_complaints_12m": len(from_partners),
         "distinct_partners_12m": len({c.partner for c in from_partners}),
         "evidence": [{"event_id": c.event_id, "occurred_at": c.occurred_at} for c in upheld],
+        "ombudsman_evidence": [
+            {"event_id": c.event_id, "occurred_at": c.occurred_at}
+            for c in upheld
+            if c.channel == "ombudsman"
+        ],
         "partner_evidence": [
             {"event_id": c.event_id, "occurred_at": c.occurred_at, "partner": c.partner}
             for c in from_partners
@@ -270,3 +279,59 @@ def observation_values(observation: Mapping[str, Any]) -> dict[str, Any]:
         for k, v in observation.items()
         if k not in skip and not k.endswith("evidence") and v is not None
     }
+
+
+def audit_observations(
+    *, body: str, area: str, year: int, event_id: str, scores: Mapping[str, int | None]
+) -> list[dict[str, Any]]:
+    """A council's audit scores (1 performs poorly ... 4 excellently), one observation per theme.
+
+    `scores` maps the organisational themes (use_of_resources, managing_performance)
+    to the score the auditor gave; an unscored theme gives no observation.
+    """
+    return [
+        {
+            "observation": "audit",
+            "subject": f"{theme.replace('_', ' ')} score",
+            "body": body,
+            "area": area,
+            "theme": theme,
+            "year": year,
+            "score": score,
+            "evidence": [{"event_id": event_id, "score": score}],
+        }
+        for theme, score in sorted(scores.items())
+        if score is not None
+    ]
+
+
+def combined_observation(
+    *, area: str, theme: str, year: int, contributions: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """What the rules have already found for one area and theme, for rules that combine them.
+
+    `fired` lists every rule with a standing contribution (so a rule can ask for
+    "IND-FLOOR-2Q and CMP-UPHELD-RATE"); the counts let it ask for "red from two
+    kinds of evidence". Contributions of combining rules themselves are left out.
+    """
+    parts = sorted(
+        (c for c in contributions if c["subject"] != COMBINED_SUBJECT),
+        key=lambda c: (c["body"], c["subject"], c["rule_id"]),
+    )
+    red = [c for c in parts if c["flag"] == "red"]
+    return {
+        "observation": "combined",
+        "subject": COMBINED_SUBJECT,
+        "body": area,
+        "area": area,
+        "theme": theme,
+        "year": year,
+        "fired": sorted({c["rule_id"] for c in parts}),
+        "red_count": len(red),
+        "green_count": sum(c["flag"] == "green" for c in parts),
+        "red_bodies": len({c["body"] for c in red}),
+        "evidence": list({e["event_id"]: e for c in parts for e in c["evidence"]}.values()),
+    }
+
+
+COMBINED_SUBJECT = "evidence combined"

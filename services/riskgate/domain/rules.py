@@ -28,8 +28,9 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-OBSERVATIONS = ("indicator", "complaints", "finding", "peers")
+OBSERVATIONS = ("indicator", "complaints", "finding", "peers", "audit", "combined")
 POLICY_FILE = "policies.yaml"
+CITIZENS_FILE = "citizens.yaml"  # the citizens' triggers' thresholds, not risk rules
 ROUTING_FILE = "routing.yaml"
 
 
@@ -104,6 +105,8 @@ def matches(node: Condition | Group, observation: Mapping[str, Any]) -> bool:
     value = observation[node.field]
     if node.op == "in":
         return value in node.value
+    if node.op == "contains":
+        return isinstance(value, list | tuple) and node.value in value
     try:
         return OPERATORS[node.op](value, node.value)
     except TypeError:
@@ -154,8 +157,8 @@ def content_version(paths: list[Path]) -> str:
 
 
 def rule_files(directory: Path) -> list[Path]:
-    """The files that make up a risk ruleset: every YAML file but the gatekeeper's policies."""
-    return sorted(p for p in directory.glob("*.yaml") if p.name != POLICY_FILE)
+    """The files that make up a risk ruleset: every YAML file but the policies and thresholds."""
+    return sorted(p for p in directory.glob("*.yaml") if p.name not in (POLICY_FILE, CITIZENS_FILE))
 
 
 def load_ruleset(directory: Path) -> RuleSet:
@@ -277,7 +280,7 @@ def _group(node: dict, where: str) -> Group:
             members.append(_group(item, line))
         elif isinstance(item, dict) and {"field", "op", "value"} <= item.keys():
             op = item["op"]
-            if op not in OPERATORS and op != "in":
+            if op not in OPERATORS and op not in ("in", "contains"):
                 raise RuleError(f"{line}: unknown operator {op!r}")
             value = tuple(item["value"]) if op == "in" else item["value"]
             members.append(Condition(str(item["field"]), op, value))

@@ -9,6 +9,7 @@ consumer commits the offset only after that.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
@@ -62,6 +63,13 @@ class RulesSource:
             return
         log.info("ruleset %s replaces %s", candidate.version, self._ruleset.version)
         self._ruleset = candidate
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _indicator_fact(raw: str) -> tuple[float, str]:
+    """A stored indicator value as (value, event_id); each stored text is parsed once."""
+    fact = json.loads(raw)
+    return fact["value"], fact["event_id"]
 
 
 @dataclass
@@ -141,8 +149,7 @@ class RiskService:
             self._record_self_assessment(fx)
             return []
         if kind == "use_of_resources.scored":
-            self._record_scores(fx)
-            return []
+            return self._record_scores(fx)
         if kind == "indicator.reported":
             return [self._indicator(fx)]
         if kind == "complaint.received":
@@ -166,7 +173,7 @@ class RiskService:
         fx.pending[key] = {**self._hash(key, fx), payload["theme"]: value}
         fx.store(lambda b: b.hset(key, {payload["theme"]: value}))
 
-    def _record_scores(self, fx: Effects) -> None:
+    def _record_scores(self, fx: Effects) -> list[dict[str, Any]]:
         payload, body = fx.event["payload"], fx.event["body"]
         scores = {
             "use_of_resources": payload["score"],
@@ -174,6 +181,16 @@ class RiskService:
             "evidence": [fx.event["event_id"]],
         }
         fx.store(lambda b: b.hset(f"risk:org:{payload['year']}", {body: dumps(scores)}))
+        return obs.audit_observations(
+            body=body,
+            area=self._area_of(body),
+            year=payload["year"],
+            event_id=fx.event["event_id"],
+            scores={
+                "use_of_resources": payload["score"],
+                "managing_performance": payload.get("managing_performance"),
+            },
+        )
 
     def _managed(self, area: str, year: int, theme: str, fx: Effects) -> dict[str, dict[str, Any]]:
         """The concerns the area reported in its self-assessment for this theme and year."""
@@ -192,8 +209,9 @@ class RiskService:
         body, code = event["body"], payload["indicator"]
         key = f"risk:ind:{body}:{code}"
         fact = {"value": payload["value"], "event_id": event["event_id"]}
-        series = {p: json.loads(v) for p, v in self._store.hgetall(key).items()}
-        series[payload["period"]] = fact  # a resubmission for a period replaces the earlier value
+        series = {p: _indicator_fact(v) for p, v in self._store.hgetall(key).items()}
+        # A resubmission for a period replaces the earlier value.
+        series[payload["period"]] = (payload["value"], event["event_id"])
         fx.store(lambda b: b.hset(key, {payload["period"]: dumps(fact)}))
         indicator = self._reference.indicators[code]
         return obs.indicator_observation(
@@ -203,7 +221,7 @@ class RiskService:
             theme=indicator.theme,
             polarity=indicator.polarity,
             year=int(payload["period"][:4]),
-            series=[obs.IndicatorValue(p, v["value"], v["event_id"]) for p, v in series.items()],
+            series=[obs.IndicatorValue(p, *v) for p, v in series.items()],
             floor=fx.ruleset.floors.get(code),
         )
 
@@ -264,13 +282,44 @@ class RiskService:
         if "year" not in observation:
             return  # nothing to judge yet (no facts for this subject)
         area, theme, year = observation["area"], observation["theme"], observation["year"]
-        fired = self._fired(fx.ruleset, observation)
         ckey = f"risk:contrib:{area}:{year}:{theme}"
         contributions = self._hash(ckey, fx)
+        updated, fired = self._contribute(observation, contributions, fx)
+        if updated is None:
+            return
+        # Rules that combine what other rules found read the area and theme as a whole.
+        combined = obs.combined_observation(
+            area=area,
+            theme=theme,
+            year=year,
+            contributions=[json.loads(v) for v in updated.values()],
+        )
+        with_combined, fired_combined = self._contribute(combined, updated, fx)
+        if with_combined is not None:
+            updated = with_combined
+        fx.pending[ckey] = updated
+        final = updated
+
+        def replace_contributions(batch: WriteBatch) -> None:
+            batch.delete(ckey)
+            batch.hset(ckey, final)
+
+        fx.store(replace_contributions)
+        self._emit_judgement(area, theme, year, updated, fx)
+        for rule_id in fired:
+            self._emit_request(rule_id, observation, fx)
+        for rule_id in fired_combined:
+            self._emit_request(rule_id, combined, fx)
+
+    def _contribute(
+        self, observation: dict[str, Any], contributions: dict[str, str], fx: Effects
+    ) -> tuple[dict[str, str] | None, list[str]]:
+        """The contributions with this observation's fired rules in place (None: nothing to do)."""
+        fired = self._fired(fx.ruleset, observation)
         prefix = f"{observation['body']}|{observation['subject']}|"
         stale = [k for k in contributions if k.startswith(prefix) and k[len(prefix) :] not in fired]
         if not fired and not stale:
-            return
+            return None, []
         updated = {k: v for k, v in contributions.items() if k not in stale}
         for rule_id in fired:
             rule = fx.ruleset.rule(rule_id)
@@ -287,16 +336,7 @@ class RiskService:
                     "values": obs.observation_values(observation),
                 }
             )
-        fx.pending[ckey] = updated
-
-        def replace_contributions(batch: WriteBatch) -> None:
-            batch.delete(ckey)
-            batch.hset(ckey, updated)
-
-        fx.store(replace_contributions)
-        self._emit_judgement(area, theme, year, updated, fx)
-        for rule_id in fired:
-            self._emit_request(rule_id, observation, fx)
+        return updated, fired
 
     def _emit_judgement(
         self, area: str, theme: str, year: int, contributions: dict[str, str], fx: Effects
@@ -391,10 +431,7 @@ class RiskService:
             if indicator.polarity is None:
                 continue  # contextual indicators have no better or worse
             series = {
-                area: [
-                    obs.IndicatorValue(p, v["value"], v["event_id"])
-                    for p, v in ((p, json.loads(raw)) for p, raw in facts.items())
-                ]
+                area: [obs.IndicatorValue(p, *_indicator_fact(raw)) for p, raw in facts.items()]
                 for area in kind_of
                 if (facts := self._store.hgetall(f"risk:ind:{area}:{code}"))
             }
