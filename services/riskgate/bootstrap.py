@@ -18,10 +18,12 @@ from riskgate.adapters.durable_engine import engine_for
 from riskgate.adapters.store import MemoryStore, Store
 from riskgate.config import SERVICES, Settings
 from riskgate.consumer import ConsumerLoop
+from riskgate.domain.citizens import CitizensDesk, load_citizens_config
 from riskgate.domain.gatekeeper import load_policies
 from riskgate.domain.reference import Reference, load_reference
 from riskgate.domain.rules import RuleSet
 from riskgate.schemas import set_known_indicators
+from riskgate.service_layer.citizens import CitizensService
 from riskgate.service_layer.common import BodyRegistry
 from riskgate.service_layer.gatekeeper import GatekeeperService
 from riskgate.service_layer.ingest import IngestService
@@ -72,6 +74,7 @@ class System:
     risk: RiskService
     gatekeeper: GatekeeperService
     work: WorkService
+    citizens: CitizensService
     tokens: Tokens
     rules: RulesSource
     loops: dict[str, ConsumerLoop] = field(default_factory=dict)
@@ -81,6 +84,7 @@ class System:
             "risk": self.risk.handle,
             "gatekeeper": self.gatekeeper.handle,
             "work": self.work.handle,
+            "citizens": self.citizens.handle,
         }[service]
 
     def consumer(self, service: str) -> ConsumerLoop:
@@ -95,7 +99,7 @@ class System:
             )
         return self.loops[service]
 
-    def pump(self, services: tuple[str, ...] = ("risk", "gatekeeper", "work")) -> int:
+    def pump(self, services: tuple[str, ...] = ("risk", "citizens", "gatekeeper", "work")) -> int:
         """Run the consumers until none has anything left (the embedded mode's scheduler)."""
         total = 0
         while True:
@@ -121,8 +125,9 @@ class System:
 
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "risk": topics.EVENT_TOPICS,
-    "gatekeeper": (topics.REQUESTS,),
+    "gatekeeper": (topics.REQUESTS, topics.JUDGEMENTS),
     "work": topics.WORK_TOPICS,
+    "citizens": topics.EVENT_TOPICS,
 }
 CONSUMING = tuple(s for s in SERVICES if s in SUBSCRIPTIONS)
 
@@ -165,8 +170,17 @@ def bootstrap(
         reference=reference,
         ingest=IngestService(store, publisher, BodyRegistry(store, reference)),
         risk=RiskService(store, publisher, reference, rules, _fired),
-        gatekeeper=GatekeeperService(store, publisher, load_policies(settings.rules_dir)),
+        gatekeeper=GatekeeperService(
+            store, publisher, load_policies(settings.rules_dir), clock=settings.clock
+        ),
         work=WorkService(store),
+        citizens=CitizensService(
+            store,
+            publisher,
+            CitizensDesk(load_citizens_config(settings.rules_dir), rules.current().routing),
+            BodyRegistry(store, reference),
+            settings.clock,
+        ),
         tokens=Tokens(store),
         rules=rules,
     )

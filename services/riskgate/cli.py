@@ -8,10 +8,12 @@ import os
 import secrets
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +68,10 @@ class _Gunicorn(BaseApplication):
 
 
 def load_sample(system: System, year: int = 2009) -> Counter[str]:
-    """Feed the bundled sample year through ingest and the pipeline; count what was accepted."""
-    from riskgate.sample import generate_year
+    """Feed the bundled sample year through ingest and the pipeline, then the year's proposals
+    to the gatekeeper; count the events ingest accepted."""
+    from riskgate import topics
+    from riskgate.sample import generate_year, proposals
 
     events = generate_year(year)
     accepted: Counter[str] = Counter()
@@ -77,6 +81,12 @@ def load_sample(system: System, year: int = 2009) -> Counter[str]:
             raise RuntimeError(f"the sample year failed validation: {result.errors}")
         accepted += result.accepted_types
         system.pump()
+    # Government Offices', departments' and inspectorates' own proposals, as the API takes them.
+    publisher = system.bus.publisher()
+    for proposal in proposals(year):
+        publisher.publish(topics.REQUESTS, proposal["payload"]["area"], proposal)
+    publisher.flush()
+    system.pump()
     return accepted
 
 
@@ -95,7 +105,11 @@ def _embedded_factory(
                 log.info("loading the bundled sample year…")
                 log.info("sample year loaded: %d events", load_sample(system).total())
             stop = threading.Event()
+            swept = 0.0
             while not stop.is_set():
+                if time.monotonic() - swept >= settings.sweep_s:
+                    system.citizens.sweep()  # deadlines passed since the last look
+                    swept = time.monotonic()
                 if system.pump() == 0:
                     stop.wait(0.1)
 
@@ -110,10 +124,27 @@ def _service_factory(settings: Settings, services: tuple[str, ...]) -> Callable[
         from riskgate.entrypoints.http import create_app
 
         system = bootstrap(settings)
-        system.start_consumers(tuple(s for s in services if s in CONSUMING), threading.Event())
+        stop = threading.Event()
+        system.start_consumers(tuple(s for s in services if s in CONSUMING), stop)
+        if "citizens" in services:
+            threading.Thread(
+                target=_sweep_forever, args=(system, settings.sweep_s, stop), daemon=True
+            ).start()
         return create_app(system, services)
 
     return factory
+
+
+def _sweep_forever(system: System, every_s: float, stop: threading.Event) -> None:
+    """Mark the citizens' deadlines that pass without any event, every `every_s` seconds."""
+    while not stop.wait(every_s):
+        try:
+            made = system.citizens.sweep()
+        except Exception:  # a store or broker outage: try again next time
+            log.exception("the deadline sweep failed; retrying in %ss", every_s)
+            continue
+        if made:
+            log.info("deadline sweep: %d transitions", made)
 
 
 @main.command()
@@ -216,9 +247,10 @@ def demo(year: int) -> None:
     """Load the bundled sample year, run the whole pipeline in-process, print a summary."""
     from riskgate import topics
 
-    system = bootstrap(Settings(rules_dir=_settings().rules_dir))
+    system = bootstrap(Settings(rules_dir=_settings().rules_dir, today=date(year, 12, 31)))
     accepted = load_sample(system, year)
     system.risk.assess_peers(year)  # the annual assessment's comparisons with peer areas
+    system.citizens.sweep()  # deadlines that passed by the end of the year without an event
     system.pump()
     summary = summarise(system, year, accepted)
     dead = len(system.bus.read_all(topics.DEAD_LETTERS))
@@ -237,6 +269,59 @@ def organisational_summary(system: System, year: int) -> str:
         f"organisational assessment of {len(scored)} councils "
         f"(lower of use of resources and managing performance): {parts}"
     )
+
+
+def _burden_lines(system: System, year: int) -> list[str]:
+    """Requested versus approved on-site days, in total and per inspectorate."""
+    from riskgate.burden_report import burden_rows
+
+    rows = burden_rows(system.gatekeeper.requests(), system.gatekeeper.inspections())
+    total = next((r for r in rows if r["by"] == "total"), None)
+    if total is None:
+        return ["burden: no inspection requests"]
+    lines = [
+        f"burden: requested {total['requested_days']} on-site days in {total['requests']} "
+        f"requests; approved {total['approved_days']} days in {total['inspections']} "
+        f"inspections; saved {total['saved_days']} days"
+    ]
+    lines.extend(
+        f"  {r['code']}: requested {r['requested_days']}, approved {r['approved_days']}"
+        for r in rows
+        if r["by"] == "inspectorate"
+    )
+    return lines
+
+
+def _citizens_lines(system: System) -> list[str]:
+    """Petitions and calls for action: how each ended, and what the gatekeeper did with them."""
+    petitions = Counter(p["status"] for p in system.citizens.petitions())
+    cases = system.citizens.calls_for_action()
+    statuses = Counter(c["status"] for c in cases)
+    overdue = sum(len(c["overdue"]) for c in cases)
+    decisions = {d["request_id"]: d for d in system.gatekeeper.decisions()}
+    lines = [
+        f"petitions: {petitions.total()} ("
+        + ", ".join(f"{k} {v}" for k, v in sorted(petitions.items()))
+        + ")",
+        f"calls for action: {len(cases)} ("
+        + ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
+        + f"); deadlines missed: {overdue}",
+    ]
+    for c in cases:
+        name = system.reference.councils.get(c["council"])
+        where = f"{c['council']} {name.name if name else ''}".strip()
+        line = f"  {c['case_ref']} at {where}: {c['stage']}, {c['status']}"
+        if c["refusal"]:
+            line += f" — {c['refusal']['reason']}"
+        if c["overdue"]:
+            line += f"; overdue: {', '.join(d['body'] or 'council' for d in c['overdue'])}"
+        if c["escalation"]:
+            decision = decisions.get(c["escalation"]["request_id"])
+            line += f" — to the gatekeeper ({c['escalation']['urgency']})"
+            if decision:
+                line += f": {decision['outcome']} ({', '.join(decision['policy_ids'])})"
+        lines.append(line)
+    return lines
 
 
 def summarise(system: System, year: int, accepted: Counter[str]) -> str:
@@ -272,6 +357,8 @@ def summarise(system: System, year: int, accepted: Counter[str]) -> str:
         "work per inspectorate: "
         + ", ".join(f"{code} {len(system.work.items(code))}" for code in INSPECTORATES)
     )
+    lines.extend(_burden_lines(system, year))
+    lines.extend(_citizens_lines(system))
     lines.append("flags, with reasons:")
     for code, per in sorted(judgements.items()):
         for j in per.values():
@@ -289,6 +376,90 @@ def summarise(system: System, year: int, accepted: Counter[str]) -> str:
                     f"{c['rule_id']} on {c['subject']}: {c['reason']}"
                 )
     return "\n".join(lines)
+
+
+# --- gatekeeper and reports ----------------------------------------------------------------
+
+
+@main.group("gatekeeper")
+def gatekeeper_group() -> None:
+    """The gatekeeper's state."""
+
+
+@gatekeeper_group.command("rebuild")
+def gatekeeper_rebuild() -> None:
+    """Rebuild the gatekeeper's Redis state from `gatekeeper.decisions` (and the organisational
+    assessments on `risk.judgements`). Stop the gatekeeper services first."""
+    from riskgate import topics
+    from riskgate.service_layer.gatekeeper import rebuild
+
+    settings = _settings()
+    if settings.embedded:
+        raise click.UsageError(
+            "rebuild reads Kafka and writes Redis: set KAFKA_BOOTSTRAP_SERVERS and REDIS_URL"
+        )
+    system = bootstrap(settings)
+    messages = [
+        json.loads(record.value)
+        for topic in (topics.JUDGEMENTS, topics.DECISIONS)
+        for record in sorted(system.bus.read_all(topic), key=lambda r: (r.partition, r.offset))
+    ]
+    folded = rebuild(system.store, messages)
+    click.echo(
+        f"rebuilt the gatekeeper's state from {folded} messages: "
+        f"{len(system.gatekeeper.decisions())} decisions, "
+        f"{len(system.gatekeeper.inspections())} inspections"
+    )
+
+
+@main.group("citizens")
+def citizens_group() -> None:
+    """Petitions and Community Calls for Action."""
+
+
+@citizens_group.command("sweep")
+@click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), help="default: today")
+def citizens_sweep(on: datetime | None) -> None:
+    """Mark every response and publication deadline passed unmet by ON as overdue (once each)."""
+    settings = _settings()
+    if settings.embedded:
+        raise click.UsageError(
+            "sweep works on the shared state: set KAFKA_BOOTSTRAP_SERVERS and REDIS_URL"
+        )
+    system = bootstrap(settings)
+    made = system.citizens.sweep(on.date() if on else None)
+    click.echo(f"swept: {made} transitions published")
+
+
+@main.group()
+def report() -> None:
+    """Reports."""
+
+
+@report.command("burden")
+@click.option("--year", required=True, type=int, help="requests received in this year")
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="also write the rows as CSV here",
+)
+def report_burden(year: int, csv_path: Path | None) -> None:
+    """Requested versus approved on-site days per inspectorate and per body: the saving the
+    gatekeeper made. Embedded: runs the bundled sample year first."""
+    from riskgate.burden_report import as_csv, as_table, burden_rows
+
+    settings = _settings()
+    system = bootstrap(settings)
+    if settings.embedded:
+        load_sample(system, year)
+        system.risk.assess_peers(year)
+        system.pump()
+    rows = burden_rows(system.gatekeeper.requests(), system.gatekeeper.inspections(), year)
+    click.echo(as_table(rows))
+    if csv_path:
+        csv_path.write_text(as_csv(rows))
+        click.echo(f"wrote {csv_path} ({len(rows)} rows)")
 
 
 # --- assess ----------------------------------------------------------------------------

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SERVICES = ("ingest", "risk", "gatekeeper", "work")
+SERVICES = ("ingest", "risk", "gatekeeper", "work", "citizens")
 _REPO_RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
@@ -41,6 +42,12 @@ class Settings:
     log_level: str = "INFO"
     rules_reload_s: float = 2.0
     failpoints: frozenset[str] = field(default_factory=frozenset)
+    today: dt.date | None = None  # pinned "today" (RISKGATE_TODAY); None: the real date
+    sweep_s: float = 300.0  # how often the citizens service looks for missed deadlines
+
+    def clock(self) -> dt.date:
+        """Today, as the gatekeeper and the citizens' deadlines see it."""
+        return self.today or dt.datetime.now(dt.UTC).date()
 
     @property
     def embedded(self) -> bool:
@@ -71,6 +78,14 @@ class Settings:
                 f"RISKGATE_LOG_LEVEL: one of DEBUG, INFO, WARNING, ERROR, got {level!r}"
             )
         failpoints = frozenset(p for p in env.get("RISKGATE_FAILPOINTS", "").split(",") if p)
+        today = None
+        if env.get("RISKGATE_TODAY"):
+            try:
+                today = dt.date.fromisoformat(env["RISKGATE_TODAY"])
+            except ValueError:
+                raise ConfigError(
+                    f"RISKGATE_TODAY: expected a date YYYY-MM-DD, got {env['RISKGATE_TODAY']!r}"
+                ) from None
         return cls(
             kafka_bootstrap_servers=kafka,
             redis_url=redis_url,
@@ -82,4 +97,6 @@ class Settings:
             log_level=level,
             rules_reload_s=_int(env, "RISKGATE_RULES_RELOAD_SECONDS", 2),
             failpoints=failpoints,
+            today=today,
+            sweep_s=_int(env, "RISKGATE_SWEEP_SECONDS", 300, minimum=1),
         )

@@ -18,11 +18,12 @@ from kafka.errors import CommitFailedError
 
 from riskgate import failpoints, metrics, topics
 from riskgate.adapters.bus import Publisher, Record, Subscription
-from riskgate.schemas import validate_event
+from riskgate.schemas import PERSONAL_DATA, validate_event
 from riskgate.service_layer.common import InvalidMessage
 
 log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], None]
+PERSONAL_DATA_MARK = PERSONAL_DATA.split("(")[0].strip()  # "must not carry personal data"
 
 
 def decode(record: Record) -> tuple[dict[str, Any] | None, str | None]:
@@ -117,7 +118,10 @@ class ConsumerLoop:
                 "offset": record.offset,
                 "key": record.key,
                 "reason": reason,
-                "value": record.value.decode("utf-8", errors="replace"),
+                # Personal data is not copied to another topic: the reason names the fields.
+                "value": "[withheld: carries personal data]"
+                if PERSONAL_DATA_MARK in reason
+                else record.value.decode("utf-8", errors="replace"),
             },
         )
         metrics.DEAD_LETTERS.labels(self.name).inc()

@@ -153,6 +153,7 @@ def generate_year(year: int = SAMPLE_YEAR, seed: int = SAMPLE_SEED) -> list[dict
         *_self_assessments(ref, plan, year, seed),
         *_findings(plan, year, seed),
         *_use_of_resources(ref, plan, year, seed),
+        *(e for _, events in _stories(year, seed) for e in events),
     ]
     events.sort(key=lambda e: (e["occurred_at"], e["event_id"]))
     return events
@@ -777,3 +778,503 @@ def _use_of_resources(ref: Reference, plan: _Plan, year: int, seed: int) -> list
 
 def _concern(indicator_id: str, action_plan: str) -> dict[str, Any]:
     return {"subject": indicator_id, "action_plan": action_plan, "status": "on_track"}
+
+
+# --- citizens' stories --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Story:
+    """A petition or Community Call for Action planted in the sample year, and how it ends."""
+
+    name: str
+    council: str
+    case_ref: str | None
+    expect: str  # the status the case (or petition) should reach
+
+
+_CONTRACT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "ccfa.raised": {"matter": "other", "suspected": None},
+    "ccfa.referred": {"committee_finding": None},
+}
+
+
+def stories(year: int = SAMPLE_YEAR, seed: int = SAMPLE_SEED) -> list[Story]:
+    """The citizens' stories planted in ``generate_year(year, seed)``."""
+    return [s for s, _ in _stories(year, seed)]
+
+
+def _stories(year: int, seed: int) -> list[tuple[Story, list[dict[str, Any]]]]:
+    plan = _plan(year, seed)
+    # The escalation: residents petition a council whose complaints surge, the councillor
+    # takes it up, the local stages fail, and two partners lodge formal complaints.
+    surge = next(p for p in plan.plants if p.kind == "complaints" and p.body != p.area)
+    out: list[tuple[Story, list[dict[str, Any]]]] = []
+
+    def event(
+        name: str, type_: str, day: str, council: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        # Spelled out as the contract loads them, so the sample is what an integrator sends.
+        defaults: dict[str, Any] = _CONTRACT_DEFAULTS.get(type_, {})
+        payload = {**defaults, **payload}
+        return envelope(
+            event_id=_event_id(year, seed, f"story/{name}/{type_}/{day}"),
+            type=type_,
+            occurred_at=f"{year}-{day}T10:00:00+00:00",
+            source=f"council:{council}",
+            body=council,
+            payload=payload,
+        )
+
+    def case(
+        ref: str, councillor: str, issue: str, theme: str, bodies: list[str], **extra: Any
+    ) -> dict[str, Any]:
+        return {"case_ref": ref, "councillor_ref": councillor, "ward": "Central ward",
+                "issue": issue, "theme": theme, "bodies": bodies, **extra}  # fmt: skip
+
+    c, theme = surge.body, surge.theme
+    ref = f"CCFA-{year}-{c}-1"
+    petition = f"PET-{c}-{year}-STORY"
+    partners = ("E16000110", "E23000017")
+    out.append(
+        (
+            Story("petition to call for action to inspection", c, ref, "escalated"),
+            [
+                event(
+                    "s1",
+                    "petition.submitted",
+                    "02-10",
+                    c,
+                    {
+                        "petition_ref": petition,
+                        "topic": "Put right the failures residents report",
+                        "theme": theme,
+                        "signatures": 2400,
+                        "neighbourhood": "Town centre",
+                    },
+                ),
+                event(
+                    "s1",
+                    "petition.responded",
+                    "03-20",
+                    c,
+                    {
+                        "petition_ref": petition,
+                        "responded_on": f"{year}-03-20",
+                        "outcome": "Debated; the council's review found nothing to change.",
+                        "debate_on": f"{year}-03-18",
+                    },
+                ),
+                event(
+                    "s1",
+                    "ccfa.raised",
+                    "04-06",
+                    c,
+                    case(
+                        ref,
+                        "CLLR-STORY-1",
+                        "Residents' complaints go unanswered",
+                        theme,
+                        [c, surge.area],
+                        petition_ref=petition,
+                        informal_resolution_tried=True,
+                    ),
+                ),
+                event(
+                    "s1",
+                    "ccfa.referred",
+                    "04-20",
+                    c,
+                    {
+                        "case_ref": ref,
+                        "committee": "overview_and_scrutiny",
+                        "referred_on": f"{year}-04-20",
+                    },
+                ),
+                event(
+                    "s1",
+                    "ccfa.recommended",
+                    "06-01",
+                    c,
+                    {
+                        "case_ref": ref,
+                        "recommended_on": f"{year}-06-01",
+                        "recommendations": [
+                            "Answer every complaint within 10 working days",
+                            "Review the service with the county council",
+                        ],
+                    },
+                ),
+                event(
+                    "s1",
+                    "ccfa.responded",
+                    "06-19",
+                    c,
+                    {
+                        "case_ref": ref,
+                        "responding_body": c,
+                        "responded_on": f"{year}-06-19",
+                        "resolved": False,
+                    },
+                ),
+                # The county never responds: overdue after 20 working days.
+                event(
+                    "s1",
+                    "complaint.received",
+                    "05-12",
+                    c,
+                    {
+                        "complaint_ref": f"FORMAL-{c}-1",
+                        "channel": "partner",
+                        "partner": partners[0],
+                        "theme": theme,
+                        "category": "joint working",
+                        "upheld": None,
+                        "formal": True,
+                    },
+                ),
+                event(
+                    "s1",
+                    "ccfa.published",
+                    "07-28",
+                    c,
+                    {"case_ref": ref, "published_on": f"{year}-07-28", "resolved": False},
+                ),
+                event(
+                    "s1b",
+                    "complaint.received",
+                    "08-03",
+                    c,
+                    {
+                        "complaint_ref": f"FORMAL-{c}-2",
+                        "channel": "partner",
+                        "partner": partners[1],
+                        "theme": theme,
+                        "category": "joint working",
+                        "upheld": None,
+                        "formal": True,
+                    },
+                ),
+            ],
+        )
+    )
+    bristol, leeds, york, cornwall, norwich = (
+        "E06000023", "E08000035", "E06000014", "E06000052", "E07000148",
+    )  # fmt: skip
+    out.append(
+        (
+            Story(
+                "planning matter declined: it has its own appeal route",
+                bristol,
+                f"CCFA-{year}-{bristol}-1",
+                "refused",
+            ),
+            [
+                event(
+                    "s2",
+                    "ccfa.raised",
+                    "03-02",
+                    bristol,
+                    case(
+                        f"CCFA-{year}-{bristol}-1",
+                        "CLLR-STORY-2",
+                        "Planning permission for the depot",
+                        "economic_development_and_environment",
+                        [bristol],
+                        matter="planning",
+                    ),
+                ),
+                event(
+                    "s2",
+                    "ccfa.referred",
+                    "03-16",
+                    bristol,
+                    {
+                        "case_ref": f"CCFA-{year}-{bristol}-1",
+                        "committee": "overview_and_scrutiny",
+                        "referred_on": f"{year}-03-16",
+                    },
+                ),
+            ],
+        )
+    )
+    out.append(
+        (
+            Story(
+                "the same issue again within the year is refused",
+                leeds,
+                f"CCFA-{year}-{leeds}-2",
+                "refused",
+            ),
+            [
+                event(
+                    "s3",
+                    "ccfa.raised",
+                    "02-02",
+                    leeds,
+                    case(
+                        f"CCFA-{year}-{leeds}-1",
+                        "CLLR-STORY-3",
+                        "Street lighting on the estate",
+                        "safer_and_stronger_communities",
+                        [leeds],
+                    ),
+                ),
+                event(
+                    "s3",
+                    "ccfa.referred",
+                    "02-16",
+                    leeds,
+                    {
+                        "case_ref": f"CCFA-{year}-{leeds}-1",
+                        "committee": "overview_and_scrutiny",
+                        "referred_on": f"{year}-02-16",
+                    },
+                ),
+                event(
+                    "s3b",
+                    "ccfa.raised",
+                    "07-01",
+                    leeds,
+                    case(
+                        f"CCFA-{year}-{leeds}-2",
+                        "CLLR-STORY-3",
+                        "Street lighting  on the estate",
+                        "safer_and_stronger_communities",
+                        [leeds],
+                    ),
+                ),
+                event(
+                    "s3b",
+                    "ccfa.referred",
+                    "07-13",
+                    leeds,
+                    {
+                        "case_ref": f"CCFA-{year}-{leeds}-2",
+                        "committee": "overview_and_scrutiny",
+                        "referred_on": f"{year}-07-13",
+                    },
+                ),
+            ],
+        )
+    )
+    out.append(
+        (
+            Story(
+                "suspected fraud goes to the gatekeeper at once",
+                york,
+                f"CCFA-{year}-{york}-1",
+                "escalated",
+            ),
+            [
+                event(
+                    "s4",
+                    "ccfa.raised",
+                    "09-14",
+                    york,
+                    case(
+                        f"CCFA-{year}-{york}-1",
+                        "CLLR-STORY-4",
+                        "Grants paid to a contractor's own firm",
+                        "use_of_resources",
+                        [york],
+                        suspected="fraud",
+                    ),
+                ),
+            ],
+        )
+    )
+    out.append(
+        (
+            Story(
+                "anti-social behaviour is routed to the crime and disorder committee",
+                norwich,
+                f"CCFA-{year}-{norwich}-1",
+                "open",
+            ),
+            [
+                event(
+                    "s5",
+                    "ccfa.raised",
+                    "05-05",
+                    norwich,
+                    case(
+                        f"CCFA-{year}-{norwich}-1",
+                        "CLLR-STORY-5",
+                        "Nuisance in the market square",
+                        "safer_and_stronger_communities",
+                        [norwich],
+                        matter="anti_social_behaviour",
+                    ),
+                ),
+                event(
+                    "s5",
+                    "ccfa.referred",
+                    "05-19",
+                    norwich,
+                    {
+                        "case_ref": f"CCFA-{year}-{norwich}-1",
+                        "committee": "overview_and_scrutiny",
+                        "referred_on": f"{year}-05-19",
+                    },
+                ),
+            ],
+        )
+    )
+    out.append(
+        (
+            Story(
+                "resolved locally: the bodies put it right",
+                leeds,
+                f"CCFA-{year}-{leeds}-3",
+                "resolved",
+            ),
+            [
+                event(
+                    "s6",
+                    "ccfa.raised",
+                    "03-09",
+                    leeds,
+                    case(
+                        f"CCFA-{year}-{leeds}-3",
+                        "CLLR-STORY-6",
+                        "Bus stop access for wheelchair users",
+                        "economic_development_and_environment",
+                        [leeds],
+                    ),
+                ),
+                event(
+                    "s6",
+                    "ccfa.referred",
+                    "03-23",
+                    leeds,
+                    {
+                        "case_ref": f"CCFA-{year}-{leeds}-3",
+                        "committee": "overview_and_scrutiny",
+                        "referred_on": f"{year}-03-23",
+                    },
+                ),
+                event(
+                    "s6",
+                    "ccfa.recommended",
+                    "04-27",
+                    leeds,
+                    {
+                        "case_ref": f"CCFA-{year}-{leeds}-3",
+                        "recommended_on": f"{year}-04-27",
+                        "recommendations": ["Lower the kerbs at the six stops on route 12"],
+                    },
+                ),
+                event(
+                    "s6",
+                    "ccfa.responded",
+                    "05-14",
+                    leeds,
+                    {
+                        "case_ref": f"CCFA-{year}-{leeds}-3",
+                        "responding_body": leeds,
+                        "responded_on": f"{year}-05-14",
+                        "resolved": True,
+                    },
+                ),
+                event(
+                    "s6",
+                    "ccfa.published",
+                    "06-01",
+                    leeds,
+                    {
+                        "case_ref": f"CCFA-{year}-{leeds}-3",
+                        "published_on": f"{year}-06-01",
+                        "resolved": True,
+                    },
+                ),
+            ],
+        )
+    )
+    out.append(
+        (
+            Story(
+                "three neighbourhood forums on one issue open an area-wide case",
+                cornwall,
+                None,
+                "open",
+            ),
+            [
+                event(
+                    f"s7-{forum}",
+                    "forum.decided",
+                    day,
+                    cornwall,
+                    {
+                        "forum_ref": forum,
+                        "issue_ref": "ISSUE-RURAL-BUSES",
+                        "theme": "economic_development_and_environment",
+                        "decided_on": f"{year}-{day}",
+                        "neighbourhood": forum.title(),
+                    },
+                )
+                for forum, day in (("bodmin", "03-04"), ("truro", "04-01"), ("launceston", "05-06"))
+            ],
+        )
+    )
+    return out
+
+
+# --- proposals to the gatekeeper ----------------------------------------------------------
+
+# Requests Government Offices, departments and inspectorates' own programmes put to the
+# gatekeeper in the autumn, after the risk rules' requests: each meets a different policy.
+_PROPOSALS: tuple[tuple[str, str, dict[str, Any]], ...] = (
+    ("11-20", "E10000008", {
+        "inspectorate": "cqc", "theme": "healthier_communities_and_older_people",
+        "origin": "department", "subject": "care_home",
+        "reason": "Department of Health: concerns about two residential care homes",
+        "window_start": "2010-01-11", "window_end": "2010-03-31", "on_site_days": 3}),
+    ("11-23", "E08000001", {
+        "inspectorate": "hmi_probation", "theme": "safer_and_stronger_communities",
+        "origin": "inspectorate_programme",
+        "reason": "Thematic inspection of offender management in the region",
+        "window_start": "2010-01-11", "window_end": "2010-04-30", "on_site_days": 4}),
+    ("11-24", "E10000006", {
+        "inspectorate": "ofsted", "theme": "children_and_young_people",
+        "origin": "inspectorate_programme", "programme_ground": "system_change",
+        "justification": "Rolling programme of children's services reviews",
+        "reason": "Routine review of children's services",
+        "window_start": "2010-01-11", "window_end": "2010-06-30", "on_site_days": 5}),
+    ("11-25", "E08000028", {
+        "inspectorate": "hmic", "theme": "safer_and_stronger_communities",
+        "origin": "government_office",
+        "reason": "GO West Midlands: youth crime rising with NEET numbers",
+        "window_start": "2009-12-07", "window_end": "2010-03-12", "on_site_days": 4}),
+    ("11-26", "E09000023", {
+        "inspectorate": "audit_commission", "theme": "economic_development_and_environment",
+        "origin": "department",
+        "reason": "Communities and Local Government: regeneration spending under review",
+        "window_start": "2009-12-14", "window_end": "2010-01-15", "on_site_days": 3}),
+    ("11-27", "E09000023", {
+        "inspectorate": "cqc", "theme": "healthier_communities_and_older_people",
+        "origin": "government_office", "concern": "safeguarding", "urgency": "urgent",
+        "reason": "GO London: allegations of neglect in the council's home care service",
+        "window_start": "2009-12-07", "window_end": "2009-12-24", "on_site_days": 2}),
+)  # fmt: skip
+
+
+def proposals(year: int = SAMPLE_YEAR, seed: int = SAMPLE_SEED) -> list[dict[str, Any]]:
+    """`inspection.requested` messages as `POST /v1/inspection-requests` would make them."""
+    ref = load_reference()
+    out = []
+    for day, body, fields in _PROPOSALS:
+        request_id = _event_id(year, seed, f"proposal/{body}/{day}")
+        origin = fields["origin"]
+        source = f"api:{'inspectorate:' + fields['inspectorate'] if origin == 'inspectorate_programme' else 'integrator'}"
+        out.append(
+            envelope(
+                event_id=request_id,
+                type="inspection.requested",
+                occurred_at=f"{year}-{day}T09:30:00+00:00",
+                source=source,
+                body=body,
+                payload={**fields, "request_id": request_id, "area": ref.area_of(body)},
+            )
+        )
+    return out

@@ -61,6 +61,7 @@ REQUEST_ORIGINS: tuple[str, ...] = (
 URGENCIES: tuple[str, ...] = ("normal", "high", "urgent")
 CONCERNS: tuple[str, ...] = ("safeguarding", "fraud")
 DECISION_OUTCOMES: tuple[str, ...] = ("approved", "merged", "joint", "deferred", "rejected")
+OVERRIDE_OUTCOMES: tuple[str, ...] = ("approved", "rejected")
 INSPECTION_STATUSES: tuple[str, ...] = (
     "assigned",
     "accepted",
@@ -68,7 +69,30 @@ INSPECTION_STATUSES: tuple[str, ...] = (
     "on_site",
     "completed",
     "published",
+    "declined",
+    "cancelled",
 )
+INSPECTION_ACTIONS: tuple[str, ...] = (
+    "accepted", "declined", "scheduled", "completed", "rerouted",
+)  # fmt: skip
+SUBJECTS: tuple[str, ...] = (
+    "council_services",
+    "care_home",
+    "school",
+    "prison",
+    "other_institution",
+)
+PROGRAMME_GROUNDS: tuple[str, ...] = ("vulnerable_groups", "system_change")
+CCFA_MATTERS: tuple[str, ...] = (
+    "planning", "licensing", "council_tax", "business_rates", "crime_and_disorder",
+    "anti_social_behaviour", "other",
+)  # fmt: skip
+SUSPECTED: tuple[str, ...] = ("fraud", "criminal")
+COMMITTEE_FINDINGS: tuple[str, ...] = ("vexatious", "frivolous")
+CITIZENS_TRANSITIONS: tuple[str, ...] = (
+    "ccfa.stage_changed", "ccfa.refused", "ccfa.overdue", "ccfa.deadline_met", "ccfa.escalated",
+    "area_case.opened", "petition.status_changed",
+)  # fmt: skip
 INSPECTORATE_CODES: tuple[str, ...] = tuple(INSPECTORATES)
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
@@ -197,6 +221,41 @@ def _window_order(data: Mapping[str, Any]) -> None:
         )
 
 
+# Personal data a citizen-facing payload must never carry: complainants, petitioners and
+# councillors appear only under pseudonymous references.
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+_PHONE = re.compile(r"(?<![\w])(?:\+44\s?|0)(?:\d[\s-]?){9,10}(?![\w])")
+_NAMED = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Cllr|Councillor)\.?\s+[A-Z][A-Za-z'-]+"
+    r"|(?i:\bmy name is|\bname\s*:)\s*[A-Za-z][a-z'-]+"
+)
+PERSONAL_DATA = "must not carry personal data ({what}); refer to people by a pseudonymous reference"
+
+
+def personal_data_in(text: str) -> str | None:
+    """What kind of personal data a text seems to carry (an e-mail address, ...), or None."""
+    if _EMAIL.search(text):
+        return "an e-mail address"
+    if _PHONE.search(text):
+        return "a phone number"
+    if _NAMED.search(text):
+        return "a person's name"
+    return None
+
+
+def _personal_data_errors(value: Any, path: str, errors: dict[str, list[str]]) -> None:
+    if isinstance(value, str):
+        what = personal_data_in(value)
+        if what:
+            errors.setdefault(path, []).append(PERSONAL_DATA.format(what=what))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _personal_data_errors(item, f"{path}.{key}" if path else str(key), errors)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _personal_data_errors(item, f"{path}.{index}" if path else str(index), errors)
+
+
 class StrictSchema(Schema):
     """Base for contract schemas: unknown fields are an error, never silently dropped."""
 
@@ -237,7 +296,20 @@ class IndicatorReportedPayload(StrictSchema):
             )
 
 
-class ComplaintReceivedPayload(StrictSchema):
+class NoPersonalData(StrictSchema):
+    """A citizen-facing payload: any field carrying a name, e-mail or phone number is refused."""
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _no_personal_data(
+        self, data: dict[str, Any], original_data: Mapping[str, Any], **kwargs: Any
+    ) -> None:
+        errors: dict[str, list[str]] = {}
+        _personal_data_errors(dict(original_data), "", errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class ComplaintReceivedPayload(NoPersonalData):
     """A complaint about a body, under a pseudonymous reference."""
 
     complaint_ref = fields.String(
@@ -268,7 +340,7 @@ class ComplaintReceivedPayload(StrictSchema):
             raise ValidationError("required when channel is 'partner'", field_name="partner")
 
 
-class PetitionSubmittedPayload(StrictSchema):
+class PetitionSubmittedPayload(NoPersonalData):
     """A petition handed to a council."""
 
     petition_ref = _text()
@@ -278,7 +350,7 @@ class PetitionSubmittedPayload(StrictSchema):
     neighbourhood = _text()
 
 
-class CcfaRaisedPayload(StrictSchema):
+class CcfaRaisedPayload(NoPersonalData):
     """A Community Call for Action raised by a councillor."""
 
     case_ref = _text()
@@ -287,17 +359,93 @@ class CcfaRaisedPayload(StrictSchema):
     issue = _text()
     theme = _theme()
     bodies = fields.List(body_code(), required=True, validate=validate.Length(min=1))
+    matter = fields.String(
+        load_default="other",
+        validate=_one_of(CCFA_MATTERS),
+        metadata={"description": "What the call is about; matters with an appeal route of "
+                  "their own are declined."},
+    )  # fmt: skip
+    petition_ref = fields.String(
+        allow_none=True,
+        metadata={"description": "The petition the councillor takes up, if any."},
+    )
+    issue_ref = fields.String(
+        validate=FullMatch(REF_PATTERN, error="must use only letters, digits and . _ : -"),
+        metadata={"description": "A stable reference for the issue (repeat calls share it)."},
+    )
+    suspected = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=_one_of(SUSPECTED),
+        metadata={"description": "Suspected fraud or criminal behaviour goes to the gatekeeper "
+                  "at once."},
+    )  # fmt: skip
+    informal_resolution_tried = StrictBoolean(allow_none=True)
 
 
-class CcfaReferredPayload(StrictSchema):
+class CcfaReferredPayload(NoPersonalData):
     """A Community Call for Action referred to a scrutiny committee."""
 
     case_ref = _text()
     committee = fields.String(required=True, validate=_one_of(CCFA_COMMITTEES))
     referred_on = fields.Date(required=True)
+    committee_finding = fields.String(
+        allow_none=True,
+        load_default=None,
+        validate=_one_of(COMMITTEE_FINDINGS),
+        metadata={"description": "The committee's own finding that the call is vexatious or "
+                  "frivolous."},
+    )  # fmt: skip
 
 
-class CcfaRespondedPayload(StrictSchema):
+class CcfaRecommendedPayload(NoPersonalData):
+    """The committee's recommendations to the executive and the bodies named (stage 3)."""
+
+    case_ref = _text()
+    recommended_on = fields.Date(required=True)
+    recommendations = fields.List(
+        fields.String(validate=validate.Length(1, 2000)),
+        required=True,
+        validate=validate.Length(min=1),
+    )
+    bodies = fields.List(
+        body_code(),
+        validate=validate.Length(min=1),
+        metadata={"description": "Bodies that must respond (default: the case's bodies)."},
+    )
+
+
+class CcfaPublishedPayload(NoPersonalData):
+    """The council publishes its response to a Community Call for Action."""
+
+    case_ref = _text()
+    published_on = fields.Date(required=True)
+    resolved = StrictBoolean(required=True)
+
+
+class PetitionRespondedPayload(NoPersonalData):
+    """The council's response to a petition (and its debate, if one was held)."""
+
+    petition_ref = _text()
+    responded_on = fields.Date(required=True)
+    outcome = _text(1, 2000)
+    debate_on = fields.Date(allow_none=True)
+
+
+class ForumDecidedPayload(NoPersonalData):
+    """A neighbourhood forum's decision on an issue (enough forums open an area-wide case)."""
+
+    forum_ref = _text()
+    issue_ref = fields.String(
+        required=True,
+        validate=FullMatch(REF_PATTERN, error="must use only letters, digits and . _ : -"),
+    )
+    theme = _theme()
+    decided_on = fields.Date(required=True)
+    neighbourhood = _text()
+
+
+class CcfaRespondedPayload(NoPersonalData):
     """A body's response to a Community Call for Action."""
 
     case_ref = _text()
@@ -389,6 +537,17 @@ class InspectionRequestedPayload(StrictSchema):
     window_end = fields.Date(required=True)
     on_site_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 60))
     justification = fields.String()
+    subject = fields.String(
+        load_default="council_services",
+        validate=_one_of(SUBJECTS),
+        metadata={"description": "What is to be inspected; care homes, schools and prisons are "
+                  "outside the gatekeeper's scope."},
+    )  # fmt: skip
+    programme_ground = fields.String(
+        allow_none=True,
+        validate=_one_of(PROGRAMME_GROUNDS),
+        metadata={"description": "Why an inspectorate's own programme needs this inspection."},
+    )
 
     @validates_schema(skip_on_field_errors=False)
     def _window(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -405,11 +564,91 @@ class GatekeeperDecisionPayload(StrictSchema):
     reasons = _str_list(required=True)
     inspection_id = fields.String(allow_none=True)
     deferred_until = fields.Date(allow_none=True)
+    bypassed = _str_list(load_default=list, metadata={"default": []})
     ledger = fields.Dict(keys=fields.String(), load_default=dict, metadata={"default": {}})
     inspectorate = _inspectorate()
     theme = _theme()
     area = body_code(required=True)
+    decided_on = fields.Date(required=True)
     policy_version = _text()
+    request = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={"description": "The request as received, so the state can be rebuilt."},
+    )
+    inspection = fields.Dict(
+        keys=fields.String(),
+        allow_none=True,
+        required=True,
+        metadata={"description": "The inspection as this decision leaves it, if any."},
+    )
+
+
+class GatekeeperOverridePayload(StrictSchema):
+    """Staff override a decision; the original decision stays in the record."""
+
+    override_id = _text()
+    decision_id = _text()
+    request_id = _text()
+    previous_outcome = fields.String(required=True, validate=_one_of(DECISION_OUTCOMES))
+    outcome = fields.String(required=True, validate=_one_of(OVERRIDE_OUTCOMES))
+    justification = _text(10, 2000)
+    overridden_by = _text()
+    overridden_on = fields.Date(required=True)
+    area = body_code(required=True)
+    inspection = fields.Dict(keys=fields.String(), allow_none=True, required=True)
+
+
+class InspectionUpdatedPayload(StrictSchema):
+    """An inspection accepted, declined, scheduled, completed or re-routed."""
+
+    inspection_id = _text()
+    action = fields.String(required=True, validate=_one_of(INSPECTION_ACTIONS))
+    by = fields.String(allow_none=True, required=True)
+    reason = fields.String(allow_none=True, required=True)
+    on = fields.Date(required=True)
+    area = body_code(required=True)
+    removed = _str_list(load_default=list, metadata={"default": []})
+    inspection = fields.Dict(keys=fields.String(), required=True)
+
+
+class OrganisationalAssessedPayload(StrictSchema):
+    """A council's organisational assessment (the lower of its two audit scores)."""
+
+    year = _year()
+    score = fields.Integer(required=True, strict=True, validate=validate.Range(1, 4))
+    use_of_resources = fields.Integer(strict=True, validate=validate.Range(1, 4))
+    managing_performance = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(1, 4)
+    )
+    evidence = _str_list(required=True)
+
+
+class CitizensTransitionPayload(StrictSchema):
+    """One step in a petition's or a Community Call for Action's history."""
+
+    id = _text()
+    kind = fields.String(required=True, validate=_one_of(CITIZENS_TRANSITIONS))
+    council = body_code(required=True)
+    area = body_code(allow_none=True)
+    case_ref = fields.String(allow_none=True)
+    petition_ref = fields.String(allow_none=True)
+    from_stage = fields.String(allow_none=True)
+    to_stage = fields.String(allow_none=True)
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    status = fields.String(allow_none=True)
+    on = fields.Date(required=True)
+    reasons = _str_list(load_default=list, metadata={"default": []})
+    deadlines = fields.List(fields.Dict(keys=fields.String()), load_default=list)
+    caused_by = fields.String(allow_none=True)
+    rule = fields.String(allow_none=True)
+    deadline = fields.Dict(keys=fields.String(), allow_none=True)
+    late = StrictBoolean(allow_none=True)
+    inspection_request = fields.Dict(keys=fields.String(), allow_none=True)
+    debate_threshold = fields.Integer(allow_none=True)
+    issue_key = fields.String(allow_none=True)
+    evidence = _str_list()
 
 
 class InspectionAssignedPayload(StrictSchema):
@@ -427,6 +666,18 @@ class InspectionAssignedPayload(StrictSchema):
     request_ids = _str_list(required=True)
     evidence = _str_list(required=True)
     status = fields.String(load_default="assigned", validate=_one_of(INSPECTION_STATUSES))
+    themes = _str_list()
+    on_site_start = fields.Date()
+    on_site_end = fields.Date()
+    urgent = StrictBoolean()
+    bypassed = _str_list()
+    accepted_by = _str_list()
+    recipient = _inspectorate(
+        required=False, metadata={"description": "The inspectorate whose list this is for."}
+    )
+    finding = fields.Integer(strict=True, validate=validate.Range(1, 4))
+    summary = fields.String()
+    declined_reason = fields.String()
 
     @validates_schema(skip_on_field_errors=False)
     def _window(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -440,6 +691,10 @@ PAYLOAD_SCHEMAS: dict[str, type[Schema]] = {
     "ccfa.raised": CcfaRaisedPayload,
     "ccfa.referred": CcfaReferredPayload,
     "ccfa.responded": CcfaRespondedPayload,
+    "ccfa.recommended": CcfaRecommendedPayload,
+    "ccfa.published": CcfaPublishedPayload,
+    "petition.responded": PetitionRespondedPayload,
+    "forum.decided": ForumDecidedPayload,
     "self_assessment.submitted": SelfAssessmentSubmittedPayload,
     "inspection.finding": InspectionFindingPayload,
     "use_of_resources.scored": UseOfResourcesScoredPayload,
@@ -448,6 +703,10 @@ PAYLOAD_SCHEMAS: dict[str, type[Schema]] = {
     "inspection.requested": InspectionRequestedPayload,
     "gatekeeper.decision": GatekeeperDecisionPayload,
     "inspection.assigned": InspectionAssignedPayload,
+    "gatekeeper.override": GatekeeperOverridePayload,
+    "inspection.updated": InspectionUpdatedPayload,
+    "organisational.assessed": OrganisationalAssessedPayload,
+    "citizens.transition": CitizensTransitionPayload,
 }
 assert set(PAYLOAD_SCHEMAS) == set(ALL_TYPES), "every event type needs a payload schema"
 

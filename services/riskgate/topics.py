@@ -13,6 +13,8 @@ JUDGEMENTS = f"risk.judgements.{VERSION}"
 REQUESTS = f"inspection.requests.{VERSION}"
 DECISIONS = f"gatekeeper.decisions.{VERSION}"
 DEAD_LETTERS = f"deadletter.{VERSION}"
+# Every step of every petition and Community Call for Action, keyed by area.
+CASES = f"citizens.cases.{VERSION}"
 
 
 def work_for(inspectorate: str) -> str:
@@ -23,5 +25,5 @@ def work_for(inspectorate: str) -> str:
 EVENT_TOPICS: tuple[str, ...] = (EVENTS,)
 WORK_TOPICS: tuple[str, ...] = tuple(work_for(code) for code in INSPECTORATES)
 ALL_TOPICS: tuple[str, ...] = (
-    EVENT_TOPICS + (JUDGEMENTS, REQUESTS, DECISIONS, DEAD_LETTERS) + WORK_TOPICS
+    EVENT_TOPICS + (JUDGEMENTS, REQUESTS, DECISIONS, CASES, DEAD_LETTERS) + WORK_TOPICS
 )

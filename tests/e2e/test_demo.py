@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from riskgate.sample import generate_year, planted
+from riskgate.sample import generate_year, planted, stories
 from tests.conftest import ROOT, riskgate_command
 
 
@@ -44,13 +44,39 @@ def test_demo_flags_exactly_the_planted_problems_and_routes_them_to_work() -> No
     )
     assert considered == {p.area for p in plants if p.kind == "known_and_managed"}
     requests = int(re.search(r"^inspection requests: (\d+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
-    approved = int(re.search(r"approved (\d+)", out).group(1))  # type: ignore[union-attr]
-    merged = re.search(r"merged (\d+)", out)
-    # At least one inspection per red flag (area and theme); requests for the same body and
-    # theme in an overlapping window are merged.
-    assert approved >= len(red_lines)
-    assert requests == approved + (int(merged.group(1)) if merged else 0)
+    outcomes = dict(
+        (k, int(v))
+        for k, v in re.findall(
+            r"(\w+) (\d+)", out.split("gatekeeper decisions: ")[1].splitlines()[0]
+        )
+    )
+    assert sum(outcomes.values()) == requests
+    # Every outcome the gatekeeper has is met by the year's requests and proposals.
+    assert set(outcomes) == {"approved", "merged", "joint", "deferred", "rejected"}
+    # Every red flag led to at least one inspection; the rest were merged or made joint.
+    assert outcomes["approved"] + outcomes["deferred"] >= len(red_lines)
+    burden = re.search(
+        r"^burden: requested (\d+) on-site days in (\d+) requests; approved (\d+) days in "
+        r"(\d+) inspections; saved (\d+) days",
+        out,
+        re.MULTILINE,
+    )
+    assert burden is not None
+    asked, _, approved_days, inspections, saved = (int(g) for g in burden.groups())
+    assert 0 < approved_days < asked and saved == asked - approved_days
+    assert inspections == outcomes["approved"] + outcomes["deferred"]
     work = dict(re.findall(r"(\w+) (\d+)", out.split("work per inspectorate: ")[1].splitlines()[0]))
-    assert sum(int(n) for n in work.values()) == approved
+    assert sum(int(n) for n in work.values()) >= inspections  # a joint one is on every list
+    # The citizens' stories end as planted.
+    for story in stories():
+        if story.case_ref is None:
+            assert re.search(
+                rf"^  area-forums-\S+ at {story.council} .*: referred, open", out, re.M
+            )
+            continue
+        line = re.search(rf"^  {re.escape(story.case_ref)} at .*$", out, re.MULTILINE)
+        assert line is not None, story
+        assert f", {story.expect}" in line.group(0), (story, line.group(0))
+    assert "deadlines missed: 1" in out  # the county never answered the Burnley call
     assert f"events in: {len(generate_year())} accepted" in out
     assert "dead letters: 0" in out

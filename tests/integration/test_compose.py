@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "docker" / "Dockerfile"
-SERVICES = ("ingest", "risk", "gatekeeper", "work")
+SERVICES = ("ingest", "risk", "gatekeeper", "work", "citizens")
 COMPOSE_KAFKA = "kafka:9092"
 COMPOSE_REDIS_HOST = "redis://redis:6379"
 READY_TIMEOUT_S = 60.0

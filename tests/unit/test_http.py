@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ class Api:
 
 @pytest.fixture
 def api(tmp_path: Path) -> Api:
-    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path))
+    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path, today=date(2009, 8, 3)))
     app = create_app(system)
     app.config["TESTING"] = True
     return Api(system, app.test_client())

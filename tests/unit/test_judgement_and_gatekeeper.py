@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from riskgate.domain.gatekeeper import PolicySet, decide, load_policies
+from riskgate.domain.gatekeeper import KINDS, BodyContext, PolicySet, decide, load_policies
 from riskgate.domain.judgement import combine
 from riskgate.domain.rules import RuleError
 
@@ -127,11 +129,20 @@ def test_the_judgement_does_not_depend_on_the_order_of_contributions() -> None:
 
 
 # --- the gatekeeper ---------------------------------------------------------------------
+# The policies one by one are in test_gatekeeper_policies.py; these are the basics.
+
+DECIDED_ON = dt.date(2009, 10, 1)
 
 
 @pytest.fixture(scope="module")
 def policies() -> PolicySet:
     return load_policies(RULES)
+
+
+def _context(register: Sequence[dict[str, Any]] = ()) -> BodyContext:
+    return BodyContext(
+        register=list(register), org_score=None, decided_on=DECIDED_ON, body="E08000028"
+    )
 
 
 def _request(
@@ -157,38 +168,61 @@ def _request(
     }
 
 
-def test_the_shipped_policies_load_with_a_version(policies: PolicySet) -> None:
-    assert [p.id for p in policies.policies] == ["GK-MERGE-OPEN", "GK-APPROVE"]
+def test_the_shipped_policies_load_in_the_fixed_order_with_a_version(
+    policies: PolicySet,
+) -> None:
+    assert [p.id for p in policies.policies] == [
+        "GK-SCOPE",
+        "GK-PROGRAMME",
+        "GK-AUTONOMY",
+        "GK-MERGE-OPEN",
+        "GK-JOINT",
+        "GK-NOTICE",
+        "GK-BLACKOUT",
+        "GK-CAP",
+        "GK-REST",
+        "GK-URGENT",
+        "GK-APPROVE",
+    ]
+    assert tuple(p.kind for p in policies.policies) == KINDS
+    assert all(p.rationale and "  " not in p.rationale for p in policies.policies)
     assert re.fullmatch(r"sha256:[0-9a-f]{16}", policies.version)
 
 
 def test_a_request_against_an_empty_register_is_approved_as_a_new_inspection(
     policies: PolicySet,
 ) -> None:
-    decision = decide(_request(), [], policies)
+    decision = decide(_request(), _context(), policies)
 
     assert decision["outcome"] == "approved"
     assert decision["policy_ids"] == ["GK-APPROVE"]
     assert decision["policy_version"] == policies.version
+    assert decision["decided_on"] == "2009-10-01"
+    assert decision["bypassed"] == []
     inspection = decision["inspection"]
     assert inspection["inspection_id"] == decision["inspection_id"]
+    assert inspection["decision_id"] == decision["decision_id"]
     assert inspection["lead_inspectorate"] == "ofsted"
+    assert inspection["participants"] == ["ofsted"]
+    assert inspection["themes"] == [CYP]
     assert inspection["request_ids"] == ["req-1"]
     assert inspection["evidence"] == ["ev-q1", "ev-q2"]
     assert inspection["status"] == "assigned"
     assert (inspection["window_start"], inspection["window_end"]) == ("2009-11-01", "2010-03-01")
-    assert decision["ledger"] == {"open_inspections": 0, "on_site_days_planned": 0}
+    # 1 November 2009 is a Sunday: on site the first working day, for five working days
+    assert (inspection["on_site_start"], inspection["on_site_end"]) == ("2009-11-02", "2009-11-06")
+    assert (inspection["urgent"], inspection["bypassed"]) == (False, [])
+    assert decision["ledger"]["open_inspections"] == 0
+    assert decision["ledger"]["on_site_days_used_12m"] == 0
+    assert decision["ledger"]["on_site_days_12m_with_request"] == 5
 
 
 def test_decision_and_inspection_ids_are_derived_from_the_request(policies: PolicySet) -> None:
-    first = decide(_request("req-1"), [], policies)
-    again = decide(_request("req-1"), [], policies)
-    other = decide(_request("req-2"), [], policies)
+    first = decide(_request("req-1"), _context(), policies)
+    again = decide(_request("req-1"), _context(), policies)
+    other = decide(_request("req-2"), _context(), policies)
 
-    assert (again["decision_id"], again["inspection_id"]) == (
-        first["decision_id"],
-        first["inspection_id"],
-    )
+    assert again == first
     assert other["inspection_id"] != first["inspection_id"]
     assert other["decision_id"] != first["decision_id"]
     uuid.UUID(first["inspection_id"])
@@ -198,10 +232,10 @@ def test_decision_and_inspection_ids_are_derived_from_the_request(policies: Poli
 def test_an_overlapping_request_on_the_same_theme_is_merged_into_the_open_inspection(
     policies: PolicySet,
 ) -> None:
-    existing = decide(_request("req-1"), [], policies)["inspection"]
+    existing = decide(_request("req-1"), _context(), policies)["inspection"]
     second = _request("req-2", start="2010-01-15", end="2010-05-15", evidence=("ev-q2", "ev-cmp"))
 
-    decision = decide(second, [existing], policies)
+    decision = decide(second, _context([existing]), policies)
 
     assert decision["outcome"] == "merged"
     assert decision["policy_ids"] == ["GK-MERGE-OPEN"]
@@ -210,49 +244,90 @@ def test_an_overlapping_request_on_the_same_theme_is_merged_into_the_open_inspec
     assert merged["evidence"] == ["ev-cmp", "ev-q1", "ev-q2"]
     assert merged["request_ids"] == ["req-1", "req-2"]
     assert (merged["window_start"], merged["window_end"]) == ("2009-11-01", "2010-03-01")
+    assert (merged["on_site_start"], merged["on_site_end"]) == ("2009-11-02", "2009-11-06")
     assert existing["inspection_id"] in decision["reasons"][0]
-    assert decision["ledger"] == {"open_inspections": 1, "on_site_days_planned": 5}
+    assert decision["ledger"]["open_inspections"] == 1
+    assert decision["ledger"]["on_site_days_planned"] == 5
+    assert decision["ledger"]["last_visit_end"] == "2009-11-06"
 
 
 def test_windows_that_share_a_single_day_overlap(policies: PolicySet) -> None:
-    existing = decide(_request("req-1"), [], policies)["inspection"]
+    existing = decide(_request("req-1"), _context(), policies)["inspection"]
 
-    decision = decide(_request("req-2", start="2010-03-01", end="2010-06-01"), [existing], policies)
+    decision = decide(
+        _request("req-2", start="2010-03-01", end="2010-06-01"), _context([existing]), policies
+    )
 
     assert decision["outcome"] == "merged"
 
 
 @pytest.mark.parametrize(
-    "second",
+    ("second", "outcome", "policy_ids", "on_site_start"),
     [
-        _request("req-2", start="2010-03-02", end="2010-06-01"),  # starts the day after it ends
-        _request("req-2", start="2009-06-01", end="2009-10-31"),  # ends the day before it starts
-        _request("req-2", theme="safer_and_stronger_communities"),  # same window, another theme
+        # starts the day after it ends: far enough from the visit of 2-6 November
+        (
+            _request("req-2", start="2010-03-02", end="2010-06-01"),
+            "approved",
+            ["GK-APPROVE"],
+            "2010-03-02",
+        ),
+        # ends the day before it starts: no start in the window is 30 days from that visit
+        (
+            _request("req-2", start="2009-06-01", end="2009-10-31"),
+            "deferred",
+            ["GK-REST"],
+            "2009-12-07",
+        ),
+        # same window, another theme: a separate inspection, 30 days after the first visit
+        (
+            _request("req-2", theme="safer_and_stronger_communities"),
+            "approved",
+            ["GK-REST", "GK-APPROVE"],
+            "2009-12-07",
+        ),
     ],
     ids=["later-window", "earlier-window", "other-theme"],
 )
-def test_a_request_that_does_not_overlap_on_the_same_theme_is_approved_separately(
-    policies: PolicySet, second: dict[str, Any]
+def test_a_request_that_does_not_overlap_on_the_same_theme_is_placed_separately(
+    policies: PolicySet,
+    second: dict[str, Any],
+    outcome: str,
+    policy_ids: list[str],
+    on_site_start: str,
 ) -> None:
-    existing = decide(_request("req-1"), [], policies)["inspection"]
+    existing = decide(_request("req-1"), _context(), policies)["inspection"]
 
-    decision = decide(second, [existing], policies)
+    decision = decide(second, _context([existing]), policies)
 
-    assert decision["outcome"] == "approved"
+    assert decision["outcome"] == outcome
+    assert decision["policy_ids"] == policy_ids
     assert decision["inspection_id"] != existing["inspection_id"]
     assert decision["inspection"]["request_ids"] == ["req-2"]
+    assert decision["inspection"]["on_site_start"] == on_site_start
 
 
-@pytest.mark.parametrize("status", ["completed", "published", "declined"])
+@pytest.mark.parametrize(
+    ("status", "policy_ids", "on_site_start"),
+    [
+        # a visit that happened still counts for the rest period
+        ("completed", ["GK-REST", "GK-APPROVE"], "2009-12-07"),
+        ("published", ["GK-REST", "GK-APPROVE"], "2009-12-07"),
+        # one that never happened counts for nothing
+        ("declined", ["GK-APPROVE"], "2009-11-02"),
+        ("cancelled", ["GK-APPROVE"], "2009-11-02"),
+    ],
+)
 def test_a_closed_inspection_does_not_absorb_a_new_request(
-    policies: PolicySet, status: str
+    policies: PolicySet, status: str, policy_ids: list[str], on_site_start: str
 ) -> None:
-    closed = {**decide(_request("req-1"), [], policies)["inspection"], "status": status}
+    closed = {**decide(_request("req-1"), _context(), policies)["inspection"], "status": status}
 
-    decision = decide(_request("req-2"), [closed], policies)
+    decision = decide(_request("req-2"), _context([closed]), policies)
 
     assert decision["outcome"] == "approved"
+    assert decision["policy_ids"] == policy_ids
     assert decision["inspection_id"] != closed["inspection_id"]
+    assert decision["inspection"]["on_site_start"] == on_site_start
     assert decision["ledger"]["open_inspections"] == 0
 
 
@@ -283,7 +358,7 @@ def test_a_policy_file_that_does_not_end_in_approve_is_refused(tmp_path: Path) -
     )
 
     with pytest.raises(
-        RuleError, match=r"^policies\.yaml:\d+: the last policy must be of kind `approve`"
+        RuleError, match=r"^policies\.yaml:5: the last policy must be of kind `approve`"
     ):
         load_policies(tmp_path)
 

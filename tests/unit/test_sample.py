@@ -76,7 +76,7 @@ def test_event_counts(events: list[Event]) -> None:
     assert counts["indicator.reported"] == 152 * 198 * 4
     assert counts["self_assessment.submitted"] == 152 * 4
     assert counts["use_of_resources.scored"] == 353
-    assert counts["petition.submitted"] == sample.PETITIONS
+    assert counts["petition.submitted"] == sample.PETITIONS + 1  # and one in a citizens' story
     assert set(counts) <= set(EVENT_TYPES)
 
 
@@ -222,10 +222,12 @@ def test_normal_councils_upheld_rate_over_the_year_is_below_one_per_10k(
         if council not in planted_bodies:
             assert n * 10_000 / population[council] < 1.0
     assert {e["body"] for e in complaints} == set(population)
-    share = sum(e["payload"]["upheld"] for e in complaints) / len(complaints)
+    share = sum(bool(e["payload"]["upheld"]) for e in complaints) / len(complaints)
     assert 0.2 < share < 0.45
     assert {e["payload"]["theme"] for e in complaints} == set(AREA_THEMES)
-    assert all(e["payload"]["formal"] is False for e in complaints)
+    # Formal complaints come only from partners, in the citizens' escalation story.
+    formal = [e for e in complaints if e["payload"]["formal"]]
+    assert len(formal) == 2 and {e["payload"]["channel"] for e in formal} == {"partner"}
 
 
 def test_known_and_managed_plants_are_in_the_self_assessment_on_track(

@@ -54,6 +54,10 @@ EVENT_TYPES: tuple[str, ...] = (
     "ccfa.raised",
     "ccfa.referred",
     "ccfa.responded",
+    "ccfa.recommended",
+    "ccfa.published",
+    "petition.responded",
+    "forum.decided",
     "self_assessment.submitted",
     "inspection.finding",
     "use_of_resources.scored",
@@ -66,6 +70,10 @@ INTERNAL_TYPES: tuple[str, ...] = (
     "inspection.requested",
     "gatekeeper.decision",
     "inspection.assigned",
+    "gatekeeper.override",
+    "inspection.updated",
+    "organisational.assessed",
+    "citizens.transition",
 )
 
 BODY_KINDS: tuple[str, ...] = (

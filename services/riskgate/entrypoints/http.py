@@ -8,7 +8,7 @@ a service and the result into JSON. Every error has one shape:
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, NoReturn
 
@@ -16,16 +16,22 @@ from flask import Flask, Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from flask_smorest import abort as _abort
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from webargs.flaskparser import FlaskParser
 
 from riskgate import metrics, topics
 from riskgate.bootstrap import System
 from riskgate.domain.assessment import area_assessment
-from riskgate.domain.vocabulary import INSPECTORATES
-from riskgate.schemas import AcceptedSchema, InspectionRequestedPayload, body_code
+from riskgate.domain.vocabulary import INSPECTORATES, THEMES
+from riskgate.schemas import (
+    INSPECTION_STATUSES,
+    AcceptedSchema,
+    InspectionRequestedPayload,
+    body_code,
+)
 from riskgate.service_layer.common import envelope
+from riskgate.service_layer.gatekeeper import LifecycleError
 
 
 class _Parser(FlaskParser):
@@ -208,15 +214,23 @@ gatekeeper = _Blueprint(
 
 
 class ProposalSchema(InspectionRequestedPayload):
-    """A proposal from a Government Office or department; ids and origin are filled in."""
+    """A proposal from a Government Office, a department or an inspectorate's own programme."""
 
     class Meta:
         exclude = ("request_id", "rule_ids", "ruleset_version", "area")
 
     body = body_code(required=True)
     origin = fields.String(
-        required=True, validate=validate.OneOf(["government_office", "department"])
+        required=True,
+        validate=validate.OneOf(["government_office", "department", "inspectorate_programme"]),
     )
+
+
+def _proposer_roles(proposal: Mapping[str, Any]) -> tuple[str, ...]:
+    """Who may make this proposal: an inspectorate proposes only its own programme's work."""
+    if proposal["origin"] == "inspectorate_programme":
+        return (f"inspectorate:{proposal['inspectorate']}", "gatekeeper")
+    return ("integrator", "gatekeeper")
 
 
 @gatekeeper.route("/inspection-requests")
@@ -229,8 +243,10 @@ class InspectionRequests(MethodView):
     @gatekeeper.arguments(ProposalSchema)
     @gatekeeper.response(202)
     def post(self, proposal: dict[str, Any]) -> dict[str, Any]:
-        """Propose an inspection (role: integrator for Government Offices and departments, or gatekeeper)."""
-        role = require_role("integrator", "gatekeeper")
+        """Propose an inspection (role: integrator for Government Offices and departments; the
+        inspectorate itself for its own programme, with `programme_ground` and `justification`;
+        or gatekeeper). The decision follows on `GET /v1/decisions`."""
+        role = require_role(*_proposer_roles(proposal))
         sys = system()
         body = proposal.pop("body")
         area = sys.ingest.area_of(body)
@@ -241,7 +257,7 @@ class InspectionRequests(MethodView):
         message = envelope(
             event_id=request_id,
             type="inspection.requested",
-            occurred_at=datetime.now(UTC).isoformat(),
+            occurred_at=_now(sys),
             source=f"api:{role}",
             body=body,
             payload=payload,
@@ -255,9 +271,133 @@ class InspectionRequests(MethodView):
 @gatekeeper.route("/decisions")
 class Decisions(MethodView):
     def get(self) -> list[dict[str, Any]]:
-        """Every decision, with policy ids, reasons and ledger figures (role: gatekeeper)."""
+        """Every decision, with policy ids, reasons, ledger figures and any overrides beside it
+        (role: gatekeeper)."""
         require_role("gatekeeper")
         return system().gatekeeper.decisions()
+
+
+class OverrideSchema(Schema):
+    outcome = fields.String(
+        required=True,
+        validate=validate.OneOf(["approved", "rejected"]),
+        metadata={"description": "approved makes (or revives) the inspection; rejected cancels it"},
+    )
+    justification = fields.String(
+        required=True,
+        validate=validate.Length(
+            10, 2000, error="a justification of 10 to 2000 characters is required"
+        ),
+    )
+    start = fields.Date(metadata={"description": "approved only: the on-site start staff chose"})
+
+
+@gatekeeper.route("/decisions/<decision_id>/override")
+class Override(MethodView):
+    @gatekeeper.arguments(OverrideSchema)
+    @gatekeeper.response(201)
+    def post(self, args: dict[str, Any], decision_id: str) -> dict[str, Any]:
+        """Override a decision with a recorded justification; the original stays beside it
+        (role: gatekeeper)."""
+        role = require_role("gatekeeper")
+        return _lifecycle(
+            lambda: system().gatekeeper.override(
+                decision_id,
+                outcome=args["outcome"],
+                justification=args["justification"],
+                by=role,
+                start=args.get("start"),
+            )
+        )
+
+
+class InspectionsQuery(Schema):
+    status = fields.String(validate=validate.OneOf(INSPECTION_STATUSES))
+
+
+@gatekeeper.route("/inspections")
+class Inspections(MethodView):
+    @gatekeeper.arguments(InspectionsQuery, location="query")
+    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every inspection at every body, optionally of one status, e.g. the declined ones to
+        re-route (role: gatekeeper)."""
+        require_role("gatekeeper")
+        status = args.get("status")
+        return [i for i in system().gatekeeper.inspections() if status in (None, i["status"])]
+
+
+class RerouteSchema(Schema):
+    inspectorate = fields.String(required=True, validate=validate.OneOf(tuple(INSPECTORATES)))
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+@gatekeeper.route("/inspections/<inspection_id>/reroute")
+class Reroute(MethodView):
+    @gatekeeper.arguments(RerouteSchema)
+    def post(self, args: dict[str, Any], inspection_id: str) -> dict[str, Any]:
+        """Give a declined inspection to another inspectorate (role: gatekeeper)."""
+        require_role("gatekeeper")
+        return _lifecycle(
+            lambda: system().gatekeeper.reroute(
+                inspection_id, inspectorate=args["inspectorate"], reason=args["reason"]
+            )
+        )
+
+
+def _inspectorate_role() -> str:
+    """The calling inspectorate's code (401/403 for anyone else)."""
+    role = require_role(*(f"inspectorate:{code}" for code in INSPECTORATES))
+    return role.split(":", 1)[1]
+
+
+def _viewer_role() -> None:
+    require_role("gatekeeper", *(f"inspectorate:{code}" for code in INSPECTORATES))
+
+
+class DaySchema(Schema):
+    on = fields.Date(metadata={"description": "the day to report on (default: today)"})
+
+
+@gatekeeper.route("/bodies/<code>/burden")
+class Burden(MethodView):
+    @gatekeeper.arguments(DaySchema, location="query")
+    def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
+        """A body's burden: inspections, on-site days used and left, the next date that fits
+        (role: gatekeeper or any inspectorate)."""
+        _viewer_role()
+        if system().ingest.area_of(code) is None:
+            abort(404, message=f"unknown body {code}")
+        return system().gatekeeper.burden(code, args.get("on"))
+
+
+class ProgrammeSchema(Schema):
+    from_ = fields.Date(required=True, data_key="from")
+    to = fields.Date(required=True)
+    inspectorate = fields.String(validate=validate.OneOf(tuple(INSPECTORATES)))
+    area = body_code()
+    theme = fields.String(validate=validate.OneOf(THEMES))
+
+    @validates_schema
+    def _order(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data["to"] < data["from_"]:
+            raise ValidationError("must not be before from", field_name="to")
+
+
+@gatekeeper.route("/programme")
+class Programme(MethodView):
+    @gatekeeper.arguments(ProgrammeSchema, location="query")
+    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """The national programme: inspections on site between `from` and `to`, filterable by
+        inspectorate, area and theme (role: gatekeeper or any inspectorate; unannounced dates
+        are not public)."""
+        _viewer_role()
+        return system().gatekeeper.programme(
+            args["from_"],
+            args["to"],
+            inspectorate=args.get("inspectorate"),
+            area=args.get("area"),
+            theme=args.get("theme"),
+        )
 
 
 # --- inspectorates' work -------------------------------------------------------------
@@ -265,25 +405,167 @@ class Decisions(MethodView):
 work = _Blueprint("work", __name__, url_prefix="/v1", description="Work for the inspectorates")
 
 
+class WorkQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(INSPECTION_STATUSES))
+
+
 @work.route("/inspectorates/<code>/work")
 class InspectorateWork(MethodView):
-    def get(self, code: str) -> list[dict[str, Any]]:
-        """The inspections assigned to an inspectorate (role: that inspectorate only)."""
+    @work.arguments(WorkQuerySchema, location="query")
+    def get(self, args: dict[str, Any], code: str) -> list[dict[str, Any]]:
+        """The inspections assigned to an inspectorate (role: that inspectorate only); a
+        cancelled one is no longer work and shows only with `status=cancelled`."""
         if code not in INSPECTORATES:
             abort(404, message=f"unknown inspectorate {code}: one of {', '.join(INSPECTORATES)}")
         require_role(f"inspectorate:{code}")
-        return system().work.items(code)
+        status = args.get("status")
+        items = system().work.items(code, status)
+        return items if status else [i for i in items if i["status"] != "cancelled"]
+
+
+# The inspectorates' commands change the gatekeeper's register (which re-checks a
+# schedule against its policies), so the gatekeeper service serves them.
+commands = _Blueprint(
+    "inspection-commands",
+    __name__,
+    url_prefix="/v1",
+    description="An inspectorate takes its work from assigned to completed",
+)
+
+
+class DeclineSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class ScheduleSchema(Schema):
+    start = fields.Date(required=True, metadata={"description": "first on-site day"})
+    on_site_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 60))
+
+
+class CompleteSchema(Schema):
+    finding = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(1, 4),
+        metadata={"description": "1 inadequate / performs poorly ... 4 outstanding / excellently"},
+    )
+    summary = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+@commands.route("/work/<inspection_id>/accept")
+class Accept(MethodView):
+    def post(self, inspection_id: str) -> dict[str, Any]:
+        """Accept the work (role: an inspectorate taking part)."""
+        by = _inspectorate_role()
+        return _lifecycle(lambda: system().gatekeeper.accept(inspection_id, by=by))
+
+
+@commands.route("/work/<inspection_id>/decline")
+class Decline(MethodView):
+    @commands.arguments(DeclineSchema)
+    def post(self, args: dict[str, Any], inspection_id: str) -> dict[str, Any]:
+        """Decline the work with a reason; the gatekeeper can re-route it (role: an inspectorate
+        taking part)."""
+        by = _inspectorate_role()
+        return _lifecycle(
+            lambda: system().gatekeeper.decline(inspection_id, by=by, reason=args["reason"])
+        )
+
+
+@commands.route("/work/<inspection_id>/schedule")
+class Schedule(MethodView):
+    @commands.arguments(ScheduleSchema)
+    def post(self, args: dict[str, Any], inspection_id: str) -> dict[str, Any]:
+        """Set the on-site dates; 409 with the reasons if they break notice, blackout, the burden
+        cap or the rest period (role: the lead inspectorate)."""
+        by = _inspectorate_role()
+        return _lifecycle(
+            lambda: system().gatekeeper.schedule(
+                inspection_id, by=by, start=args["start"], on_site_days=args["on_site_days"]
+            )
+        )
+
+
+@commands.route("/work/<inspection_id>/complete")
+class Complete(MethodView):
+    @commands.arguments(CompleteSchema)
+    def post(self, args: dict[str, Any], inspection_id: str) -> dict[str, Any]:
+        """Complete with a finding 1-4 and a summary; the finding goes to the risk rules as an
+        `inspection.finding` event (role: the lead inspectorate)."""
+        by = _inspectorate_role()
+        return _lifecycle(
+            lambda: system().gatekeeper.complete(
+                inspection_id, by=by, finding=args["finding"], summary=args["summary"]
+            )
+        )
+
+
+def _lifecycle(command: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run a gatekeeper command; its refusals become 403/404/409 naming the reason."""
+    try:
+        return command()
+    except LifecycleError as exc:
+        abort(exc.status, message=str(exc), errors=exc.errors or None)
+
+
+def _now(sys: System) -> str:
+    """Now, on the system's clock (a pinned RISKGATE_TODAY keeps its date)."""
+    now = datetime.now(UTC)
+    today = sys.settings.clock()
+    if now.date() != today:
+        now = datetime.combine(today, now.time(), UTC)
+    return now.isoformat()
+
+
+# --- citizens' triggers ----------------------------------------------------------------
+
+citizens = _Blueprint(
+    "citizens",
+    __name__,
+    url_prefix="/v1",
+    description="Petitions and Community Calls for Action (public records)",
+)
+
+
+class CasesQuerySchema(Schema):
+    council = body_code(metadata={"description": "the council the calls were made to"})
+    status = fields.String(
+        validate=validate.OneOf(["open", "refused", "resolved", "closed_unresolved", "escalated"])
+    )
+
+
+@citizens.route("/calls-for-action")
+class CallsForAction(MethodView):
+    @citizens.arguments(CasesQuerySchema, location="query")
+    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Community Calls for Action with their stage, dates, deadlines and what is overdue
+        (public)."""
+        return system().citizens.calls_for_action(args.get("council"), args.get("status"))
+
+
+class PetitionsQuerySchema(Schema):
+    council = body_code()
+
+
+@citizens.route("/petitions")
+class Petitions(MethodView):
+    @citizens.arguments(PetitionsQuerySchema, location="query")
+    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Petitions with their status, debate threshold and any call for action they became
+        (public)."""
+        return system().citizens.petitions(args.get("council"))
 
 
 def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in doc.items()}
 
 
-BLUEPRINTS = {
+BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
     "ingest": (events,),
     "risk": (areas,),
-    "gatekeeper": (gatekeeper,),
+    "gatekeeper": (gatekeeper, commands),
     "work": (work,),
+    "citizens": (citizens,),
 }
 
 

@@ -24,6 +24,7 @@ from riskgate import failpoints, topics
 from riskgate.adapters.bus import Publisher
 from riskgate.adapters.store import Store, WriteBatch
 from riskgate.domain import observations as obs
+from riskgate.domain.assessment import organisational_score
 from riskgate.domain.ids import derived_id
 from riskgate.domain.judgement import combine, managed_concern
 from riskgate.domain.reference import Reference
@@ -181,6 +182,26 @@ class RiskService:
             "evidence": [fx.event["event_id"]],
         }
         fx.store(lambda b: b.hset(f"risk:org:{payload['year']}", {body: dumps(scores)}))
+        # The gatekeeper needs each council's organisational assessment (earned autonomy).
+        organisational = organisational_score(scores)
+        fx.publish(
+            topics.JUDGEMENTS,
+            self._area_of(body),
+            envelope(
+                event_id=derived_id("organisational", body, payload["year"], fx.event["event_id"]),
+                type="organisational.assessed",
+                occurred_at=fx.event["occurred_at"],
+                source=SOURCE,
+                body=body,
+                payload={
+                    "year": payload["year"],
+                    "score": organisational["score"],
+                    "use_of_resources": organisational["use_of_resources"],
+                    "managing_performance": organisational["managing_performance"],
+                    "evidence": [fx.event["event_id"]],
+                },
+            ),
+        )
         return obs.audit_observations(
             body=body,
             area=self._area_of(body),

@@ -1,4 +1,4 @@
-"""work: each inspectorate's list of assigned inspections."""
+"""work: each inspectorate's list of inspections, as the gatekeeper last left them."""
 
 from __future__ import annotations
 
@@ -17,22 +17,25 @@ class WorkService:
         self._processed = Processed(store, self.GROUP)
 
     def handle(self, event: dict[str, Any]) -> None:
-        """Record an `inspection.assigned` message on every participant's list."""
+        """Put an `inspection.assigned` snapshot on its inspectorate's list (or take it off)."""
         if event["type"] != "inspection.assigned" or self._processed.seen(event["event_id"]):
             return
         item = {**event["payload"], "body": event["body"]}
+        recipients = [item.pop("recipient")] if "recipient" in item else item["participants"]
         with self._store.transaction() as batch:
-            for inspectorate in item["participants"]:
+            for inspectorate in recipients:
                 key = f"work:{inspectorate}"
-                existing = self._store.hget(key, item["inspection_id"])
-                if existing is not None:
-                    item["status"] = json.loads(existing)[
-                        "status"
-                    ]  # a merge adds evidence, keeps progress
-                batch.hset(key, {item["inspection_id"]: dumps(item)})
+                if inspectorate in item["participants"]:
+                    batch.hset(key, {item["inspection_id"]: dumps(item)})
+                else:  # it stepped out of a joint inspection, or the work was re-routed
+                    batch.hdel(key, item["inspection_id"])
             self._processed.mark(batch, event["event_id"])
 
-    def items(self, inspectorate: str) -> list[dict[str, Any]]:
-        """An inspectorate's work, earliest window first."""
+    def items(self, inspectorate: str, status: str | None = None) -> list[dict[str, Any]]:
+        """An inspectorate's work, earliest on-site start first."""
         items = (json.loads(v) for v in self._store.hgetall(f"work:{inspectorate}").values())
-        return sorted(items, key=lambda i: (i["window_start"], i["inspection_id"]))
+        chosen = (i for i in items if status is None or i["status"] == status)
+        return sorted(
+            chosen,
+            key=lambda i: (i.get("on_site_start") or i["window_start"], i["inspection_id"]),
+        )
