@@ -624,7 +624,8 @@ rules_dir_option = click.option(
 @rules.command("lint")
 @rules_dir_option
 def rules_lint(directory: Path | None) -> None:
-    """Check every rule, routing and policy file; report problems with file and line."""
+    """Check every rule, routing, policy and citizens' file; report problems with file and line."""
+    from riskgate.domain.citizens import load_citizens_config
     from riskgate.domain.gatekeeper import load_policies
     from riskgate.domain.reference import load_reference
     from riskgate.domain.rules import RuleError, load_ruleset
@@ -633,6 +634,7 @@ def rules_lint(directory: Path | None) -> None:
     try:
         ruleset = load_ruleset(directory)
         policies = load_policies(directory)
+        citizens = load_citizens_config(directory)
     except RuleError as exc:
         raise click.ClickException(str(exc)) from None
     unknown = sorted(set(ruleset.floors) - set(load_reference().indicators))
@@ -642,7 +644,9 @@ def rules_lint(directory: Path | None) -> None:
         )
     click.echo(
         f"ok: {len(ruleset.rules)} rules, ruleset {ruleset.version}; "
-        f"{len(policies.policies)} policies, {policies.version}"
+        f"{len(policies.policies)} policies, {policies.version}; "
+        f"citizens' thresholds for {len(citizens.councils)} council(s) beyond the defaults, "
+        f"{citizens.version}"
     )
 
 
