@@ -5,7 +5,10 @@ Prints, from one run on this machine:
 - the risk handler's rate over the sample year's events (facts, observations,
   rules, judgements, requests) on the embedded adapters, without ingest or
   validation, and the ratio of the two;
-- the whole embedded pipeline's rate (ingest validation, bus, risk, gatekeeper, work).
+- the whole embedded pipeline's rate (ingest validation, bus, risk, gatekeeper, work);
+- the wall time of `riskgate assess --year 2009` for all 152 areas, as a user runs it
+  (a fresh process: generating the year, replaying it through the rules, comparing peers,
+  writing the file), against the 10 s goal.
 
 Usage: .venv/bin/python bench/risk.py [--events N]
 """
@@ -14,6 +17,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -66,6 +72,19 @@ def pipeline_rate(events: list[dict]) -> float:
     return len(events) / (time.perf_counter() - start)
 
 
+def assess_seconds() -> float:
+    """Wall time of `riskgate assess --year 2009 --out FILE` in a fresh process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "riskgate.cli", "assess", "--year", "2009",
+             "--out", str(Path(tmp) / "assessment.json")],
+            check=True,
+            capture_output=True,
+        )  # fmt: skip
+        return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=0, help="use only the first N events")
@@ -92,6 +111,10 @@ def main() -> None:
           f"{', '.join(f'{r:,.0f}' for r in rates)})")  # fmt: skip
     print(f"whole embedded pipeline incl. ingest:    {whole:>10,.0f} events/s  "
           f"({len(events) / whole:.1f} s for the year)")  # fmt: skip
+    if not args.events:
+        times = [assess_seconds() for _ in range(args.rounds)]
+        print(f"riskgate assess --year 2009 (152 areas): {statistics.median(times):>10.1f} s wall  "
+              f"(goal: under 10 s; rounds: {', '.join(f'{t:.1f}' for t in times)})")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -141,3 +141,99 @@ def indicator_event(area: str, indicator: str, period: str, value: float) -> dic
         "body": area,
         "payload": {"indicator": indicator, "period": period, "value": value},
     }
+
+
+# --- helpers for the gatekeeper's fault tests ----------------------------------------------
+
+
+def group_caught_up(kafka: str, group: str, topic: str) -> bool:
+    """`group` has committed up to the end of every partition of `topic` (and it has messages)."""
+    admin = KafkaAdminClient(bootstrap_servers=kafka)
+    consumer = KafkaConsumer(bootstrap_servers=kafka)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        ends = consumer.end_offsets(partitions)
+        committed = admin.list_group_offsets({group: partitions}).get(group, {})
+        if not any(ends.values()):
+            return False
+        for tp, end in ends.items():
+            offset = committed.get(tp)
+            if end and (offset is None or offset.offset is None or offset.offset < end):
+                return False
+        return True
+    finally:
+        consumer.close()
+        admin.close()
+
+
+def gatekeeper_state(redis_url: str, namespace: str = "riskgate:") -> dict[str, Any]:
+    """Every `gk:*` key and the gatekeeper's done set, read by type (hash, set, string)."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    try:
+        keys = [*client.scan_iter(match=namespace + "gk:*", count=1000)]
+        keys.append(namespace + "done:gatekeeper")
+        state: dict[str, Any] = {}
+        for key in sorted(keys):
+            kind = str(client.type(key))  # decode_responses: a str already
+            if kind == "hash":
+                state[key] = client.hgetall(key)
+            elif kind == "set":
+                state[key] = sorted(client.smembers(key))
+            elif kind == "string":
+                state[key] = client.get(key)
+            elif kind != "none":
+                state[key] = f"<{kind}>"
+        return state
+    finally:
+        client.close()
+
+
+def _descendants(pid: int) -> list[int]:
+    """pid and every process below it (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def tcp_ports_to(pid: int, remote_port: int) -> set[int]:
+    """Local ports of the TCP connections that a process (or a child) has open to `remote_port`."""
+    inodes: set[str] = set()
+    for p in _descendants(pid):
+        try:
+            fds = list(Path(f"/proc/{p}/fd").iterdir())
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = fd.readlink().as_posix()
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports: set[int] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], fields[9]
+            if inode in inodes and int(remote.rsplit(":", 1)[1], 16) == remote_port:
+                ports.add(int(local.rsplit(":", 1)[1], 16))
+    return ports
