@@ -28,10 +28,15 @@ from marshmallow import (
 
 from riskgate.domain.vocabulary import (
     BODY_KINDS,
+    CONCERNS,
     EVENT_TYPES,
     FLAGS,
+    INSPECTION_STATUSES,
     INSPECTORATES,
     INTERNAL_TYPES,
+    PROGRAMME_GROUNDS,
+    REQUEST_ORIGINS,
+    SUBJECTS,
     THEMES,
 )
 
@@ -51,38 +56,12 @@ OFFSET_MESSAGE = "must include a time zone offset"
 COMPLAINT_CHANNELS: tuple[str, ...] = ("resident", "councillor", "ombudsman", "auditor", "partner")
 CCFA_COMMITTEES: tuple[str, ...] = ("overview_and_scrutiny", "crime_and_disorder")
 ACTION_PLAN_STATUSES: tuple[str, ...] = ("on_track", "off_track", "not_started")
-REQUEST_ORIGINS: tuple[str, ...] = (
-    "risk_rule",
-    "government_office",
-    "department",
-    "call_for_action",
-    "inspectorate_programme",
-)
 URGENCIES: tuple[str, ...] = ("normal", "high", "urgent")
-CONCERNS: tuple[str, ...] = ("safeguarding", "fraud")
 DECISION_OUTCOMES: tuple[str, ...] = ("approved", "merged", "joint", "deferred", "rejected")
 OVERRIDE_OUTCOMES: tuple[str, ...] = ("approved", "rejected")
-INSPECTION_STATUSES: tuple[str, ...] = (
-    "assigned",
-    "accepted",
-    "scheduled",
-    "on_site",
-    "completed",
-    "published",
-    "declined",
-    "cancelled",
-)
 INSPECTION_ACTIONS: tuple[str, ...] = (
     "accepted", "declined", "scheduled", "completed", "rerouted",
 )  # fmt: skip
-SUBJECTS: tuple[str, ...] = (
-    "council_services",
-    "care_home",
-    "school",
-    "prison",
-    "other_institution",
-)
-PROGRAMME_GROUNDS: tuple[str, ...] = ("vulnerable_groups", "system_change")
 CCFA_MATTERS: tuple[str, ...] = (
     "planning", "licensing", "council_tax", "business_rates", "crime_and_disorder",
     "anti_social_behaviour", "other",

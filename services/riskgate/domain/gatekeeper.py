@@ -36,7 +36,16 @@ from riskgate.domain.calendar import (
 )
 from riskgate.domain.ids import derived_id
 from riskgate.domain.rules import POLICY_FILE, RuleError, content_version, read_yaml
-from riskgate.domain.vocabulary import INSPECTORATES, THEME_TITLES, THEMES
+from riskgate.domain.vocabulary import (
+    CONCERNS,
+    INSPECTION_STATUSES,
+    INSPECTORATES,
+    PROGRAMME_GROUNDS,
+    REQUEST_ORIGINS,
+    SUBJECTS,
+    THEME_TITLES,
+    THEMES,
+)
 
 # The fixed order the policy kinds run in.
 KINDS: tuple[str, ...] = (
@@ -56,33 +65,8 @@ GATE_KINDS: tuple[str, ...] = ("scope", "programme", "autonomy", "merge", "joint
 PLACEMENT_KINDS: tuple[str, ...] = ("notice", "blackout", "cap", "rest")
 BYPASSABLE_KINDS: tuple[str, ...] = ("cap", "rest")
 
-SUBJECTS: tuple[str, ...] = (
-    "council_services",
-    "care_home",
-    "school",
-    "prison",
-    "other_institution",
-)
-PROGRAMME_GROUNDS: tuple[str, ...] = ("vulnerable_groups", "system_change")
-ORIGINS: tuple[str, ...] = (
-    "risk_rule",
-    "government_office",
-    "department",
-    "call_for_action",
-    "inspectorate_programme",
-)
-CONCERNS: tuple[str, ...] = ("safeguarding", "fraud")
-
-STATUSES: tuple[str, ...] = (
-    "assigned",
-    "accepted",
-    "scheduled",
-    "on_site",
-    "completed",
-    "published",
-    "declined",
-    "cancelled",
-)
+ORIGINS = REQUEST_ORIGINS
+STATUSES = INSPECTION_STATUSES
 # Closed for "open" purposes: no longer absorbs requests or counts as in progress.
 CLOSED: tuple[str, ...] = ("completed", "published", "declined", "cancelled")
 OPEN: tuple[str, ...] = tuple(s for s in STATUSES if s not in CLOSED)

@@ -89,3 +89,32 @@ BODY_KINDS: tuple[str, ...] = (
 )
 
 FLAGS: tuple[str, ...] = ("red", "green")
+
+# Inspection requests and inspections: the words the gatekeeper and the contract share.
+REQUEST_ORIGINS: tuple[str, ...] = (
+    "risk_rule",
+    "government_office",
+    "department",
+    "call_for_action",
+    "inspectorate_programme",
+)
+# What is to be inspected; only council_services is the gatekeeper's.
+SUBJECTS: tuple[str, ...] = (
+    "council_services",
+    "care_home",
+    "school",
+    "prison",
+    "other_institution",
+)
+PROGRAMME_GROUNDS: tuple[str, ...] = ("vulnerable_groups", "system_change")
+CONCERNS: tuple[str, ...] = ("safeguarding", "fraud")
+INSPECTION_STATUSES: tuple[str, ...] = (
+    "assigned",
+    "accepted",
+    "scheduled",
+    "on_site",
+    "completed",
+    "published",
+    "declined",
+    "cancelled",
+)
