@@ -334,19 +334,35 @@ def test_two_gatekeepers_racing_on_one_stream_decide_each_request_once_and_keep_
             lambda: all(group_caught_up(kafka, g, REQUESTS) for g in groups),
             what="both gatekeepers to take the first request",
         )
-        burst = mixed_stream(bodies, 60, seed=2009, start=dt.date(2009, 11, 2))
-        # Bodies spread over the partitions, so each process meets them in its own order.
-        produce(kafka, burst, partition_of=lambda e: bodies.index(e["body"]) % 3)
-        events = [warm, *burst]
-        wait_for(
-            lambda: (
-                len(stored_decisions(redis_url)) >= len(events)
-                and all(group_caught_up(kafka, g, REQUESTS) for g in groups)
-            ),
-            timeout_s=60,
-            what="every request decided and both gatekeepers caught up",
-        )
-        time.sleep(0.5)  # anything a loser of the race would (wrongly) still store lands now
+        # Which process wins each lock is down to timing; a wave in which one process happened
+        # to win every race proves less, so another wave follows (at most three in all).
+        events = [warm]
+        won: Counter[str] = Counter()
+        for wave in range(3):
+            burst = mixed_stream(bodies, 60, seed=2009 + wave, start=dt.date(2009, 11, 2))
+            # Bodies spread over the partitions, so each process meets them in its own order.
+            produce(kafka, burst, partition_of=lambda e: bodies.index(e["body"]) % 3)
+            events += burst
+            wait_for(
+                lambda: (
+                    len(stored_decisions(redis_url)) >= len(events)  # noqa: B023 - waited on here
+                    and all(group_caught_up(kafka, g, REQUESTS) for g in groups)
+                ),
+                timeout_s=60,
+                what="every request decided and both gatekeepers caught up",
+            )
+            time.sleep(0.5)  # anything a loser of the race would (wrongly) still store lands now
+            owner = {
+                port: name
+                for name, service in racers.items()
+                for port in tcp_ports_to(service.proc.pid, redis_port(redis_url))
+            }
+            won = Counter(
+                owner.get(writers.port_of.get(d["decision_id"], -1), "?")
+                for d in stored_decisions(redis_url)
+            )
+            if won["a"] > 0 and won["b"] > 0:
+                break
 
         problems = [p for b in bodies for p in burden_problems(b, register(redis_url, b))]
         assert problems == []
@@ -363,12 +379,6 @@ def test_two_gatekeepers_racing_on_one_stream_decide_each_request_once_and_keep_
         assert len(inspections) == outcomes["approved"] + outcomes["deferred"]
 
         # Both processes decided some of the requests (who stored each decision, by client port).
-        owner = {
-            port: name
-            for name, service in racers.items()
-            for port in tcp_ports_to(service.proc.pid, redis_port(redis_url))
-        }
-        won = Counter(owner.get(writers.port_of.get(d["decision_id"], -1), "?") for d in decisions)
         assert won["a"] > 0 and won["b"] > 0, (won, outcomes)
         for service in racers.values():
             assert service.proc.poll() is None, service.output()
