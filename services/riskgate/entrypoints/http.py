@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, NoReturn
 
 from flask import Flask, Response, current_app, request
@@ -30,7 +30,7 @@ from riskgate.schemas import (
     InspectionRequestedPayload,
     body_code,
 )
-from riskgate.service_layer.common import envelope
+from riskgate.service_layer.common import envelope, now_on
 from riskgate.service_layer.gatekeeper import LifecycleError
 
 
@@ -257,7 +257,7 @@ class InspectionRequests(MethodView):
         message = envelope(
             event_id=request_id,
             type="inspection.requested",
-            occurred_at=_now(sys),
+            occurred_at=now_on(sys.settings.clock()),
             source=f"api:{role}",
             body=body,
             payload=payload,
@@ -506,15 +506,6 @@ def _lifecycle(command: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         return command()
     except LifecycleError as exc:
         abort(exc.status, message=str(exc), errors=exc.errors or None)
-
-
-def _now(sys: System) -> str:
-    """Now, on the system's clock (a pinned RISKGATE_TODAY keeps its date)."""
-    now = datetime.now(UTC)
-    today = sys.settings.clock()
-    if now.date() != today:
-        now = datetime.combine(today, now.time(), UTC)
-    return now.isoformat()
 
 
 # --- citizens' triggers ----------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -28,6 +29,15 @@ def envelope(
         "body": body,
         "payload": payload,
     }
+
+
+def now_on(day: dt.date) -> str:
+    """A timestamp on `day`: now if `day` is today, else now's time of day on `day`
+    (a pinned RISKGATE_TODAY keeps its date)."""
+    now = dt.datetime.now(dt.UTC)
+    if now.date() != day:
+        now = dt.datetime.combine(day, now.time(), dt.UTC)
+    return now.isoformat()
 
 
 _ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"))

@@ -28,7 +28,7 @@ from riskgate.domain.gatekeeper import (
     on_site_period,
 )
 from riskgate.domain.ids import derived_id
-from riskgate.service_layer.common import Processed, dumps, envelope
+from riskgate.service_layer.common import Processed, dumps, envelope, now_on
 
 SOURCE = "riskgate.gatekeeper"
 DECISION_FIELDS = (
@@ -171,7 +171,7 @@ class GatekeeperService:
             message = envelope(
                 event_id=override_id,
                 type="gatekeeper.override",
-                occurred_at=_now_on(today),
+                occurred_at=now_on(today),
                 source=f"{SOURCE}:{by}",
                 body=body,
                 payload={
@@ -297,7 +297,7 @@ class GatekeeperService:
             message = envelope(
                 event_id=derived_id("inspection.updated", inspection_id, action, dumps(after)),
                 type="inspection.updated",
-                occurred_at=_now_on(today),
+                occurred_at=now_on(today),
                 source=f"{SOURCE}:{by or 'gatekeeper'}",
                 body=body,
                 payload={
@@ -372,9 +372,8 @@ class GatekeeperService:
         return [i for b in bodies for i in self.register(b)]
 
     def burden(self, body: str, on: dt.date | None = None) -> dict[str, Any]:
-        return burden(
-            self.context(body, on or self.clock()), self.policies, on_day=on or self.clock()
-        )
+        day = on or self.clock()
+        return burden(self.context(body, day), self.policies, on_day=day)
 
     def programme(
         self,
@@ -462,13 +461,6 @@ def _snapshot(inspection: dict[str, Any] | None, body: str) -> dict[str, Any] | 
     if inspection is None:
         return None
     return {**inspection, "body": body, "accepted_by": inspection.get("accepted_by", [])}
-
-
-def _now_on(day: dt.date) -> str:
-    """A timestamp on `day`: the wall clock's time if today, else noon (a pinned clock)."""
-    now = dt.datetime.now(dt.UTC)
-    moment = now if now.date() == day else dt.datetime.combine(day, dt.time(12), dt.UTC)
-    return moment.isoformat()
 
 
 def _work_messages(message: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
