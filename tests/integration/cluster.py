@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import signal
 import subprocess
@@ -9,7 +10,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,21 @@ class Service:
         self._log.close()
 
 
+@contextlib.contextmanager
+def running(
+    names: Iterable[str], kafka: str, redis_url: str, logs: Path, **env: str
+) -> Iterator[dict[str, Service]]:
+    """The named services as real processes, ready; stopped on leaving."""
+    services = {name: Service(name, kafka, redis_url, logs, **env) for name in names}
+    try:
+        for service in services.values():
+            service.wait_ready()
+        yield services
+    finally:
+        for service in services.values():
+            service.stop()
+
+
 def call(method: str, url: str, body: Any = None, token: str | None = None) -> tuple[int, Any]:
     """An HTTP call with JSON in and out; returns (status, parsed body)."""
     headers = {"Content-Type": "application/json"}
@@ -101,26 +117,42 @@ def wait_for(predicate: Callable[[], Any], timeout_s: float = 60.0, what: str = 
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
+def _committed_to_end(
+    admin: KafkaAdminClient,
+    consumer: KafkaConsumer,
+    group: str,
+    partitions: list[TopicPartition],
+) -> bool:
+    """`group` has committed up to the end of every one of `partitions` that has messages."""
+    ends = consumer.end_offsets(partitions)
+    committed = admin.list_group_offsets({group: partitions}).get(group, {})
+    for tp, end in ends.items():
+        offset = committed.get(tp)
+        if end and (offset is None or offset.offset is None or offset.offset < end):
+            return False
+    return True
+
+
 def drained(kafka: str) -> bool:
     """Every consumer group has committed up to the end of every partition it reads."""
     admin = KafkaAdminClient(bootstrap_servers=kafka)
     consumer = KafkaConsumer(bootstrap_servers=kafka)
     try:
         topics = consumer.topics()
-        for group, prefix in GROUPS.items():
-            partitions = [
-                TopicPartition(t, p)
-                for t in topics
-                if t.startswith(prefix)
-                for p in consumer.partitions_for_topic(t) or ()
-            ]
-            ends = consumer.end_offsets(partitions)
-            committed = admin.list_group_offsets({group: partitions}).get(group, {})
-            for tp, end in ends.items():
-                offset = committed.get(tp)
-                if end and (offset is None or offset.offset is None or offset.offset < end):
-                    return False
-        return True
+        return all(
+            _committed_to_end(
+                admin,
+                consumer,
+                group,
+                [
+                    TopicPartition(t, p)
+                    for t in topics
+                    if t.startswith(prefix)
+                    for p in consumer.partitions_for_topic(t) or ()
+                ],
+            )
+            for group, prefix in GROUPS.items()
+        )
     finally:
         consumer.close()
         admin.close()
@@ -152,15 +184,9 @@ def group_caught_up(kafka: str, group: str, topic: str) -> bool:
     consumer = KafkaConsumer(bootstrap_servers=kafka)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        ends = consumer.end_offsets(partitions)
-        committed = admin.list_group_offsets({group: partitions}).get(group, {})
-        if not any(ends.values()):
+        if not any(consumer.end_offsets(partitions).values()):
             return False
-        for tp, end in ends.items():
-            offset = committed.get(tp)
-            if end and (offset is None or offset.offset is None or offset.offset < end):
-                return False
-        return True
+        return _committed_to_end(admin, consumer, group, partitions)
     finally:
         consumer.close()
         admin.close()

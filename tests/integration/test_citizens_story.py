@@ -12,10 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kafka import KafkaProducer
 
 from riskgate.adapters.redis_store import RedisStore
 from riskgate.bootstrap import Tokens
-from tests.integration.cluster import Service, call, read_topic, wait_for
+from tests.integration.cluster import (
+    Service,
+    call,
+    group_caught_up,
+    read_topic,
+    running,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 BURNLEY, LANCASHIRE = "E07000117", "E10000017"
@@ -25,17 +33,14 @@ CASE, PETITION = "CCFA-BURNLEY-1", "PET-BURNLEY-1"
 
 @pytest.fixture
 def cluster(kafka: str, redis_url: str, tmp_path: Path) -> Iterator[dict[str, Service]]:
-    services = {
-        name: Service(name, kafka, redis_url, tmp_path, RISKGATE_TODAY="2009-08-10")
-        for name in ("ingest", "citizens", "gatekeeper", "work")
-    }
-    try:
-        for service in services.values():
-            service.wait_ready()
+    with running(
+        ("ingest", "citizens", "gatekeeper", "work"),
+        kafka,
+        redis_url,
+        tmp_path,
+        RISKGATE_TODAY="2009-08-10",
+    ) as services:
         yield services
-    finally:
-        for service in services.values():
-            service.stop()
 
 
 @pytest.fixture
@@ -177,3 +182,23 @@ def test_personal_data_is_refused_at_ingest_and_never_reaches_a_topic(
     assert "personal data (a phone number)" in json.dumps(body["errors"])
     assert "category" in json.dumps(body["errors"])
     assert not any(b"07700" in v for v in read_topic(kafka, "events.v1"))
+
+    # Sent straight to Kafka, past ingest: dead-lettered with the field named, the value
+    # withheld, and the consumer carries on with the next message.
+    producer = KafkaProducer(bootstrap_servers=kafka)
+    producer.send("events.v1", key=BURNLEY.encode(), value=json.dumps(complaint).encode())
+    producer.flush()
+    producer.close()
+    _post(cluster, tokens["integrator"], _partner_complaint("05-02", "E16000110"))
+    letters = wait_for(
+        lambda: [json.loads(v) for v in read_topic(kafka, "deadletter.v1")],
+        what="the dead letter",
+    )
+    [letter] = letters
+    assert letter["consumer"] == "citizens"
+    assert "category" in letter["reason"] and "personal data (a phone number)" in letter["reason"]
+    assert "07700" not in json.dumps(letter)
+    wait_for(
+        lambda: group_caught_up(kafka, "riskgate-citizens", "events.v1"),
+        what="the citizens consumer to get past it",
+    )

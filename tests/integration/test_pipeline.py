@@ -14,7 +14,15 @@ from kafka import KafkaProducer
 from riskgate.adapters.redis_store import RedisStore
 from riskgate.bootstrap import Tokens
 from riskgate.failpoints import EXIT_CODE
-from tests.integration.cluster import Service, call, drained, indicator_event, read_topic, wait_for
+from tests.integration.cluster import (
+    Service,
+    call,
+    drained,
+    indicator_event,
+    read_topic,
+    running,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 SANDWELL = "E08000028"  # a metropolitan district: an area of its own
@@ -23,17 +31,8 @@ NEET = "NI 117"  # lower is better; the shipped floor is 10%
 
 @pytest.fixture
 def cluster(kafka: str, redis_url: str, tmp_path: Path) -> Iterator[dict[str, Service]]:
-    services = {
-        name: Service(name, kafka, redis_url, tmp_path)
-        for name in ("ingest", "risk", "gatekeeper", "work")
-    }
-    try:
-        for service in services.values():
-            service.wait_ready()
+    with running(("ingest", "risk", "gatekeeper", "work"), kafka, redis_url, tmp_path) as services:
         yield services
-    finally:
-        for service in services.values():
-            service.stop()
 
 
 @pytest.fixture

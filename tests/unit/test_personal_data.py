@@ -1,7 +1,8 @@
 """Complainants, petitioners and councillors appear only under pseudonymous references: a
 citizen-facing payload carrying a name, an e-mail address or a phone number in any field is
 refused with the field named, and such data never reaches a topic (not even the dead-letter
-topic, when it arrives straight on Kafka)."""
+topic, when it arrives straight on the bus). Embedded adapters here; the same on Kafka is in
+tests/integration/test_citizens_story.py."""
 
 from __future__ import annotations
 
@@ -95,7 +96,7 @@ def test_the_same_payloads_without_personal_data_are_accepted(
     assert len(system.bus.read_all(topics.EVENTS)) == 2
 
 
-def test_personal_data_arriving_straight_on_kafka_is_dead_lettered_without_the_data(
+def test_personal_data_arriving_straight_on_the_bus_is_dead_lettered_without_the_data(
     system: System,
 ) -> None:
     bad = _complaint(category="write to jane.doe@example.org")
