@@ -1,0 +1,66 @@
+"""The one way a handler commits: publish, flush, (failpoint), store, mark processed.
+
+This order is what makes redelivery safe. Outputs carry ids derived from their
+inputs, so a crash after publishing and before storing re-publishes the same
+ids, which downstream consumers recognise; the processed marker is written in
+the same store transaction as the effects, so an event is applied at most once
+in effect; and the consumer commits its offset only after `commit` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from riskgate import failpoints
+from riskgate.adapters.bus import Publisher
+from riskgate.adapters.store import Store, WriteBatch
+
+Write = Callable[[WriteBatch], None]
+
+
+@dataclass
+class UnitOfWork:
+    """What one command or event will publish and store, gathered before either happens.
+
+    `service` names the failpoint (`<service>.exit_after_publish`) and the
+    processed set (`done:<service>`) the commit uses.
+    """
+
+    service: str
+    outputs: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+    writes: list[Write] = field(default_factory=list)
+    consumed: list[str] = field(default_factory=list)
+
+    def publish(self, topic: str, key: str, message: dict[str, Any]) -> None:
+        """Queue a message; nothing reaches the bus until `commit`."""
+        self.outputs.append((topic, key, message))
+
+    def store(self, write: Write) -> None:
+        """Queue a write; it runs inside the commit's one store transaction."""
+        self.writes.append(write)
+
+    def consume(self, event_id: str) -> None:
+        """Mark `event_id` processed by this service when the work commits."""
+        self.consumed.append(event_id)
+
+    def commit(self, publisher: Publisher, store: Store) -> None:
+        """Publish and flush the outputs, then apply every write and marker atomically."""
+        for topic, key, message in self.outputs:
+            publisher.publish(topic, key, message)
+        if self.outputs:
+            publisher.flush()
+            failpoints.hit(f"{self.service}.exit_after_publish")
+        if not self.writes and not self.consumed:
+            return
+        with store.transaction() as batch:
+            for write in self.writes:
+                write(batch)
+            for event_id in self.consumed:
+                batch.sadd(processed_key(self.service), event_id)
+
+
+def processed_key(service: str) -> str:
+    """The store set of event ids a service has applied (its idempotency keys)."""
+    return f"done:{service}"
