@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import secrets
+import shlex
 import sys
 import threading
 import time
@@ -617,8 +618,25 @@ rules_dir_option = click.option(
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="rules directory (default: RISKGATE_RULES_DIR or ./rules)",
+    help="rules directory (default: RISKGATE_RULES_DIR, or the shipped rules)",
 )
+
+
+@rules.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="overwrite the rule files in a folder that is not empty")
+def rules_export(directory: Path, force: bool) -> None:
+    """Write an editable copy of the shipped rules and fixtures into DIRECTORY."""
+    from riskgate.shipped_rules import ExportRefused, RulesNotShipped, export_rules
+
+    try:
+        written = export_rules(directory, force=force)
+    except (ExportRefused, RulesNotShipped) as exc:
+        raise click.ClickException(str(exc)) from None
+    where = shlex.quote(str(directory.resolve()))
+    click.echo(f"wrote {len(written)} files to {directory}")
+    click.echo("edit them, then point riskgate at them (and check them with `riskgate rules lint`):")
+    click.echo(f"  export RISKGATE_RULES_DIR={where}")
 
 
 @rules.command("lint")

@@ -7,8 +7,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from riskgate.shipped_rules import RulesNotShipped, shipped_rules_dir
+
 SERVICES = ("ingest", "risk", "gatekeeper", "work", "citizens")
-_REPO_RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
 class ConfigError(ValueError):
@@ -28,13 +29,21 @@ def _int(env: dict[str, str], key: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def _shipped_rules() -> Path:
+    """The default rules directory: the rules that ship inside the package."""
+    try:
+        return shipped_rules_dir()
+    except RulesNotShipped as exc:
+        raise ConfigError(f"RISKGATE_RULES_DIR: unset, and {exc}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything riskgate reads from its environment."""
 
     kafka_bootstrap_servers: str | None = None
     redis_url: str | None = None
-    rules_dir: Path = _REPO_RULES
+    rules_dir: Path = field(default_factory=_shipped_rules)
     home: Path = Path(".riskgate")
     kafka_partitions: int = 6
     kafka_replication: int = 1
@@ -69,7 +78,7 @@ class Settings:
             )
         if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError(f"REDIS_URL: expected redis://host:port/db, got {redis_url!r}")
-        rules_dir = Path(env.get("RISKGATE_RULES_DIR") or _REPO_RULES)
+        rules_dir = Path(env.get("RISKGATE_RULES_DIR") or _shipped_rules())
         if not rules_dir.is_dir():
             raise ConfigError(f"RISKGATE_RULES_DIR: {rules_dir} is not a directory")
         level = env.get("RISKGATE_LOG_LEVEL", "INFO").upper()

@@ -9,11 +9,15 @@ the `kafka` and `redis` hostnames mapped onto the test broker and Redis.
 from __future__ import annotations
 
 import re
+import shutil
 import signal
 import subprocess
+import sys
 import time
+import tomllib
 import urllib.error
 import urllib.request
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +138,23 @@ def dockerfile_instructions() -> list[tuple[str, str]]:
     return out
 
 
+def stages() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The builder stage's instructions (before the last FROM) and the runtime stage's."""
+    instructions = dockerfile_instructions()
+    last_from = max(i for i, (keyword, _) in enumerate(instructions) if keyword == "FROM")
+    return instructions[:last_from], instructions[last_from:]
+
+
+def shell_steps(stage: list[tuple[str, str]]) -> list[str]:
+    """Each command of the stage's RUN instructions, split at `&&`, mount options dropped."""
+    steps: list[str] = []
+    for keyword, args in stage:
+        if keyword == "RUN":
+            args = re.sub(r"^(--mount=\S+\s+)+", "", args)
+            steps.extend(" ".join(step.split()) for step in args.split("&&"))
+    return steps
+
+
 def test_dockerfile_is_multi_stage_pinned_non_root_with_the_rules() -> None:
     instructions = dockerfile_instructions()
     froms = [args for keyword, args in instructions if keyword == "FROM"]
@@ -143,16 +164,74 @@ def test_dockerfile_is_multi_stage_pinned_non_root_with_the_rules() -> None:
             f"FROM {image}: pin python:3.11"
         )
     assert any("build-essential" in args for keyword, args in instructions if keyword == "RUN")
-    runtime = instructions[max(i for i, (k, _) in enumerate(instructions) if k == "FROM") :]
+    _builder, runtime = stages()
     assert not any("build-essential" in args for keyword, args in runtime if keyword == "RUN")
-    assert any(k == "COPY" and args.split()[0] == "rules" for k, args in runtime)
-    assert any(k == "ENV" and "RISKGATE_RULES_DIR=/app/rules" in a for k, a in runtime)
     users = [args for keyword, args in runtime if keyword == "USER"]
     assert users and not users[-1].startswith(("root", "0")), "the image must not run as root"
     assert ("ENTRYPOINT", '["riskgate"]') in instructions
     assert ("CMD", '["run", "ingest", "--host", "0.0.0.0", "--port", "8000"]') in instructions
     healthchecks = [args for keyword, args in instructions if keyword == "HEALTHCHECK"]
     assert healthchecks and "urllib" in healthchecks[-1] and "/healthz" in healthchecks[-1]
+
+
+def test_the_runtime_stage_installs_the_built_wheel_and_no_source_tree() -> None:
+    _builder, runtime = stages()
+    copied = [args for keyword, args in runtime if keyword == "COPY" and "--from=" not in args]
+    assert copied == [], f"the runtime stage copies from the source tree: {copied}"
+    installs = [step for step in shell_steps(runtime) if step.startswith("pip install")]
+    assert len(installs) == 1, installs
+    assert "--no-index" in installs[0].split()
+    assert installs[0].split()[-1].endswith(".whl"), f"{installs[0]}: installs no wheel file"
+    env = " ".join(args for keyword, args in runtime if keyword == "ENV")
+    assert "RISKGATE_RULES_DIR" not in env, "the image must run with the rules in the wheel"
+
+
+def test_the_builder_copies_every_folder_the_wheel_is_made_of() -> None:
+    builder, _runtime = stages()
+    copied = {s for keyword, args in builder if keyword == "COPY" for s in args.split()[:-1]}
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert set(setuptools["package-dir"].values()) <= copied | {""}, (
+        f"pyproject.toml package-dir {setuptools['package-dir']}; the builder copies {copied}"
+    )
+    assert "pyproject.toml" in copied
+
+
+def test_the_builders_wheel_command_makes_a_wheel_with_the_rules(tmp_path: Path) -> None:
+    """Run the builder's `pip wheel --no-deps` on a context holding only what it copies."""
+    builder, _runtime = stages()
+    context = tmp_path / "src"
+    context.mkdir()
+    for keyword, args in builder:
+        if keyword == "COPY":
+            *sources, destination = args.split()
+            for source in sources:
+                for path in ROOT.glob(source):
+                    target = (
+                        context / destination / (path.name if destination.endswith("/") else "")
+                    )
+                    if path.is_dir():
+                        shutil.copytree(
+                            path, target, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info")
+                        )
+                    else:
+                        shutil.copy(path, target)
+    (step,) = [s for s in shell_steps(builder) if s.startswith("pip wheel --no-deps")]
+    out = tmp_path / "dist"
+    argv = [str(out) if arg == "/dist" else arg for arg in step.split()[1:]]
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", *argv],
+        cwd=context,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"`{step}` failed:\n{result.stderr[-4000:]}"
+    (wheel,) = out.glob("riskgate-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {
+        f"riskgate/rules/{p.relative_to(ROOT / 'rules')}" for p in (ROOT / "rules").rglob("*.yaml")
+    }
+    assert shipped and shipped <= names, f"missing from the wheel: {sorted(shipped - names)}"
 
 
 def test_everything_the_dockerfile_copies_exists() -> None:
@@ -189,7 +268,9 @@ def container_env(spec: dict[str, Any], kafka: str, redis_url: str) -> dict[str,
     extra = environment(spec)
     assert extra.pop("KAFKA_BOOTSTRAP_SERVERS") == COMPOSE_KAFKA
     assert extra.pop("REDIS_URL").startswith(COMPOSE_REDIS_HOST)
-    return service_env(kafka, redis_url, **extra)
+    env = service_env(kafka, redis_url, **extra)
+    env.pop("RISKGATE_RULES_DIR")  # the image runs with the rules shipped in the wheel
+    return env
 
 
 def stop(proc: subprocess.Popen[bytes]) -> bool:
