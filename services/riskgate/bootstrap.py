@@ -91,13 +91,21 @@ class System:
         """The consumer loop of one service, created on first use."""
         if service not in self.loops:
             group = f"{self.settings.consumer_group_prefix}-{service}"
+            keyed_by_area = SUBSCRIPTIONS[service] == topics.EVENT_TOPICS
             self.loops[service] = ConsumerLoop(
                 service,
                 self.bus.subscribe(group, SUBSCRIPTIONS[service]),
                 self.handler_for(service),
                 self.bus.publisher(),
+                area_of=self.area_of_event if keyed_by_area else None,
             )
         return self.loops[service]
+
+    def area_of_event(self, event: dict[str, Any]) -> str | None:
+        """The area an event is keyed by, as ingest keys it (None for a body not known yet)."""
+        if event["type"] == "body.registered":
+            return str(event["payload"]["area"])
+        return self.ingest.area_of(event["body"])
 
     def pump(self, services: tuple[str, ...] = ("risk", "citizens", "gatekeeper", "work")) -> int:
         """Run the consumers until none has anything left (the embedded mode's scheduler)."""

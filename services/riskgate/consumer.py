@@ -1,9 +1,29 @@
 """The consumer loop every service shares.
 
-Poll, decode and validate, apply, then commit: a record's offset is committed
-only after its effects are stored (or it has been dead-lettered). A malformed
-record goes to the dead-letter topic with its reason and the loop carries on;
-a handler failure (Redis away, say) rewinds and retries, never skips.
+Poll, read, apply, then commit: a record's offset is committed only after its
+effects are stored or it has been dead-lettered. No record is skipped in silence:
+
+- A record that cannot be read goes to the dead-letter topic at once, with a
+  `kind` and a reason: a key that is not UTF-8 text or is too long (`bad_key`),
+  a value over `limits.MAX_EVENT_BYTES` (`oversize`: its size and digest, not
+  its bytes), nesting deeper than `limits.MAX_DEPTH` (`too_deep`, checked before
+  parsing), bytes that are not UTF-8 (`not_utf8`), not JSON (`not_json`), a lone
+  surrogate (`bad_text`), or not a valid event (`invalid_event`).
+- On topics keyed by area, an event whose key is not its area is dead-lettered
+  (`key_mismatch`, naming both). An event for a body the registry does not know
+  yet goes on to the handler, which treats the body as its own area as it always
+  has: another consumer group may not yet have stored the `body.registered` that
+  came before it on the same partition, so "unknown" is not proof of a bad key.
+- A handler that refuses a record (`InvalidMessage`) dead-letters it (`refused`).
+- A poison value: a handler that fails on the same record with a data error
+  (ValueError, LookupError, TypeError, AttributeError, ArithmeticError,
+  RecursionError) `POISON_ATTEMPTS` times in a row dead-letters it (`poison`,
+  naming the error). A data error raised by the store's or bus's client, or
+  caused by an OSError, does not count.
+- Any other failure (Redis, Kafka or a lock away: OSError, redis and kafka
+  errors, anything unforeseen) rewinds and retries for ever, never skips.
+
+Then the loop goes on with the records after it in the same poll.
 """
 
 from __future__ import annotations
@@ -12,34 +32,143 @@ import json
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from kafka.errors import CommitFailedError
 
-from riskgate import failpoints, metrics, topics
+from riskgate import failpoints, limits, metrics, topics
 from riskgate.adapters.bus import Publisher, Record, Subscription
 from riskgate.schemas import PERSONAL_DATA, validate_event
 from riskgate.service_layer.common import InvalidMessage
 
 log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], None]
+AreaOf = Callable[[dict[str, Any]], str | None]
 PERSONAL_DATA_MARK = PERSONAL_DATA.split("(")[0].strip()  # "must not carry personal data"
+POISON_ATTEMPTS = 5
+# Errors that come from a record's content, not from a server being away.
+DATA_ERRORS = (ValueError, LookupError, TypeError, AttributeError, ArithmeticError, RecursionError)
+SERVER_CLIENTS = ("redis", "kafka")
 
 
-def decode(record: Record) -> tuple[dict[str, Any] | None, str | None]:
-    """The event in a record, or the reason it cannot be one."""
+@dataclass(frozen=True)
+class Unusable:
+    """Why a record cannot be applied: a `kind` from the module docstring and the reason,
+    and why its value must not be copied into the dead letter, if it must not."""
+
+    kind: str
+    reason: str
+    withheld: str | None = None
+
+
+WITHHELD_PERSONAL = "carries personal data"
+
+
+def decode(record: Record) -> tuple[dict[str, Any] | None, Unusable | None]:
+    """The event in a record, or why it cannot be one. Never raises."""
     try:
-        raw = json.loads(record.value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return None, f"not JSON: {exc}"
+        event, unusable = _read_value(record)
+        bad_key = _key_problem(record)
+    except Exception as exc:  # noqa: BLE001 - reading is pure: a failure is the record's own
+        return None, Unusable("invalid_event", f"could not be read: {type(exc).__name__}: {exc}")
+    if bad_key is not None:
+        # The value was read all the same, to know whether it may be copied.
+        return None, Unusable("bad_key", bad_key, unusable.withheld if unusable else None)
+    return event, unusable
+
+
+def _key_problem(record: Record) -> str | None:
+    if not record.key_is_text:
+        return f"key {record.key!r} is not UTF-8 text"
+    if record.key is not None and len(record.key.encode()) > limits.MAX_KEY_BYTES:
+        return f"key is longer than {limits.MAX_KEY_BYTES} bytes"
+    return None
+
+
+def _read_value(record: Record) -> tuple[dict[str, Any] | None, Unusable | None]:
+    size = len(record.value)
+    if size > limits.MAX_EVENT_BYTES:
+        limit = limits.MAX_EVENT_BYTES
+        reason = f"value is {size} bytes, over the limit of {limit}"
+        return None, Unusable("oversize", reason, f"{size} bytes, over the limit of {limit}")
+    try:
+        text = record.value.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, Unusable("not_utf8", f"value is not UTF-8 text ({exc.reason} at {exc.start})")
+    try:
+        raw = limits.loads_bounded(text, field="value")
+    except limits.LimitExceeded as exc:
+        return None, Unusable("too_deep", str(exc))
+    except json.JSONDecodeError as exc:
+        return None, Unusable("not_json", f"not JSON: {exc}")
+    except ValueError as exc:
+        return None, Unusable("bad_text", str(exc))
     event, errors = validate_event(raw)
     if errors or event is None:
-        return None, "invalid event: " + json.dumps(errors, sort_keys=True)
+        reason = "invalid event: " + json.dumps(errors, sort_keys=True)
+        personal = WITHHELD_PERSONAL if PERSONAL_DATA_MARK in reason else None
+        return None, Unusable("invalid_event", reason, personal)
     return event, None
 
 
+def key_mismatch(record: Record, event: dict[str, Any], area: str | None) -> Unusable | None:
+    """Why a record's key is wrong for its event's area, or None if it is right (or unknown)."""
+    if area is None or record.key == area:
+        return None
+    return Unusable(
+        "key_mismatch",
+        f"key {record.key!r} does not match area {area!r} of {event['type']} for body "
+        f"{event['body']!r}",
+    )
+
+
+def is_data_error(exc: BaseException) -> bool:
+    """Whether a failure comes from the record rather than from a server being away."""
+    if not isinstance(exc, DATA_ERRORS):
+        return False
+    seen: BaseException | None = exc
+    while seen is not None:  # the whole chain: a ValueError raised over a lost connection is not
+        if isinstance(seen, OSError) or type(seen).__module__.split(".")[0] in SERVER_CLIENTS:
+            return False
+        seen = seen.__cause__ or seen.__context__
+    return True
+
+
+def dead_letter(consumer: str, record: Record, why: Unusable) -> dict[str, Any]:
+    """The dead letter for a record: where it was, why, its size and digest, and a bounded copy.
+
+    The copy is left out for an oversize value and for one carrying personal data.
+    """
+    value = record.value
+    letter: dict[str, Any] = {
+        "consumer": consumer,
+        "topic": record.topic,
+        "partition": record.partition,
+        "offset": record.offset,
+        "key": record.key[: limits.MAX_KEY_BYTES] if record.key is not None else None,
+        "kind": why.kind,
+        "reason": why.reason[: limits.MAX_DEAD_LETTER_REASON],
+        "value_bytes": len(value),
+        "value_digest": limits.digest(value),
+        "value_truncated": False,
+    }
+    # Personal data is not copied to another topic: the reason names the fields.
+    withheld = why.withheld or (WITHHELD_PERSONAL if PERSONAL_DATA_MARK in why.reason else None)
+    if withheld is not None:
+        letter["value"] = f"[withheld: {withheld}]"
+    else:
+        letter["value"] = value[: limits.MAX_DEAD_LETTER_VALUE].decode("utf-8", errors="replace")
+        letter["value_truncated"] = len(value) > limits.MAX_DEAD_LETTER_VALUE
+    return letter
+
+
 class ConsumerLoop:
-    """One consumer group member running one handler."""
+    """One consumer group member running one handler.
+
+    `area_of`, for loops reading topics keyed by area, gives the area an event
+    belongs to (None when its body is not known yet); its key must match.
+    """
 
     def __init__(
         self,
@@ -48,12 +177,15 @@ class ConsumerLoop:
         handler: Handler,
         publisher: Publisher,
         retry_pause_s: float = 1.0,
+        area_of: AreaOf | None = None,
     ) -> None:
         self.name = name
         self._subscription = subscription
         self._handler = handler
         self._publisher = publisher
         self._retry_pause_s = retry_pause_s
+        self._area_of = area_of
+        self._data_errors: dict[tuple[str, int, int], int] = {}  # record -> failures in a row
         self.last_error: str | None = None
 
     def run_once(self, timeout_s: float = 1.0) -> int:
@@ -61,14 +193,8 @@ class ConsumerLoop:
         records = self._subscription.poll(timeout_s)
         done: list[Record] = []
         for index, record in enumerate(records):
-            event, reason = decode(record)
             try:
-                if event is None:
-                    raise InvalidMessage(reason)
-                self._handler(event)
-                metrics.MESSAGES_HANDLED.labels(self.name).inc()
-            except InvalidMessage as exc:
-                self._dead_letter(record, str(exc))
+                self._handle(record)
             except Exception as exc:  # noqa: BLE001 - anything else is retried, never skipped
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning(
@@ -80,12 +206,12 @@ class ConsumerLoop:
                     record.offset,
                 )
                 metrics.RETRIES.labels(self.name).inc()
-                self._commit(done)
+                self._commit_or_rewind(done, records)
                 self._rewind(records[index:])
                 threading.Event().wait(self._retry_pause_s)
                 return len(done)
             done.append(record)
-        self._commit(done)
+        self._commit_or_rewind(done, records)
         self.last_error = None
         return len(done)
 
@@ -99,32 +225,63 @@ class ConsumerLoop:
                 stop.wait(self._retry_pause_s)
         self._subscription.close()
 
-    def _dead_letter(self, record: Record, reason: str) -> None:
+    def _handle(self, record: Record) -> None:
+        """Apply one record or dead-letter it; raise only for a failure worth retrying."""
+        event, unusable = decode(record)
+        if event is None or unusable is not None:
+            self._dead_letter(record, unusable or Unusable("invalid_event", "no event"))
+            return
+        place = (record.topic, record.partition, record.offset)
+        try:
+            if self._area_of is not None:
+                mismatch = key_mismatch(record, event, self._area_of(event))
+                if mismatch is not None:
+                    self._dead_letter(record, mismatch)
+                    return
+            self._handler(event)
+            metrics.MESSAGES_HANDLED.labels(self.name).inc()
+        except InvalidMessage as exc:
+            self._dead_letter(record, Unusable("refused", str(exc)))
+        except Exception as exc:
+            if not is_data_error(exc):
+                raise
+            failures = self._data_errors.get(place, 0) + 1
+            if failures < POISON_ATTEMPTS:
+                if len(self._data_errors) > 1000:  # partitions moved away mid-retry
+                    self._data_errors.clear()
+                self._data_errors[place] = failures
+                raise
+            self._dead_letter(
+                record,
+                Unusable(
+                    "poison",
+                    f"the handler failed {failures} times in a row: {type(exc).__name__}: {exc}",
+                ),
+            )
+        self._data_errors.pop(place, None)
+
+    def _dead_letter(self, record: Record, why: Unusable) -> None:
         log.warning(
-            "%s: dead-lettering %s[%d]@%d: %s",
+            "%s: dead-lettering %s[%d]@%d (%s): %s",
             self.name,
             record.topic,
             record.partition,
             record.offset,
-            reason,
+            why.kind,
+            why.reason[:200],
         )
-        self._publisher.publish(
-            topics.DEAD_LETTERS,
-            record.key or "unknown",
-            {
-                "consumer": self.name,
-                "topic": record.topic,
-                "partition": record.partition,
-                "offset": record.offset,
-                "key": record.key,
-                "reason": reason,
-                # Personal data is not copied to another topic: the reason names the fields.
-                "value": "[withheld: carries personal data]"
-                if PERSONAL_DATA_MARK in reason
-                else record.value.decode("utf-8", errors="replace"),
-            },
-        )
+        letter = dead_letter(self.name, record, why)
+        self._publisher.publish(topics.DEAD_LETTERS, letter["key"] or "unknown", letter)
         metrics.DEAD_LETTERS.labels(self.name).inc()
+
+    def _commit_or_rewind(self, done: list[Record], polled: list[Record]) -> None:
+        """Commit what is done; if that fails, deliver the whole poll again (handlers are
+        idempotent) rather than leave records fetched and never committed."""
+        try:
+            self._commit(done)
+        except Exception:
+            self._rewind(polled)
+            raise
 
     def _commit(self, done: list[Record]) -> None:
         if not done:

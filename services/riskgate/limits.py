@@ -17,6 +17,11 @@ MAX_EVENT_BYTES = 262_144  # one event, encoded, on the bus or in a list (a loca
 MAX_DEPTH = 32  # arrays and objects nested inside one another (a local setting)
 MAX_TEXT = 2_000  # the longest free-text field the contract allows
 MAX_DEAD_LETTER_VALUE = 65_536  # bytes of a bad record copied into its dead letter
+MAX_DEAD_LETTER_REASON = 2_000  # characters of the reason a dead letter gives
+MAX_KEY_BYTES = 256  # a record key on the bus (area and body codes are 9 characters)
+# The largest message riskgate's producer sends: the broker's usual limit, and far
+# above the largest dead letter (its copied value, reason and key at their bounds).
+MAX_MESSAGE_BYTES = 1_048_576
 
 
 class LimitExceeded(ValueError):

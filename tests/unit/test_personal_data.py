@@ -23,6 +23,7 @@ from riskgate.schemas import personal_data_in
 
 ROOT = Path(__file__).resolve().parents[2]
 BURNLEY = "E07000117"
+LANCASHIRE = "E10000017"  # Burnley's area: events about Burnley are keyed by it
 
 
 @pytest.fixture
@@ -100,9 +101,9 @@ def test_personal_data_arriving_straight_on_the_bus_is_dead_lettered_without_the
     system: System,
 ) -> None:
     bad = _complaint(category="write to jane.doe@example.org")
-    system.bus.publisher().publish_raw(topics.EVENTS, BURNLEY, encode(bad))
+    system.bus.publisher().publish_raw(topics.EVENTS, LANCASHIRE, encode(bad))
     good = _complaint(complaint_ref="C-3")
-    system.bus.publisher().publish(topics.EVENTS, BURNLEY, good)
+    system.bus.publisher().publish(topics.EVENTS, LANCASHIRE, good)
     system.pump()
     letters = [json.loads(r.value) for r in system.bus.read_all(topics.DEAD_LETTERS)]
     assert letters, "the bad message was dead-lettered"

@@ -16,13 +16,32 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class Record:
-    """One message as a consumer sees it."""
+    """One message as a consumer sees it.
+
+    `key` is always text: a key whose bytes are not UTF-8 arrives with those
+    bytes shown as `\\xNN` escapes and `key_is_text` false, so that reading a
+    record never fails and the consumer can dead-letter it, naming the key.
+    """
 
     topic: str
     partition: int
     offset: int
     key: str | None
     value: bytes
+    key_is_text: bool = True
+
+
+def record_of(
+    topic: str, partition: int, offset: int, key: str | bytes | None, value: bytes | None
+) -> Record:
+    """A Record from what the log holds, whatever its bytes: this never raises."""
+    if isinstance(key, bytes):
+        try:
+            return Record(topic, partition, offset, key.decode("utf-8"), value or b"")
+        except UnicodeDecodeError:
+            text = key.decode("utf-8", errors="backslashreplace")
+            return Record(topic, partition, offset, text, value or b"", key_is_text=False)
+    return Record(topic, partition, offset, key, value or b"")
 
 
 def encode(value: dict) -> bytes:
@@ -67,7 +86,8 @@ class MemoryBus:
     """An in-process, single-partition-per-topic log with consumer groups."""
 
     def __init__(self) -> None:
-        self._logs: dict[str, list[tuple[str | None, bytes]]] = defaultdict(list)
+        # A key is text, or bytes exactly as a raw producer sent them (tests put bad keys here).
+        self._logs: dict[str, list[tuple[str | bytes | None, bytes]]] = defaultdict(list)
         self._positions: dict[tuple[str, str], int] = defaultdict(int)
         self._lock = threading.RLock()
 
@@ -77,7 +97,7 @@ class MemoryBus:
     def publish(self, topic: str, key: str, value: dict) -> None:
         self.publish_raw(topic, key, encode(value))
 
-    def publish_raw(self, topic: str, key: str | None, value: bytes) -> None:
+    def publish_raw(self, topic: str, key: str | bytes | None, value: bytes) -> None:
         with self._lock:
             self._logs[topic].append((key, value))
 
@@ -95,7 +115,7 @@ class MemoryBus:
     def read_all(self, topic: str) -> list[Record]:
         with self._lock:
             log = list(self._logs.get(topic, ()))
-        return [Record(topic, 0, i, k, v) for i, (k, v) in enumerate(log)]
+        return [record_of(topic, 0, i, k, v) for i, (k, v) in enumerate(log)]
 
     def backlog(self, group: str, topics: Iterable[str]) -> int:
         """How many records the group has not yet committed."""
@@ -120,7 +140,7 @@ class MemorySubscription:
                 log = self._bus._logs[topic]
                 start = self._fetch[topic]
                 end = min(len(log), start + max_records - len(out))
-                out.extend(Record(topic, 0, i, *log[i]) for i in range(start, end))
+                out.extend(record_of(topic, 0, i, *log[i]) for i in range(start, end))
                 self._fetch[topic] = end
                 if len(out) >= max_records:
                     break

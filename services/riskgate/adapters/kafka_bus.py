@@ -12,7 +12,8 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
-from riskgate.adapters.bus import Record, encode
+from riskgate.adapters.bus import Record, encode, record_of
+from riskgate.limits import MAX_MESSAGE_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +82,8 @@ class KafkaBus:
 
 
 def _record(m: Any) -> Record:
-    key = m.key.decode() if m.key is not None else None
-    return Record(m.topic, m.partition, m.offset, key, m.value)
+    # Whatever the key's bytes, reading them never fails: the consumer judges them.
+    return record_of(m.topic, m.partition, m.offset, m.key, m.value)
 
 
 class KafkaPublisher:
@@ -95,6 +96,9 @@ class KafkaPublisher:
             retries=10,
             linger_ms=5,
             max_in_flight_requests_per_connection=1,  # keeps per-key order across retries
+            # Room for the largest message riskgate writes (a dead letter at its bounds);
+            # the client's default (1 MiB) once rejected dead letters and so lost records.
+            max_request_size=MAX_MESSAGE_BYTES,
         )
 
     def publish(self, topic: str, key: str, value: dict) -> None:
