@@ -69,7 +69,9 @@ def loads_bounded(text: str | bytes, field: str = "body", max_depth: int = MAX_D
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise LimitExceeded(field, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            raise LimitExceeded(
+                field, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from None
     value = json.loads(text)
     bad = first_invalid_text(value)
     if bad is not None:

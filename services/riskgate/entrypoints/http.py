@@ -61,6 +61,16 @@ class _BoundedJSON(DefaultJSONProvider):
 
 
 class _Request(Request):
+    def get_data(self, *args: Any, **kwargs: Any) -> Any:
+        """The body; a chunked one over MAX_CONTENT_LENGTH is refused (413), never cut short."""
+        data = super().get_data(*args, **kwargs)
+        limit = self.max_content_length
+        if limit is not None and self.content_length is None and len(data) >= limit:
+            # werkzeug stops reading a chunked body at the limit without saying so; a read
+            # past the limit raises RequestEntityTooLarge
+            self.stream.read(1)
+        return data
+
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         if e is None:  # not a JSON content type
             return super().on_json_loading_failed(e)
