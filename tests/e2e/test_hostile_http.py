@@ -8,6 +8,7 @@ import http.client
 import json
 import os
 import subprocess
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,6 +60,8 @@ def server(tmp_path: Path) -> Iterator[Server]:
         token = next(
             line.split()[2] for line in proc.stdout if line.startswith("token integrator ")
         )
+        # the access log goes to stdout: keep reading it, or the server blocks on a full pipe
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         wait_for_port(port, timeout_s=60)
         yield Server(port, token)
     finally:
