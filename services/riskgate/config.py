@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from riskgate import limits
 from riskgate.shipped_rules import RulesNotShipped, shipped_rules_dir
 
 SERVICES = ("ingest", "risk", "gatekeeper", "work", "citizens")
@@ -53,6 +54,8 @@ class Settings:
     failpoints: frozenset[str] = field(default_factory=frozenset)
     today: dt.date | None = None  # pinned "today" (RISKGATE_TODAY); None: the real date
     sweep_s: float = 300.0  # how often the citizens service looks for missed deadlines
+    max_body_bytes: int = limits.MAX_BODY_BYTES  # one HTTP request body (413 beyond)
+    max_events_per_post: int = limits.MAX_EVENTS_PER_POST  # one POST /v1/events list (413)
 
     def clock(self) -> dt.date:
         """Today, as the gatekeeper and the citizens' deadlines see it."""
@@ -108,4 +111,14 @@ class Settings:
             failpoints=failpoints,
             today=today,
             sweep_s=_int(env, "RISKGATE_SWEEP_SECONDS", 300, minimum=1),
+            # a body must hold at least one event of the biggest valid size
+            max_body_bytes=_int(
+                env,
+                "RISKGATE_MAX_BODY_BYTES",
+                limits.MAX_BODY_BYTES,
+                minimum=limits.MAX_EVENT_BYTES,
+            ),
+            max_events_per_post=_int(
+                env, "RISKGATE_MAX_EVENTS_PER_POST", limits.MAX_EVENTS_PER_POST, minimum=1
+            ),
         )

@@ -65,8 +65,8 @@ def depth_of(text: str | bytes, limit: int = MAX_DEPTH) -> int:
 def loads_bounded(text: str | bytes, field: str = "body", max_depth: int = MAX_DEPTH) -> Any:
     """Parse JSON no deeper than `max_depth`, refusing text that is not valid Unicode.
 
-    Raises LimitExceeded for depth and ValueError (with the reason) for bad JSON
-    or bad text, so a caller can answer 400 naming `field`.
+    Raises LimitExceeded (a ValueError naming the field) for depth and bad text, and
+    json.JSONDecodeError (a ValueError) for bad JSON, so a caller can answer 400 naming it.
     """
     if depth_of(text, max_depth) > max_depth:
         raise LimitExceeded(field, f"nested deeper than {max_depth} levels")
@@ -74,11 +74,13 @@ def loads_bounded(text: str | bytes, field: str = "body", max_depth: int = MAX_D
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise ValueError(f"{field}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+            raise LimitExceeded(
+                field, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
+            ) from None
     value = json.loads(text)
     bad = first_invalid_text(value)
     if bad is not None:
-        raise ValueError(f"{bad}: not valid Unicode text (a lone surrogate)")
+        raise LimitExceeded(bad, "not valid Unicode text (a lone surrogate)")
     return value
 
 

@@ -26,6 +26,7 @@ from marshmallow import (
     validates_schema,
 )
 
+from riskgate import limits
 from riskgate.domain.vocabulary import (
     BODY_KINDS,
     CONCERNS,
@@ -75,6 +76,22 @@ CITIZENS_TRANSITIONS: tuple[str, ...] = (
 INSPECTORATE_CODES: tuple[str, ...] = tuple(INSPECTORATES)
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
+# Every string and list in the contract is bounded (hostile input is normal input); the
+# bounds are in the exported JSON Schema, and the biggest valid integrator event fits in
+# limits.MAX_EVENT_BYTES (tests/unit/test_contracts.py holds the two together).
+MAX_TEXT = limits.MAX_TEXT  # free text: an issue, a summary, a justification
+MAX_NAME = 200  # a short name or label: a ward, a neighbourhood, a category, a topic
+MAX_REF = 64  # a reference or an id: petition_ref, case_ref, request_id, a version
+MAX_SOURCE = 100  # the integrator's name
+MAX_BODIES = 50  # bodies named by one call for action or recommendation
+MAX_ENTRIES = 8  # an integrator's list of free texts: concerns, recommendations
+MAX_SERVICE_TEXT = 20_000  # text the services compose from others' texts (a narrative)
+MAX_SERVICE_ITEMS = 10_000  # lists the services emit: evidence, reasons, rule ids
+MAX_ISO_DAY = 10  # YYYY-MM-DD
+MAX_ISO_TIME = 64  # an ISO 8601 date-time with offset and fractions, generously
+MAX_UUID = 45  # the longest spelling uuid.UUID accepts: urn:uuid:8-4-4-4-12
+TOO_LONG = "Longer than maximum length {max}."
+
 # None means "not configured": the format is still checked, membership is not.
 _known_indicators: frozenset[str] | None = None
 
@@ -98,16 +115,43 @@ def known_indicators() -> frozenset[str] | None:
 
 
 class FullMatch(validate.Regexp):
-    """A ``Regexp`` that must match the whole string.
+    """A ``Regexp`` that must match the whole string, no longer than ``max_length``.
 
     ``re.match`` with ``$`` lets a trailing newline through; ``fullmatch`` does not.
+    The length is checked first, and apispec exports it as ``maxLength`` (it reads
+    ``min``/``max``/``equal`` as it does on ``validate.Length``).
     """
+
+    def __init__(self, regex: str, *, error: str | None = None, max_length: int = MAX_REF) -> None:
+        super().__init__(regex, error=error)
+        self.min, self.max, self.equal = None, max_length, None
 
     def __call__(self, value: Any) -> Any:
         """Return ``value`` if the whole of it matches, else raise ``ValidationError``."""
+        if isinstance(value, str) and len(value) > self.max:
+            # the expected form is the useful part; the input is never echoed whole
+            form = self._format_error(value[: self.max])
+            raise ValidationError(f"{TOO_LONG.format(max=self.max)[:-1]}: {form}")
         if not isinstance(value, str | bytes) or self.regex.fullmatch(value) is None:  # type: ignore[arg-type]
             raise ValidationError(self._format_error(value))
         return value
+
+
+class Choice(validate.OneOf):
+    """One of a fixed set of words; exported as ``enum`` with the longest word's ``maxLength``.
+
+    Input longer than every word is refused with a length error that does not echo it.
+    """
+
+    def __init__(self, choices: Iterable[str], *, error: str | None = None) -> None:
+        super().__init__(tuple(choices), error=error)
+        self.min, self.max, self.equal = None, max(len(c) for c in self.choices), None
+
+    def __call__(self, value: Any) -> Any:
+        """Return ``value`` if it is one of the words, else raise ``ValidationError``."""
+        if isinstance(value, str) and len(value) > self.max:
+            raise ValidationError(TOO_LONG.format(max=self.max))
+        return super().__call__(value)
 
 
 class Const(validate.Validator):
@@ -120,6 +164,8 @@ class Const(validate.Validator):
     def __init__(self, value: Any, *, error: str | None = None) -> None:
         self.value = value
         self.message = error or "must be {value!r}"
+        # read by apispec as a Length: a string constant is exported with its maxLength
+        self.min, self.max, self.equal = None, len(value) if isinstance(value, str) else None, None
 
     def __call__(self, value: Any) -> Any:
         """Return ``value`` if it equals the constant, else raise ``ValidationError``."""
@@ -146,9 +192,38 @@ class StrictBoolean(fields.Boolean):
         raise self.make_error("invalid", input=value)
 
 
-class OffsetDateTime(fields.AwareDateTime):
+class _ShortSpelling:
+    """A field parsed from a short string: longer input is refused before it is parsed, and the
+    bound is exported as ``maxLength``."""
+
+    max_length: int
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["metadata"] = {**kwargs.get("metadata", {}), "maxLength": self.max_length}
+        super().__init__(*args, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, str) and len(value) > self.max_length:
+            raise ValidationError(TOO_LONG.format(max=self.max_length))
+        return super()._deserialize(value, attr, data, **kwargs)  # type: ignore[misc]
+
+
+class Day(_ShortSpelling, fields.Date):
+    """An ISO 8601 date, YYYY-MM-DD."""
+
+    max_length = MAX_ISO_DAY
+
+
+class EventId(_ShortSpelling, fields.UUID):
+    """A UUID (uuid.UUID would otherwise accept any number of hyphens)."""
+
+    max_length = MAX_UUID
+
+
+class OffsetDateTime(_ShortSpelling, fields.AwareDateTime):
     """An ISO 8601 date-time that must carry a zone offset; dumps ISO strings as they are."""
 
+    max_length = MAX_ISO_TIME
     default_error_messages = {"invalid_awareness": OFFSET_MESSAGE}
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
@@ -158,14 +233,16 @@ class OffsetDateTime(fields.AwareDateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-def _one_of(choices: Iterable[str]) -> validate.OneOf:
-    return validate.OneOf(tuple(choices))
+def _one_of(choices: Iterable[str]) -> Choice:
+    return Choice(choices)
 
 
 def body_code(**kwargs: Any) -> fields.String:
     """A field holding a GSS-style body code such as ``E10000014``."""
     kwargs.setdefault("metadata", {"description": "Body code (GSS style), e.g. E10000014."})
-    return fields.String(validate=FullMatch(BODY_CODE_PATTERN, error=BODY_CODE_MESSAGE), **kwargs)
+    return fields.String(
+        validate=FullMatch(BODY_CODE_PATTERN, error=BODY_CODE_MESSAGE, max_length=9), **kwargs
+    )
 
 
 def _theme(**kwargs: Any) -> fields.String:
@@ -183,13 +260,37 @@ def _year(**kwargs: Any) -> fields.Integer:
     )
 
 
-def _text(min_len: int = 1, max_len: int | None = None, **kwargs: Any) -> fields.String:
+def _text(min_len: int = 1, max_len: int = MAX_TEXT, **kwargs: Any) -> fields.String:
     kwargs.setdefault("required", True)
     return fields.String(validate=validate.Length(min_len, max_len), **kwargs)
 
 
-def _str_list(**kwargs: Any) -> fields.List:
-    return fields.List(fields.String(), **kwargs)
+def _ref(**kwargs: Any) -> fields.String:
+    """A reference or id: required and non-empty unless told otherwise."""
+    return _text(1, MAX_REF, **kwargs)
+
+
+def _name(**kwargs: Any) -> fields.String:
+    return _text(1, MAX_NAME, **kwargs)
+
+
+def _optional(max_len: int, **kwargs: Any) -> fields.String:
+    """An optional string of at most ``max_len`` characters (empty allowed)."""
+    return fields.String(validate=validate.Length(max=max_len), **kwargs)
+
+
+def _str_list(
+    max_len: int = MAX_SERVICE_TEXT, max_items: int = MAX_SERVICE_ITEMS, **kwargs: Any
+) -> fields.List:
+    return fields.List(
+        fields.String(validate=validate.Length(max=max_len)),
+        validate=validate.Length(max=max_items),
+        **kwargs,
+    )
+
+
+def _list(item: fields.Field, max_items: int = MAX_SERVICE_ITEMS, **kwargs: Any) -> fields.List:
+    return fields.List(item, validate=validate.Length(max=max_items), **kwargs)
 
 
 def _window_order(data: Mapping[str, Any]) -> None:
@@ -201,12 +302,19 @@ def _window_order(data: Mapping[str, Any]) -> None:
 
 
 # Personal data a citizen-facing payload must never carry: complainants, petitioners and
-# councillors appear only under pseudonymous references.
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# councillors appear only under pseudonymous references. Each pattern runs in time linear in
+# its text: a match may start only where a run begins (the lookbehinds), and the runs it
+# crosses are possessive, so a long run of letters is read once rather than once per start.
+_LOCAL = r"A-Za-z0-9._%+-"
+_EMAIL = re.compile(
+    rf"(?<![{_LOCAL}])[{_LOCAL}]++@(?:[A-Za-z0-9-]++\.)+[A-Za-z]{{2,}}+"
+)  # fmt: skip
+# At most ten repeats, and a skipped separator can only be the last one, so each start
+# costs a bounded amount whatever follows.
 _PHONE = re.compile(r"(?<![\w])(?:\+44\s?|0)(?:\d[\s-]?){9,10}(?![\w])")
 _NAMED = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Cllr|Councillor)\.?\s+[A-Z][A-Za-z'-]+"
-    r"|(?i:\bmy name is|\bname\s*:)\s*[A-Za-z][a-z'-]+"
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Cllr|Councillor)\.?\s++[A-Z][A-Za-z'-]++"
+    r"|(?i:\bmy name is|\bname\s*+:)\s*+[A-Za-z][a-z'-]++"
 )
 PERSONAL_DATA = "must not carry personal data ({what}); refer to people by a pseudonymous reference"
 
@@ -262,7 +370,7 @@ class IndicatorReportedPayload(StrictSchema):
     )
     value = StrictFloat(required=True)
     target = StrictFloat(metadata={"description": "The area's LAA target, if designated."})
-    unit = fields.String()
+    unit = _optional(MAX_REF)
 
     @validates_schema
     def _known(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -278,12 +386,12 @@ class IndicatorReportedPayload(StrictSchema):
 class NoPersonalData(StrictSchema):
     """A citizen-facing payload: any field carrying a name, e-mail or phone number is refused."""
 
-    @validates_schema(skip_on_field_errors=False, pass_original=True)
-    def _no_personal_data(
-        self, data: dict[str, Any], original_data: Mapping[str, Any], **kwargs: Any
-    ) -> None:
+    # Only the fields the contract declares, and only once they passed their own checks
+    # (lengths first): `data` holds just those, so unknown or oversize input is never scanned.
+    @validates_schema(skip_on_field_errors=False)
+    def _no_personal_data(self, data: dict[str, Any], **kwargs: Any) -> None:
         errors: dict[str, list[str]] = {}
-        _personal_data_errors(dict(original_data), "", errors)
+        _personal_data_errors(data, "", errors)
         if errors:
             raise ValidationError(errors)
 
@@ -322,29 +430,30 @@ class ComplaintReceivedPayload(NoPersonalData):
 class PetitionSubmittedPayload(NoPersonalData):
     """A petition handed to a council."""
 
-    petition_ref = _text()
+    petition_ref = _ref()
     topic = _text(1, 200)
     theme = _theme()
     signatures = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    neighbourhood = _text()
+    neighbourhood = _name()
 
 
 class CcfaRaisedPayload(NoPersonalData):
     """A Community Call for Action raised by a councillor."""
 
-    case_ref = _text()
-    councillor_ref = _text()
-    ward = _text()
+    case_ref = _ref()
+    councillor_ref = _ref()
+    ward = _name()
     issue = _text()
     theme = _theme()
-    bodies = fields.List(body_code(), required=True, validate=validate.Length(min=1))
+    bodies = fields.List(body_code(), required=True, validate=validate.Length(1, MAX_BODIES))
     matter = fields.String(
         load_default="other",
         validate=_one_of(CCFA_MATTERS),
         metadata={"description": "What the call is about; matters with an appeal route of "
                   "their own are declined."},
     )  # fmt: skip
-    petition_ref = fields.String(
+    petition_ref = _optional(
+        MAX_REF,
         allow_none=True,
         metadata={"description": "The petition the councillor takes up, if any."},
     )
@@ -365,9 +474,9 @@ class CcfaRaisedPayload(NoPersonalData):
 class CcfaReferredPayload(NoPersonalData):
     """A Community Call for Action referred to a scrutiny committee."""
 
-    case_ref = _text()
+    case_ref = _ref()
     committee = fields.String(required=True, validate=_one_of(CCFA_COMMITTEES))
-    referred_on = fields.Date(required=True)
+    referred_on = Day(required=True)
     committee_finding = fields.String(
         allow_none=True,
         load_default=None,
@@ -380,16 +489,16 @@ class CcfaReferredPayload(NoPersonalData):
 class CcfaRecommendedPayload(NoPersonalData):
     """The committee's recommendations to the executive and the bodies named (stage 3)."""
 
-    case_ref = _text()
-    recommended_on = fields.Date(required=True)
+    case_ref = _ref()
+    recommended_on = Day(required=True)
     recommendations = fields.List(
-        fields.String(validate=validate.Length(1, 2000)),
+        fields.String(validate=validate.Length(1, MAX_TEXT)),
         required=True,
-        validate=validate.Length(min=1),
+        validate=validate.Length(1, MAX_ENTRIES),
     )
     bodies = fields.List(
         body_code(),
-        validate=validate.Length(min=1),
+        validate=validate.Length(1, MAX_BODIES),
         metadata={"description": "Bodies that must respond (default: the case's bodies)."},
     )
 
@@ -397,46 +506,46 @@ class CcfaRecommendedPayload(NoPersonalData):
 class CcfaPublishedPayload(NoPersonalData):
     """The council publishes its response to a Community Call for Action."""
 
-    case_ref = _text()
-    published_on = fields.Date(required=True)
+    case_ref = _ref()
+    published_on = Day(required=True)
     resolved = StrictBoolean(required=True)
 
 
 class PetitionRespondedPayload(NoPersonalData):
     """The council's response to a petition (and its debate, if one was held)."""
 
-    petition_ref = _text()
-    responded_on = fields.Date(required=True)
+    petition_ref = _ref()
+    responded_on = Day(required=True)
     outcome = _text(1, 2000)
-    debate_on = fields.Date(allow_none=True)
+    debate_on = Day(allow_none=True)
 
 
 class ForumDecidedPayload(NoPersonalData):
     """A neighbourhood forum's decision on an issue (enough forums open an area-wide case)."""
 
-    forum_ref = _text()
+    forum_ref = _ref()
     issue_ref = fields.String(
         required=True,
         validate=FullMatch(REF_PATTERN, error="must use only letters, digits and . _ : -"),
     )
     theme = _theme()
-    decided_on = fields.Date(required=True)
-    neighbourhood = _text()
+    decided_on = Day(required=True)
+    neighbourhood = _name()
 
 
 class CcfaRespondedPayload(NoPersonalData):
     """A body's response to a Community Call for Action."""
 
-    case_ref = _text()
+    case_ref = _ref()
     responding_body = body_code(required=True)
-    responded_on = fields.Date(required=True)
+    responded_on = Day(required=True)
     resolved = StrictBoolean(required=True)
 
 
 class ConcernSchema(StrictSchema):
     """One concern an area reports in its self-assessment, with its action plan."""
 
-    subject = _text(metadata={"description": "An indicator id (e.g. NI 117) or a topic."})
+    subject = _name(metadata={"description": "An indicator id (e.g. NI 117) or a topic."})
     action_plan = _text()
     status = fields.String(required=True, validate=_one_of(ACTION_PLAN_STATUSES))
 
@@ -446,13 +555,13 @@ class SelfAssessmentSubmittedPayload(StrictSchema):
 
     year = _year()
     theme = _theme()
-    concerns = fields.List(fields.Nested(ConcernSchema), required=True)
+    concerns = _list(fields.Nested(ConcernSchema), MAX_ENTRIES, required=True)
 
 
 class InspectionFindingPayload(StrictSchema):
     """An inspectorate's finding, 1 (poor) to 4 (excellent)."""
 
-    inspection_id = _text()
+    inspection_id = _ref()
     inspectorate = _inspectorate()
     theme = _theme()
     finding = fields.Integer(required=True, strict=True, validate=validate.Range(1, 4))
@@ -470,12 +579,12 @@ class UseOfResourcesScoredPayload(StrictSchema):
 class BodyRegisteredPayload(StrictSchema):
     """A body and the Local Area Agreement area it belongs to."""
 
-    name = _text()
+    name = _name()
     kind = fields.String(required=True, validate=_one_of(BODY_KINDS))
     area = body_code(required=True)
     population = fields.Integer(strict=True, validate=validate.Range(min=1))
-    population_source = fields.String(
-        metadata={"description": "Where the population came from, e.g. synthetic."}
+    population_source = _optional(
+        MAX_NAME, metadata={"description": "Where the population came from, e.g. synthetic."}
     )
 
 
@@ -490,18 +599,18 @@ class RiskJudgementPayload(StrictSchema):
     year = _year()
     flag = fields.String(required=True, allow_none=True, validate=_one_of(FLAGS))
     rule_ids = _str_list(required=True)
-    evidence = fields.List(fields.Dict(keys=fields.String()), required=True)
-    considered = fields.List(
+    evidence = _list(fields.Dict(keys=fields.String()), required=True)
+    considered = _list(
         fields.Dict(keys=fields.String()), load_default=list, metadata={"default": []}
     )
-    ruleset_version = _text()
-    narrative = fields.String(load_default="")
+    ruleset_version = _ref()
+    narrative = _optional(MAX_SERVICE_TEXT, load_default="")
 
 
 class InspectionRequestedPayload(StrictSchema):
     """A proposal that an inspectorate inspects a body on a theme, for the gatekeeper."""
 
-    request_id = _text()
+    request_id = _ref()
     inspectorate = _inspectorate()
     theme = _theme()
     area = body_code(required=True)
@@ -509,13 +618,13 @@ class InspectionRequestedPayload(StrictSchema):
     reason = _text(1, 2000)
     evidence = _str_list(load_default=list, metadata={"default": []})
     rule_ids = _str_list(load_default=list, metadata={"default": []})
-    ruleset_version = fields.String()
+    ruleset_version = _optional(MAX_REF)
     urgency = fields.String(load_default="normal", validate=_one_of(URGENCIES))
     concern = fields.String(allow_none=True, validate=_one_of(CONCERNS))
-    window_start = fields.Date(required=True)
-    window_end = fields.Date(required=True)
+    window_start = Day(required=True)
+    window_end = Day(required=True)
     on_site_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 60))
-    justification = fields.String()
+    justification = _optional(MAX_TEXT)
     subject = fields.String(
         load_default="council_services",
         validate=_one_of(SUBJECTS),
@@ -536,20 +645,20 @@ class InspectionRequestedPayload(StrictSchema):
 class GatekeeperDecisionPayload(StrictSchema):
     """The gatekeeper's decision on one request, with the policies that decided it."""
 
-    decision_id = _text()
-    request_id = _text()
+    decision_id = _ref()
+    request_id = _ref()
     outcome = fields.String(required=True, validate=_one_of(DECISION_OUTCOMES))
-    policy_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    policy_ids = _list(_ref(), 100, required=True)
     reasons = _str_list(required=True)
-    inspection_id = fields.String(allow_none=True)
-    deferred_until = fields.Date(allow_none=True)
+    inspection_id = _optional(MAX_REF, allow_none=True)
+    deferred_until = Day(allow_none=True)
     bypassed = _str_list(load_default=list, metadata={"default": []})
     ledger = fields.Dict(keys=fields.String(), load_default=dict, metadata={"default": {}})
     inspectorate = _inspectorate()
     theme = _theme()
     area = body_code(required=True)
-    decided_on = fields.Date(required=True)
-    policy_version = _text()
+    decided_on = Day(required=True)
+    policy_version = _ref()
     request = fields.Dict(
         keys=fields.String(),
         required=True,
@@ -566,14 +675,14 @@ class GatekeeperDecisionPayload(StrictSchema):
 class GatekeeperOverridePayload(StrictSchema):
     """Staff override a decision; the original decision stays in the record."""
 
-    override_id = _text()
-    decision_id = _text()
-    request_id = _text()
+    override_id = _ref()
+    decision_id = _ref()
+    request_id = _ref()
     previous_outcome = fields.String(required=True, validate=_one_of(DECISION_OUTCOMES))
     outcome = fields.String(required=True, validate=_one_of(OVERRIDE_OUTCOMES))
     justification = _text(10, 2000)
-    overridden_by = _text()
-    overridden_on = fields.Date(required=True)
+    overridden_by = _name()
+    overridden_on = Day(required=True)
     area = body_code(required=True)
     inspection = fields.Dict(keys=fields.String(), allow_none=True, required=True)
 
@@ -581,11 +690,11 @@ class GatekeeperOverridePayload(StrictSchema):
 class InspectionUpdatedPayload(StrictSchema):
     """An inspection accepted, declined, scheduled, completed or re-routed."""
 
-    inspection_id = _text()
+    inspection_id = _ref()
     action = fields.String(required=True, validate=_one_of(INSPECTION_ACTIONS))
-    by = fields.String(allow_none=True, required=True)
-    reason = fields.String(allow_none=True, required=True)
-    on = fields.Date(required=True)
+    by = _optional(MAX_NAME, allow_none=True, required=True)
+    reason = _optional(MAX_SERVICE_TEXT, allow_none=True, required=True)
+    on = Day(required=True)
     area = body_code(required=True)
     removed = _str_list(load_default=list, metadata={"default": []})
     inspection = fields.Dict(keys=fields.String(), required=True)
@@ -606,48 +715,48 @@ class OrganisationalAssessedPayload(StrictSchema):
 class CitizensTransitionPayload(StrictSchema):
     """One step in a petition's or a Community Call for Action's history."""
 
-    id = _text()
+    id = _ref()
     kind = fields.String(required=True, validate=_one_of(CITIZENS_TRANSITIONS))
     council = body_code(required=True)
     area = body_code(allow_none=True)
-    case_ref = fields.String(allow_none=True)
-    petition_ref = fields.String(allow_none=True)
-    from_stage = fields.String(allow_none=True)
-    to_stage = fields.String(allow_none=True)
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String(allow_none=True)
-    status = fields.String(allow_none=True)
-    on = fields.Date(required=True)
+    case_ref = _optional(MAX_REF, allow_none=True)
+    petition_ref = _optional(MAX_REF, allow_none=True)
+    from_stage = _optional(MAX_REF, allow_none=True)
+    to_stage = _optional(MAX_REF, allow_none=True)
+    from_status = _optional(MAX_REF, allow_none=True)
+    to_status = _optional(MAX_REF, allow_none=True)
+    status = _optional(MAX_REF, allow_none=True)
+    on = Day(required=True)
     reasons = _str_list(load_default=list, metadata={"default": []})
-    deadlines = fields.List(fields.Dict(keys=fields.String()), load_default=list)
-    caused_by = fields.String(allow_none=True)
-    rule = fields.String(allow_none=True)
+    deadlines = _list(fields.Dict(keys=fields.String()), load_default=list)
+    caused_by = _optional(MAX_REF, allow_none=True)
+    rule = _optional(MAX_REF, allow_none=True)
     deadline = fields.Dict(keys=fields.String(), allow_none=True)
     late = StrictBoolean(allow_none=True)
     inspection_request = fields.Dict(keys=fields.String(), allow_none=True)
     debate_threshold = fields.Integer(allow_none=True)
-    issue_key = fields.String(allow_none=True)
+    issue_key = _optional(MAX_NAME, allow_none=True)
     evidence = _str_list()
 
 
 class InspectionAssignedPayload(StrictSchema):
     """Approved work handed to a lead inspectorate."""
 
-    inspection_id = _text()
-    decision_id = _text()
+    inspection_id = _ref()
+    decision_id = _ref()
     lead_inspectorate = _inspectorate()
-    participants = fields.List(_inspectorate(required=False), required=True)
+    participants = _list(_inspectorate(required=False), 20, required=True)
     theme = _theme()
     area = body_code(required=True)
-    window_start = fields.Date(required=True)
-    window_end = fields.Date(required=True)
+    window_start = Day(required=True)
+    window_end = Day(required=True)
     on_site_days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
     request_ids = _str_list(required=True)
     evidence = _str_list(required=True)
     status = fields.String(load_default="assigned", validate=_one_of(INSPECTION_STATUSES))
     themes = _str_list()
-    on_site_start = fields.Date()
-    on_site_end = fields.Date()
+    on_site_start = Day()
+    on_site_end = Day()
     urgent = StrictBoolean()
     bypassed = _str_list()
     accepted_by = _str_list()
@@ -655,8 +764,8 @@ class InspectionAssignedPayload(StrictSchema):
         required=False, metadata={"description": "The inspectorate whose list this is for."}
     )
     finding = fields.Integer(strict=True, validate=validate.Range(1, 4))
-    summary = fields.String()
-    declined_reason = fields.String()
+    summary = _optional(MAX_TEXT)
+    declined_reason = _optional(MAX_TEXT)
 
     @validates_schema(skip_on_field_errors=False)
     def _window(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -702,15 +811,13 @@ class EnvelopeFields(StrictSchema):
     class Meta(StrictSchema.Meta):
         title = "riskgate event envelope (v1)"
 
-    event_id = fields.UUID(
+    event_id = EventId(
         required=True,
         metadata={"description": "UUID chosen by the sender; the idempotency key."},
     )
     type = fields.String(
         required=True,
-        validate=validate.OneOf(
-            ALL_TYPES, error="unknown event type '{input}': must be one of {choices}"
-        ),
+        validate=Choice(ALL_TYPES, error="unknown event type '{input}': must be one of {choices}"),
     )
     occurred_at = OffsetDateTime(
         required=True,
@@ -720,7 +827,7 @@ class EnvelopeFields(StrictSchema):
     )
     source = fields.String(
         required=True,
-        validate=validate.Length(1, 100),
+        validate=validate.Length(1, MAX_SOURCE),
         metadata={"description": "The integrator that sent the event."},
     )
     body = body_code(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from riskgate import schemas
+from riskgate import limits, schemas
 from riskgate.contracts_export import examples, export
 from riskgate.domain.vocabulary import EVENT_TYPES, INTERNAL_TYPES
 from riskgate.schemas import validate_event
@@ -216,3 +217,126 @@ def test_examples_also_pass_their_exported_json_schema(event_type: str) -> None:
     wrong = _example(event_type)
     wrong["type"] = "petition.submitted"
     assert list(validator.iter_errors(wrong)) != []
+
+
+# --- bounds: every string and list in the contract has a maximum --------------------------
+
+# json.dumps (ensure_ascii, as the bus encodes) spells one character in at most 12 bytes:
+# an astral character becomes a pair of \uXXXX escapes.
+BYTES_PER_CHARACTER = 12
+TOO_LONG = re.compile(r"(Longer than maximum length|Length must be between \d+ and) \d+")
+NUMBER_BYTES = 24  # the longest repr of a float, e.g. -1.7976931348623157e+308
+
+
+def _exported() -> dict[str, dict[str, Any]]:
+    return {
+        path.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((CONTRACTS / "v1").glob("*.schema.json"))
+    }
+
+
+def _nodes(node: Any, where: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(node, dict):
+        if "type" in node:
+            yield where, node
+        for key, child in node.items():
+            yield from _nodes(child, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from _nodes(child, f"{where}/{index}")
+
+
+def _types(node: dict[str, Any]) -> list[str]:
+    kind = node["type"]
+    return kind if isinstance(kind, list) else [kind]
+
+
+@pytest.mark.parametrize("name", sorted(_exported()))
+def test_every_string_in_the_exported_schema_has_a_max_length(name: str) -> None:
+    unbounded = [
+        where
+        for where, node in _nodes(_exported()[name])
+        if "string" in _types(node) and not isinstance(node.get("maxLength"), int)
+    ]
+    assert unbounded == [], f"{name}: strings without maxLength at {unbounded}"
+
+
+@pytest.mark.parametrize("name", sorted(_exported()))
+def test_every_list_in_the_exported_schema_has_a_max_length(name: str) -> None:
+    unbounded = [
+        where
+        for where, node in _nodes(_exported()[name])
+        if "array" in _types(node) and not isinstance(node.get("maxItems"), int)
+    ]
+    assert unbounded == [], f"{name}: arrays without maxItems at {unbounded}"
+
+
+def _largest_encoding(node: dict[str, Any]) -> int:
+    """An upper bound on the bytes of any value this JSON Schema node accepts, as encoded."""
+    sizes = []
+    for kind in _types(node):
+        if kind == "string":
+            words = node.get("enum") or ([node["const"]] if "const" in node else None)
+            longest = max(len(str(w)) for w in words) if words else node["maxLength"]
+            sizes.append(2 + longest * (1 if words else BYTES_PER_CHARACTER))
+        elif kind in ("integer", "number"):
+            sizes.append(NUMBER_BYTES)
+        elif kind in ("boolean", "null"):
+            sizes.append(5)
+        elif kind == "array":
+            sizes.append(2 + node["maxItems"] * (_largest_encoding(node["items"]) + 1))
+        elif kind == "object":
+            assert node.get("additionalProperties") is False, "an open object has no bound"
+            sizes.append(
+                2 + sum(len(k) + 4 + _largest_encoding(v) for k, v in node["properties"].items())
+            )
+    return max(sizes)
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES)
+def test_the_biggest_valid_integrator_event_fits_the_event_size_limit(event_type: str) -> None:
+    document = _exported()[f"{event_type}.schema.json"]
+    assert _largest_encoding(document) <= limits.MAX_EVENT_BYTES
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("source", "s" * 101), ("body", "E" + "1" * 5000)],
+)
+def test_a_too_long_envelope_string_is_refused_naming_the_field(field: str, value: str) -> None:
+    event = _example("petition.submitted")
+    event[field] = value
+    errors = _errors_for(event)
+    assert list(errors) == [field]
+    assert TOO_LONG.match(errors[field][0]), errors[field][0]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("neighbourhood", "a" * 201),
+        ("topic", "t" * 1_000_000),
+        ("petition_ref", "P" * 65),
+        ("theme", "x" * 100_000),
+    ],
+)
+def test_a_too_long_payload_string_is_refused_naming_the_field(field: str, value: str) -> None:
+    event = _example("petition.submitted")
+    event["payload"][field] = value
+    errors = _errors_for(event)
+    assert list(errors) == ["payload"] and list(errors["payload"]) == [field]
+    assert errors["payload"][field] == [errors["payload"][field][0]]
+    assert TOO_LONG.match(errors["payload"][field][0]), errors["payload"][field][0]
+    assert value not in json.dumps(errors), "the input is not echoed back"
+
+
+def test_a_list_over_its_maximum_is_refused_naming_the_list() -> None:
+    event = _example("ccfa.raised")
+    event["payload"]["bodies"] = [event["body"]] * 51
+    assert _errors_for(event) == {"payload": {"bodies": ["Length must be between 1 and 50."]}}
+
+
+def test_a_uuid_spelt_with_a_thousand_hyphens_is_refused() -> None:
+    event = _example("petition.submitted")
+    event["event_id"] = "-" * 1000 + event["event_id"]
+    assert _errors_for(event) == {"event_id": ["Longer than maximum length 45."]}

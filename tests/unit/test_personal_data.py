@@ -122,3 +122,60 @@ def test_personal_data_arriving_straight_on_the_bus_is_dead_lettered_without_the
 )  # fmt: skip
 def test_ordinary_words_and_figures_are_not_taken_for_personal_data(text: str) -> None:
     assert personal_data_in(text) is None
+
+
+# Strings that made the old patterns backtrack for minutes; each is a megabyte. The outcome is
+# asserted, never the time: a quadratic pattern would leave these tests hanging.
+ADVERSARIAL = {
+    "letters": "a" * 1_000_000,
+    "a@ repeated": "a@" * 500_000,
+    "a local part without a domain": "a." * 500_000 + "@",
+    "a domain without a top-level part": "x@" + "a." * 500_000 + "1",
+    "digit runs with separators": "01234 5678-" * 90_000,
+    "a title and spaces": "Mr" + " " * 1_000_000,
+    "name: and spaces": "name:" + " " * 1_000_000 + "1",
+}
+
+
+@pytest.mark.parametrize("text", list(ADVERSARIAL.values()), ids=list(ADVERSARIAL))
+def test_a_megabyte_of_adversarial_text_is_read_through_to_the_end(text: str) -> None:
+    found = personal_data_in(text)
+    assert found in (None, "a phone number")  # digit runs of eleven are phone-shaped
+    assert personal_data_in(text + " jane.doe@example.org") == "an e-mail address"
+
+
+@pytest.mark.parametrize(
+    ("text", "what"),
+    [
+        ("a@" * 90 + " jane@example.org", "e-mail"),
+        ("a" * 150 + " +44 7700 900123", "phone number"),
+        ("Mr" + " " * 150 + "Ahmed", "person's name"),
+    ],
+)
+def test_adversarial_text_within_the_length_limit_is_refused_naming_the_field(
+    system: System, client: FlaskClient, text: str, what: str
+) -> None:
+    token = system.tokens.create("integrator")
+    event = _event("petition.submitted", {
+        "petition_ref": "P-9", "topic": text, "theme": "healthier_communities_and_older_people",
+        "signatures": 900, "neighbourhood": "Daneshouse"})  # fmt: skip
+    response = client.post("/v1/events", json=event, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 400
+    reasons = response.get_json()["errors"]["payload"]["topic"]
+    assert any(what in reason for reason in reasons)
+    assert system.bus.read_all(topics.EVENTS) == []
+
+
+def test_a_field_over_its_length_is_refused_for_its_length_and_not_scanned(
+    system: System, client: FlaskClient
+) -> None:
+    token = system.tokens.create("integrator")
+    event = _event("petition.submitted", {
+        "petition_ref": "P-9", "topic": "a@" * 5_000 + " jane@example.org",
+        "theme": "healthier_communities_and_older_people", "signatures": 900,
+        "neighbourhood": "Daneshouse"})  # fmt: skip
+    response = client.post("/v1/events", json=event, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 400
+    assert response.get_json()["errors"]["payload"] == {
+        "topic": ["Length must be between 1 and 200."]
+    }

@@ -2,31 +2,38 @@
 
 Views are thin: they check the caller's role, turn the request into a call on
 a service and the result into JSON. Every error has one shape:
-`{"code", "status", "message", "errors"}` (flask-smorest's).
+`{"code", "status", "message", "errors"}` (flask-smorest's), including a body over
+RISKGATE_MAX_BODY_BYTES (413) and JSON that is malformed, nested too deep or not valid
+Unicode (400 naming the field): every request body is parsed by `limits.loads_bounded`.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, NoReturn
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Request, Response, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from flask.views import MethodView
 from flask_smorest import Api, Blueprint
 from flask_smorest import abort as _abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from riskgate import metrics, topics
+from riskgate import limits, metrics, topics
 from riskgate.bootstrap import System
 from riskgate.domain.assessment import area_assessment
 from riskgate.domain.vocabulary import INSPECTORATES, THEMES
 from riskgate.schemas import (
     INSPECTION_STATUSES,
     AcceptedSchema,
+    Choice,
     InspectionRequestedPayload,
     body_code,
 )
@@ -34,8 +41,56 @@ from riskgate.service_layer.common import envelope, now_on
 from riskgate.service_layer.gatekeeper import LifecycleError
 
 
+def refuse_json(error: ValueError) -> NoReturn:
+    """A request body that is not acceptable JSON: 400 naming the field and the reason."""
+    if isinstance(error, limits.LimitExceeded):
+        field, reason = error.field, error.message
+    elif isinstance(error, json.JSONDecodeError):
+        field = "body"
+        reason = f"not JSON: {error.msg} at line {error.lineno} column {error.colno}"
+    else:
+        field, reason = "body", str(error)
+    abort(400, message=f"invalid {field}: {reason}", errors={field: [reason]})
+
+
+class _BoundedJSON(DefaultJSONProvider):
+    """Flask's JSON with bounded parsing: depth is checked before json.loads can recurse."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return limits.loads_bounded(s)
+
+
+class _Request(Request):
+    def get_data(self, *args: Any, **kwargs: Any) -> Any:
+        """The body; a chunked one over MAX_CONTENT_LENGTH is refused (413), never cut short."""
+        data = super().get_data(*args, **kwargs)
+        limit = self.max_content_length
+        if limit is not None and self.content_length is None and len(data) >= limit:
+            # werkzeug stops reading a chunked body at the limit without saying so; a read
+            # past the limit raises RequestEntityTooLarge
+            self.stream.read(1)
+        return data
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        if e is None:  # not a JSON content type
+            return super().on_json_loading_failed(e)
+        refuse_json(e)
+
+
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400  # a malformed query is the caller's error, as for bodies
+
+    def _raw_load_json(self, req: Request) -> Any:
+        """The JSON body, parsed with the same bounds as every other (webargs' own is not)."""
+        if not is_json_request(req):
+            return core.missing
+        data = req.get_data(cache=True)
+        if not data:
+            return core.missing  # as webargs: an empty body is no body
+        try:
+            return limits.loads_bounded(data)
+        except ValueError as exc:
+            refuse_json(exc)
 
     def handle_error(
         self,
@@ -153,15 +208,24 @@ class Events(MethodView):
     )
     @events.response(202, AcceptedSchema)
     @events.alt_response(400, description="Validation errors per item, naming the field and reason")
+    @events.alt_response(
+        413, description="Over RISKGATE_MAX_BODY_BYTES or RISKGATE_MAX_EVENTS_PER_POST"
+    )
     def post(self) -> dict[str, Any]:
         """Publish events (role: integrator)."""
         require_role("integrator")
-        body = request.get_json(silent=True)
-        if body is None:
+        if not request.is_json:
             abort(400, message="the request body must be JSON: one event object or a list of them")
+        body = request.get_json()
         items = body if isinstance(body, list) else [body]
         if not items:
             abort(400, message="the list of events is empty")
+        most = system().settings.max_events_per_post
+        if len(items) > most:
+            reason = (
+                f"{len(items)} events in one POST; at most {most} (RISKGATE_MAX_EVENTS_PER_POST)"
+            )
+            abort(413, message=reason, errors={"body": [reason]})
         result = system().ingest.submit(items)
         if result.errors:
             metrics.EVENTS_REJECTED.inc()
@@ -222,7 +286,7 @@ class ProposalSchema(InspectionRequestedPayload):
     body = body_code(required=True)
     origin = fields.String(
         required=True,
-        validate=validate.OneOf(["government_office", "department", "inspectorate_programme"]),
+        validate=Choice(["government_office", "department", "inspectorate_programme"]),
     )
 
 
@@ -280,7 +344,7 @@ class Decisions(MethodView):
 class OverrideSchema(Schema):
     outcome = fields.String(
         required=True,
-        validate=validate.OneOf(["approved", "rejected"]),
+        validate=Choice(["approved", "rejected"]),
         metadata={"description": "approved makes (or revives) the inspection; rejected cancels it"},
     )
     justification = fields.String(
@@ -312,7 +376,7 @@ class Override(MethodView):
 
 
 class InspectionsQuery(Schema):
-    status = fields.String(validate=validate.OneOf(INSPECTION_STATUSES))
+    status = fields.String(validate=Choice(INSPECTION_STATUSES))
 
 
 @gatekeeper.route("/inspections")
@@ -327,7 +391,7 @@ class Inspections(MethodView):
 
 
 class RerouteSchema(Schema):
-    inspectorate = fields.String(required=True, validate=validate.OneOf(tuple(INSPECTORATES)))
+    inspectorate = fields.String(required=True, validate=Choice(tuple(INSPECTORATES)))
     reason = fields.String(required=True, validate=validate.Length(1, 2000))
 
 
@@ -373,9 +437,9 @@ class Burden(MethodView):
 class ProgrammeSchema(Schema):
     from_ = fields.Date(required=True, data_key="from")
     to = fields.Date(required=True)
-    inspectorate = fields.String(validate=validate.OneOf(tuple(INSPECTORATES)))
+    inspectorate = fields.String(validate=Choice(tuple(INSPECTORATES)))
     area = body_code()
-    theme = fields.String(validate=validate.OneOf(THEMES))
+    theme = fields.String(validate=Choice(THEMES))
 
     @validates_schema
     def _order(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -406,7 +470,7 @@ work = _Blueprint("work", __name__, url_prefix="/v1", description="Work for the 
 
 
 class WorkQuerySchema(Schema):
-    status = fields.String(validate=validate.OneOf(INSPECTION_STATUSES))
+    status = fields.String(validate=Choice(INSPECTION_STATUSES))
 
 
 @work.route("/inspectorates/<code>/work")
@@ -521,7 +585,7 @@ citizens = _Blueprint(
 class CasesQuerySchema(Schema):
     council = body_code(metadata={"description": "the council the calls were made to"})
     status = fields.String(
-        validate=validate.OneOf(["open", "refused", "resolved", "closed_unresolved", "escalated"])
+        validate=Choice(["open", "refused", "resolved", "closed_unresolved", "escalated"])
     )
 
 
@@ -560,10 +624,26 @@ BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
 }
 
 
+class _Api(Api):
+    """flask-smorest's Api, with a message on every error (werkzeug's own have none)."""
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        payload, code, headers = super().handle_http_exception(error)
+        if isinstance(error, RequestEntityTooLarge) and "errors" not in payload:
+            limit = current_app.config["MAX_CONTENT_LENGTH"]
+            reason = f"the request body is over {limit} bytes (RISKGATE_MAX_BODY_BYTES)"
+            payload.update(message=reason, errors={"body": [reason]})
+        payload.setdefault("message", error.description)
+        return payload, code, headers
+
+
 def create_app(system_: System, services: tuple[str, ...] | None = None) -> Flask:
     """The Flask application serving the given services' routes (all by default)."""
     app = Flask("riskgate")
+    app.request_class = _Request
+    app.json = _BoundedJSON(app)
     app.config.update(
+        MAX_CONTENT_LENGTH=system_.settings.max_body_bytes,
         API_TITLE="riskgate",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
@@ -573,9 +653,9 @@ def create_app(system_: System, services: tuple[str, ...] | None = None) -> Flas
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
         },
     )
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False
     app.extensions["riskgate"] = system_
-    api = Api(app)
+    api = _Api(app)
     from riskgate.schemas import EnvelopeSchema
 
     api.spec.components.schema("Envelope", schema=EnvelopeSchema)

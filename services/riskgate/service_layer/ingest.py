@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from riskgate import topics
-from riskgate.adapters.bus import Publisher
+from riskgate import limits, topics
+from riskgate.adapters.bus import Publisher, encode
 from riskgate.adapters.store import Store
 from riskgate.schemas import validate_event
 from riskgate.service_layer.common import BodyRegistry
@@ -39,6 +39,10 @@ class IngestService:
         clean: list[dict[str, Any]] = []
         registered_here: dict[str, str] = {}
         for index, item in enumerate(items):
+            size_error = _oversize(item)
+            if size_error:
+                result.errors[index] = size_error
+                continue
             event, errors = validate_event(item)
             if event is not None and not errors:
                 errors = self._check_bodies(event, registered_here)
@@ -99,3 +103,19 @@ class IngestService:
                 ]
             }
         return {}
+
+
+def _oversize(item: Any) -> dict[str, Any]:
+    """An error if the event, encoded as the bus carries it, is over limits.MAX_EVENT_BYTES.
+
+    Checked before anything else, so an oversize item is never validated or scanned, and a
+    list holding one publishes nothing.
+    """
+    size = len(encode(item)) if isinstance(item, dict) else 0
+    if size <= limits.MAX_EVENT_BYTES:
+        return {}
+    return {
+        "_schema": [
+            f"the event is {size} bytes encoded; at most {limits.MAX_EVENT_BYTES} are allowed"
+        ]
+    }
