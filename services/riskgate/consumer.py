@@ -96,13 +96,13 @@ def _read_value(record: Record) -> tuple[dict[str, Any] | None, Unusable | None]
         text = record.value.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, Unusable("not_utf8", f"value is not UTF-8 text ({exc.reason} at {exc.start})")
+    if limits.depth_of(text) > limits.MAX_DEPTH:
+        return None, Unusable("too_deep", f"value: nested deeper than {limits.MAX_DEPTH} levels")
     try:
         raw = limits.loads_bounded(text, field="value")
-    except limits.LimitExceeded as exc:
-        return None, Unusable("too_deep", str(exc))
     except json.JSONDecodeError as exc:
         return None, Unusable("not_json", f"not JSON: {exc}")
-    except ValueError as exc:
+    except ValueError as exc:  # LimitExceeded: a lone surrogate
         return None, Unusable("bad_text", str(exc))
     event, errors = validate_event(raw)
     if errors or event is None:
