@@ -144,9 +144,9 @@ def bootstrap(
     `settings.home` when `keep_home` (what `riskgate run` does), else memory (tests, and the
     commands that replay a year into a throwaway system)."""
     settings = settings or Settings.from_env()
-    if settings.embedded and keep_home:
-        bus = bus or SqliteBus(home_database(settings))
-        store = store or SqliteStore(home_database(settings))
+    if settings.embedded and keep_home:  # one file: the bus's log and the store share its WAL
+        bus = SqliteBus(home_database(settings)) if bus is None else bus
+        store = SqliteStore(home_database(settings)) if store is None else store
     if bus is None:
         if settings.embedded:
             bus = MemoryBus()

@@ -87,7 +87,10 @@ def _prefix_range(prefix: str) -> tuple[str, str | None]:
     trimmed = prefix.rstrip(chr(0x10FFFF))
     if not trimmed:
         return prefix, None
-    return prefix, trimmed[:-1] + chr(ord(trimmed[-1]) + 1)
+    following = ord(trimmed[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:  # surrogates cannot be stored: skip past them
+        following = 0xE000
+    return prefix, trimmed[:-1] + chr(following)
 
 
 class SqliteStore:
