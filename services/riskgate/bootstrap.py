@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import secrets
 import threading
@@ -15,6 +14,8 @@ from typing import Any
 from riskgate import failpoints, topics
 from riskgate.adapters.bus import Bus, MemoryBus
 from riskgate.adapters.durable_engine import engine_for
+from riskgate.adapters.sqlite_bus import SqliteBus
+from riskgate.adapters.sqlite_store import SqliteStore
 from riskgate.adapters.store import MemoryStore, Store
 from riskgate.config import SERVICES, Settings
 from riskgate.consumer import ConsumerLoop
@@ -141,10 +142,19 @@ CONSUMING = tuple(s for s in SERVICES if s in SUBSCRIPTIONS)
 
 
 def bootstrap(
-    settings: Settings | None = None, *, bus: Bus | None = None, store: Store | None = None
+    settings: Settings | None = None,
+    *,
+    bus: Bus | None = None,
+    store: Store | None = None,
+    keep_home: bool = False,
 ) -> System:
-    """Build a System: memory adapters when embedded, Kafka and Redis otherwise."""
+    """Build a System: Kafka and Redis when configured; embedded, SQLite files under
+    `settings.home` when `keep_home` (what `riskgate run` does), else memory (tests, and the
+    commands that replay a year into a throwaway system)."""
     settings = settings or Settings.from_env()
+    if settings.embedded and keep_home:  # one file: the bus's log and the store share its WAL
+        bus = SqliteBus(home_database(settings)) if bus is None else bus
+        store = SqliteStore(home_database(settings)) if store is None else store
     if bus is None:
         if settings.embedded:
             bus = MemoryBus()
@@ -192,19 +202,14 @@ def bootstrap(
         tokens=Tokens(store),
         rules=rules,
     )
-    if settings.embedded:
-        _load_saved_tokens(system)
     return system
 
 
-def token_file(settings: Settings) -> Path:
-    """Where the embedded default keeps hashed tokens made by `riskgate tokens create`."""
-    return settings.home / "tokens.json"
+def home_database(settings: Settings) -> Path:
+    """The embedded default's one SQLite file: topics, consumer positions, state and tokens."""
+    return settings.home / "riskgate.sqlite3"
 
 
-def _load_saved_tokens(system: System) -> None:
-    """In the embedded default, tokens made with `riskgate tokens create` live in a file (hashed)."""
-    path = token_file(system.settings)
-    if path.exists():
-        for digest, role in json.loads(path.read_text()).items():
-            system.store.hset(Tokens.KEY, {digest: role})
+def home_tokens(settings: Settings) -> Tokens:
+    """The tokens of the embedded home, for `riskgate tokens create` beside a running server."""
+    return Tokens(SqliteStore(home_database(settings)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -13,7 +15,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from riskgate.bootstrap import CONSUMING, System, Tokens, bootstrap, token_file
+from riskgate.bootstrap import CONSUMING, System, Tokens, bootstrap, home_tokens
 from riskgate.config import SERVICES, ConfigError, Settings
 from riskgate.domain.vocabulary import INSPECTORATES, THEMES
 from riskgate.failpoints import SUPERVISOR_ENV
@@ -30,6 +32,7 @@ from riskgate.failpoints import SUPERVISOR_ENV
 log = logging.getLogger("riskgate")
 ROLES = ("integrator", "gatekeeper", *(f"inspectorate:{code}" for code in INSPECTORATES))
 SAMPLE_CHUNK = 2000
+SAMPLE_MARK = "embedded:sample"  # "loading", then "loaded"
 
 
 def _settings() -> Settings:
@@ -91,20 +94,37 @@ def load_sample(system: System, year: int = 2009) -> Counter[str]:
     return accepted
 
 
+def _sample_wanted(system: System) -> bool:
+    """The sample year goes only into a home that has accepted no event yet, or into one whose
+    sample load was cut short (ingest skips what it already accepted)."""
+    from riskgate.service_layer.ingest import ACCEPTED
+
+    mark = system.store.get(SAMPLE_MARK)
+    if mark is not None:
+        return mark != "loaded"
+    return not system.store.keys(ACCEPTED)
+
+
 def _embedded_factory(
-    settings: Settings, tokens: dict[str, str], with_sample: bool
+    settings: Settings, tokens: dict[str, str], with_sample: bool, keep_home: bool
 ) -> Callable[[], Flask]:
     def factory() -> Flask:
         from riskgate.entrypoints.http import create_app
 
-        system = bootstrap(settings)
+        system = bootstrap(settings, keep_home=keep_home)
+        load = with_sample and _sample_wanted(system)
+        if load:
+            system.store.set(SAMPLE_MARK, "loading")  # before the first request can post
+        elif with_sample:
+            log.info("the home already holds events: the sample year is not loaded again")
         for token, role in tokens.items():
             system.tokens.add(token, role)
 
         def pipeline() -> None:
-            if with_sample:
+            if load:
                 log.info("loading the bundled sample year…")
                 log.info("sample year loaded: %d events", load_sample(system).total())
+                system.store.set(SAMPLE_MARK, "loaded")
             stop = threading.Event()
             swept = 0.0
             while not stop.is_set():
@@ -158,10 +178,21 @@ def _sweep_forever(system: System, every_s: float, stop: threading.Event) -> Non
     "--sample/--no-sample",
     default=True,
     show_default=True,
-    help="embedded mode: load the bundled sample year at start",
+    help="embedded mode: load the bundled sample year at start, into an empty home only",
+)
+@click.option(
+    "--ephemeral",
+    is_flag=True,
+    help="embedded mode: keep everything in memory and write nothing under RISKGATE_HOME",
 )
 def run(
-    service: str | None, host: str, port: int, workers: int, threads: int, sample: bool
+    service: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    sample: bool,
+    ephemeral: bool,
 ) -> None:
     """Run every service (embedded by default), or one SERVICE against Kafka and Redis."""
     settings = _settings()
@@ -180,13 +211,16 @@ def run(
                 f"`riskgate run {service}` runs one service against Kafka and Redis: set "
                 "KAFKA_BOOTSTRAP_SERVERS and REDIS_URL, or run `riskgate run` for the embedded default"
             )
-        options["workers"] = 1  # the embedded state lives in one process
+        options["workers"] = 1  # one pipeline per home: a second would handle every event twice
         tokens = {"rg_" + secrets.token_urlsafe(24): role for role in ROLES}
-        click.echo(f"riskgate (embedded, no servers) on http://{host}:{port}")
-        for token, role in tokens.items():
-            click.echo(f"token {role} {token}")
-        sys.stdout.flush()
-        _Gunicorn(_embedded_factory(settings, tokens, sample), options).run()
+        kept = "memory only (--ephemeral)" if ephemeral else f"{settings.home.resolve()}"
+        with _home_claimed(settings, ephemeral):
+            click.echo(f"riskgate (embedded, no servers) on http://{host}:{port}")
+            click.echo(f"state in {kept}")
+            for token, role in tokens.items():
+                click.echo(f"token {role} {token}")
+            sys.stdout.flush()
+            _Gunicorn(_embedded_factory(settings, tokens, sample, not ephemeral), options).run()
     else:
         services = (service,) if service else SERVICES
         click.echo(
@@ -194,6 +228,24 @@ def run(
             f"and Redis {settings.redis_url} on http://{host}:{port}"
         )
         _Gunicorn(_service_factory(settings, services), options).run()
+
+
+@contextlib.contextmanager
+def _home_claimed(settings: Settings, ephemeral: bool) -> Iterator[None]:
+    """Hold RISKGATE_HOME for this run; the kernel frees it if the process dies."""
+    if ephemeral:
+        yield
+        return
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with (settings.home / "run.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise click.ClickException(
+                f"RISKGATE_HOME {settings.home}: another `riskgate run` is using it; stop it, "
+                "or set RISKGATE_HOME to another directory"
+            ) from None
+        yield
 
 
 # --- tokens -------------------------------------------------------------------------
@@ -225,12 +277,8 @@ def tokens_create(role: str) -> None:
     """Create a token for ROLE and print it once; only its hash is stored."""
     settings = _settings()
     token = "rg_" + secrets.token_urlsafe(24)
-    if settings.embedded:
-        path = token_file(settings)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        saved = json.loads(path.read_text()) if path.exists() else {}
-        saved[Tokens.digest(token)] = role
-        path.write_text(json.dumps(saved, indent=2, sort_keys=True) + "\n")
+    if settings.embedded:  # the home's store: valid at once in a running `riskgate run`
+        home_tokens(settings).add(token, role)
     else:
         from riskgate.adapters.redis_store import RedisStore
 

@@ -1,16 +1,24 @@
-"""One contract every state store passes (memory and Redis), and the memory bus's delivery rules."""
+"""One contract every state store passes (memory, Redis, SQLite), and every embedded bus's
+delivery rules (memory, SQLite)."""
 
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import redis
 
 from riskgate.adapters.bus import MemoryBus, Record
 from riskgate.adapters.redis_store import RedisStore
+from riskgate.adapters.sqlite_bus import SqliteBus
+from riskgate.adapters.sqlite_store import SqliteStore
 from riskgate.adapters.store import MemoryStore, Store
 
 # Another handle on the same state: what a second process would see.
@@ -33,11 +41,22 @@ def empty_redis(request: pytest.FixtureRequest) -> str:
     return url
 
 
-@pytest.fixture(params=["memory", "redis"])
-def stores(request: pytest.FixtureRequest) -> Iterator[Handles]:
+@pytest.fixture(params=["memory", "redis", "sqlite"])
+def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Handles]:
     if request.param == "memory":
         memory = MemoryStore()
         yield memory, lambda: memory
+        return
+    if request.param == "sqlite":
+        files: list[SqliteStore] = []
+
+        def open_file() -> SqliteStore:
+            files.append(SqliteStore(tmp_path / "home" / "riskgate.sqlite3"))
+            return files[-1]
+
+        yield open_file(), open_file
+        for file in files:
+            file.close()
         return
     url = request.getfixturevalue("empty_redis")
     opened: list[RedisStore] = []
@@ -93,6 +112,7 @@ def test_keys_lists_every_kind_of_key_under_a_prefix_sorted(stores: Handles) -> 
     store.sadd("gk:register:E3", "x")
     store.set("gk:requests", "x")
     store.set("work:ofsted", "x")
+    store.set("gk;neighbour", "x")  # sorts just after every "gk:" key
 
     assert store.keys("gk:register:") == ["gk:register:E1", "gk:register:E2", "gk:register:E3"]
     assert store.keys("gk:") == [
@@ -218,22 +238,34 @@ def test_redis_flush_all_leaves_other_namespaces_alone(empty_redis: str) -> None
         neighbour.client.close()
 
 
-# --- the memory bus -------------------------------------------------------------------------
+# --- the embedded buses ---------------------------------------------------------------------
 
 TOPIC = "events.v1"
+EmbeddedBus = MemoryBus | SqliteBus
 
 
-def _published(bus: MemoryBus, *names: str) -> None:
+@pytest.fixture(params=["memory", "sqlite"])
+def bus(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EmbeddedBus]:
+    if request.param == "memory":
+        yield MemoryBus()
+        return
+    file = SqliteBus(tmp_path / "home" / "riskgate.sqlite3")
+    yield file
+    file.close()
+
+
+def _published(bus: EmbeddedBus, *names: str) -> None:
+    publisher = bus.publisher()
     for name in names:
-        bus.publish(TOPIC, "E08000028", {"event_id": name})
+        publisher.publish(TOPIC, "E08000028", {"event_id": name})
+    publisher.flush()
 
 
 def _ids(records: list[Record]) -> list[str]:
     return [json.loads(r.value)["event_id"] for r in records]
 
 
-def test_a_group_resumes_after_its_last_commit() -> None:
-    bus = MemoryBus()
+def test_a_group_resumes_after_its_last_commit(bus: EmbeddedBus) -> None:
     _published(bus, "a", "b", "c")
     first = bus.subscribe("risk", [TOPIC])
     records = first.poll(0)
@@ -244,8 +276,7 @@ def test_a_group_resumes_after_its_last_commit() -> None:
     assert bus.backlog("risk", [TOPIC]) == 1
 
 
-def test_a_poll_does_not_deliver_the_same_records_twice_to_one_member() -> None:
-    bus = MemoryBus()
+def test_a_poll_does_not_deliver_the_same_records_twice_to_one_member(bus: EmbeddedBus) -> None:
     _published(bus, "a", "b")
     sub = bus.subscribe("risk", [TOPIC])
 
@@ -255,8 +286,7 @@ def test_a_poll_does_not_deliver_the_same_records_twice_to_one_member() -> None:
     assert _ids(sub.poll(0)) == ["c"]
 
 
-def test_uncommitted_records_are_redelivered_to_a_new_member_of_the_group() -> None:
-    bus = MemoryBus()
+def test_uncommitted_records_are_redelivered_to_a_new_member_of_the_group(bus: EmbeddedBus) -> None:
     _published(bus, "a", "b")
     crashed = bus.subscribe("risk", [TOPIC])
     assert _ids(crashed.poll(0)) == ["a", "b"]  # handled, never committed
@@ -264,8 +294,7 @@ def test_uncommitted_records_are_redelivered_to_a_new_member_of_the_group() -> N
     assert _ids(bus.subscribe("risk", [TOPIC]).poll(0)) == ["a", "b"]
 
 
-def test_rewind_redelivers_from_that_record_on() -> None:
-    bus = MemoryBus()
+def test_rewind_redelivers_from_that_record_on(bus: EmbeddedBus) -> None:
     _published(bus, "a", "b", "c")
     sub = bus.subscribe("risk", [TOPIC])
     records = sub.poll(0)
@@ -275,8 +304,7 @@ def test_rewind_redelivers_from_that_record_on() -> None:
     assert _ids(sub.poll(0)) == ["b", "c"]
 
 
-def test_max_records_limits_a_poll_and_the_rest_follow() -> None:
-    bus = MemoryBus()
+def test_max_records_limits_a_poll_and_the_rest_follow(bus: EmbeddedBus) -> None:
     _published(bus, "a", "b", "c")
     sub = bus.subscribe("risk", [TOPIC])
 
@@ -284,8 +312,7 @@ def test_max_records_limits_a_poll_and_the_rest_follow() -> None:
     assert _ids(sub.poll(0, max_records=2)) == ["c"]
 
 
-def test_two_groups_read_independently() -> None:
-    bus = MemoryBus()
+def test_two_groups_read_independently(bus: EmbeddedBus) -> None:
     _published(bus, "a", "b")
     risk = bus.subscribe("risk", [TOPIC])
     risk.commit(risk.poll(0))
@@ -296,8 +323,7 @@ def test_two_groups_read_independently() -> None:
     assert bus.backlog("risk", [TOPIC]) == 0
 
 
-def test_read_all_returns_the_whole_topic_with_keys_and_offsets() -> None:
-    bus = MemoryBus()
+def test_read_all_returns_the_whole_topic_with_keys_and_offsets(bus: EmbeddedBus) -> None:
     _published(bus, "a", "b")
     sub = bus.subscribe("risk", [TOPIC])
     sub.commit(sub.poll(0))
@@ -307,3 +333,73 @@ def test_read_all_returns_the_whole_topic_with_keys_and_offsets() -> None:
     assert _ids(records) == ["a", "b"]
     assert [(r.key, r.offset) for r in records] == [("E08000028", 0), ("E08000028", 1)]
     assert bus.read_all("never.published") == []
+
+
+# --- SQLite: what a restart and a second process see ------------------------------------------
+
+
+def test_sqlite_records_positions_and_state_survive_reopening_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "riskgate.sqlite3"
+    first_bus, first_store = SqliteBus(path), SqliteStore(path)
+    _published(first_bus, "a", "b", "c")
+    sub = first_bus.subscribe("risk", [TOPIC])
+    sub.commit(sub.poll(0)[:1])
+    first_store.sadd("ingest:accepted", "a", "b", "c")
+    first_bus.close()
+    first_store.close()
+
+    bus, store = SqliteBus(path), SqliteStore(path)
+
+    assert _ids(bus.read_all(TOPIC)) == ["a", "b", "c"]
+    assert _ids(bus.subscribe("risk", [TOPIC]).poll(0)) == ["b", "c"]
+    assert store.smembers("ingest:accepted") == {"a", "b", "c"}
+    _published(bus, "d")
+    assert [r.offset for r in bus.read_all(TOPIC)] == [0, 1, 2, 3]
+
+
+def test_sqlite_records_published_but_not_flushed_are_not_delivered(tmp_path: Path) -> None:
+    bus = SqliteBus(tmp_path / "riskgate.sqlite3")
+    sub = bus.subscribe("risk", [TOPIC])
+    bus.publisher().publish(TOPIC, "E08000028", {"event_id": "a"})
+
+    assert sub.poll(0) == []
+    bus.publisher().flush()
+    assert _ids(sub.poll(0)) == ["a"]
+
+
+def test_sqlite_poll_waits_for_a_record_another_thread_publishes(tmp_path: Path) -> None:
+    bus = SqliteBus(tmp_path / "riskgate.sqlite3")
+    sub = bus.subscribe("risk", [TOPIC])
+    threading.Timer(0.2, _published, args=(bus, "late")).start()
+
+    assert _ids(sub.poll(timeout_s=10)) == ["late"]
+
+
+HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from riskgate.adapters.sqlite_store import SqliteStore
+with SqliteStore(Path(sys.argv[1])).lock("lock:gk:E08000028"):
+    print("held", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_sqlite_lock_excludes_another_process_and_dies_with_it(tmp_path: Path) -> None:
+    path = tmp_path / "riskgate.sqlite3"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        store = SqliteStore(path)
+
+        blocked = _try_lock(store, "lock:gk:E08000028", timeout_s=0.3)
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=10)
+
+        assert isinstance(blocked, TimeoutError)
+        assert _try_lock(store, "lock:gk:E08000028", timeout_s=2) is None
+    finally:
+        holder.kill()
+        holder.wait()
