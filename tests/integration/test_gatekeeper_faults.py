@@ -322,9 +322,11 @@ def test_two_gatekeepers_racing_on_one_stream_decide_each_request_once_and_keep_
     }
     groups = ("race-a-gatekeeper", "race-b-gatekeeper")
     bodies = [HARTLEPOOL, MIDDLESBROUGH, STOCKTON, DARLINGTON]
+    ports = ClientPorts(racers, redis_port(redis_url))
     try:
         for service in racers.values():
             service.wait_ready()
+        ports.start()
         # One request first, so both consumers are in their groups before the burst.
         warm = requested(
             HALTON, "ofsted", "children_and_young_people", ("2009-11-02", "2010-01-29"), 5
@@ -352,11 +354,15 @@ def test_two_gatekeepers_racing_on_one_stream_decide_each_request_once_and_keep_
                 what="every request decided and both gatekeepers caught up",
             )
             time.sleep(0.5)  # anything a loser of the race would (wrongly) still store lands now
-            owner = {
-                port: name
-                for name, service in racers.items()
-                for port in tcp_ports_to(service.proc.pid, redis_port(redis_url))
-            }
+            # MONITOR streams every command on the server (other test runs' too): on a busy
+            # machine it lags, so wait until it has reported the writer of every decision.
+            wait_for(
+                lambda: {d["decision_id"] for d in stored_decisions(redis_url)}
+                <= writers.port_of.keys(),
+                timeout_s=60,
+                what="MONITOR to report who stored each decision",
+            )
+            owner = ports.owners()
             won = Counter(
                 owner.get(writers.port_of.get(d["decision_id"], -1), "?")
                 for d in stored_decisions(redis_url)
@@ -384,9 +390,46 @@ def test_two_gatekeepers_racing_on_one_stream_decide_each_request_once_and_keep_
             assert service.proc.poll() is None, service.output()
         print(f"outcomes {dict(outcomes)}; decided by process {dict(won)}")
     finally:
+        ports.stop()
         writers.stop()
         for service in racers.values():
             service.stop()
+
+
+class ClientPorts:
+    """Which process owned each Redis client port, sampled for the whole race.
+
+    A connection pool may close and open connections while it works, so the ports open at
+    the end are not all the ports that wrote: every port seen open is remembered.
+    """
+
+    def __init__(self, racers: dict[str, Service], port: int) -> None:
+        self._racers = racers
+        self._port = port
+        self._seen: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _sample(self) -> None:
+        for name, service in self._racers.items():
+            for port in tcp_ports_to(service.proc.pid, self._port):
+                self._seen[port] = name
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self._sample()
+
+    def owners(self) -> dict[int, str]:
+        self._sample()
+        return dict(self._seen)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
 
 
 def redis_port(url: str) -> int:
