@@ -41,7 +41,7 @@ integration: $(STAMP) redis
 	$(PY) -m pytest -q tests/integration
 
 contracts: $(STAMP)  ## regenerate contracts/ from the marshmallow schemas
-	$(PY) -m riskgate.contracts_export
+	$(PY) -m riskgate.schemas.export
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info services/*.egg-info

@@ -694,7 +694,8 @@ def rules_lint(directory: Path | None) -> None:
     from riskgate.domain.citizens import load_citizens_config
     from riskgate.domain.gatekeeper import load_policies
     from riskgate.domain.reference import load_reference
-    from riskgate.domain.rules import RuleError, load_ruleset
+    from riskgate.domain.rules import RuleError
+    from riskgate.service_layer.rules_source import load_ruleset
 
     directory = directory or _settings().rules_dir
     try:
@@ -758,8 +759,9 @@ def rules_simulate(
 ) -> None:
     """Replay a year under the current and the candidate rules; show flags and burden that change."""
     from riskgate.domain.reference import load_reference
-    from riskgate.domain.rules import RuleError, load_ruleset
+    from riskgate.domain.rules import RuleError
     from riskgate.sample import generate_year
+    from riskgate.service_layer.rules_source import load_ruleset
     from riskgate.simulation import compare, replay
 
     directory = directory or _settings().rules_dir

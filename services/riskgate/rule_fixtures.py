@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from riskgate.adapters.rule_files import read_rule_file as read_yaml
 from riskgate.bootstrap import bootstrap
 from riskgate.config import Settings
 from riskgate.domain.ids import derived_id
-from riskgate.domain.rules import RuleError, load_ruleset, read_yaml
+from riskgate.domain.rules import RuleError
+from riskgate.service_layer.rules_source import load_ruleset
 
 
 @dataclass

@@ -14,7 +14,8 @@ from riskgate.adapters.durable_engine import engine_for
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
 from riskgate.domain.observations import combined_observation
-from riskgate.domain.rules import load_ruleset, rule_fires
+from riskgate.domain.rules import rule_fires
+from riskgate.service_layer.rules_source import load_ruleset
 
 ROOT = Path(__file__).resolve().parents[2]
 WIGAN, CYP = "E08000028", "children_and_young_people"

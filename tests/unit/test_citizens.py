@@ -23,8 +23,9 @@ from riskgate.domain.citizens import (
     summarise,
 )
 from riskgate.domain.ids import derived_id
-from riskgate.domain.rules import RuleError, load_ruleset
+from riskgate.domain.rules import RuleError
 from riskgate.schemas import InspectionRequestedPayload
+from riskgate.service_layer.rules_source import load_ruleset
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 CONFIG = load_citizens_config(RULES)

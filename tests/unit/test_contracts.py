@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from riskgate import limits, schemas
-from riskgate.contracts_export import examples, export
 from riskgate.domain.vocabulary import EVENT_TYPES, INTERNAL_TYPES
 from riskgate.schemas import validate_event
+from riskgate.schemas.export import examples, export
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 STALE = (

@@ -17,11 +17,11 @@ from riskgate.domain.rules import (
     Group,
     Rule,
     RuleError,
-    load_ruleset,
     matches,
     rule_fires,
 )
 from riskgate.domain.vocabulary import THEMES
+from riskgate.service_layer.rules_source import load_ruleset
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 

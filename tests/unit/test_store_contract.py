@@ -1,9 +1,8 @@
-"""One contract every state store passes (memory, Redis, SQLite), and every embedded bus's
-delivery rules (memory, SQLite)."""
+"""One contract every state store passes (memory, Redis, SQLite); the bus contract
+(tests/bus_contract.py) on the embedded buses (memory, SQLite), and what SQLite keeps."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -15,11 +14,23 @@ from pathlib import Path
 import pytest
 import redis
 
-from riskgate.adapters.bus import MemoryBus, Record
+from riskgate.adapters.bus import MemoryBus
 from riskgate.adapters.redis_store import RedisStore
 from riskgate.adapters.sqlite_bus import SqliteBus
 from riskgate.adapters.sqlite_store import SqliteStore
 from riskgate.adapters.store import MemoryStore, Store
+from tests.bus_contract import (  # noqa: F401 - the shared bus tests, collected here
+    TOPIC,
+    ids,
+    published,
+    test_a_group_resumes_after_its_last_commit,
+    test_a_poll_does_not_deliver_the_same_records_twice_to_one_member,
+    test_max_records_limits_a_poll_and_the_rest_follow,
+    test_read_all_returns_the_whole_topic_with_keys_and_offsets,
+    test_rewind_redelivers_from_that_record_on,
+    test_two_groups_read_independently,
+    test_uncommitted_records_are_redelivered_to_a_new_member_of_the_group,
+)
 
 # Another handle on the same state: what a second process would see.
 Handles = tuple[Store, Callable[[], Store]]
@@ -239,8 +250,9 @@ def test_redis_flush_all_leaves_other_namespaces_alone(empty_redis: str) -> None
 
 
 # --- the embedded buses ---------------------------------------------------------------------
+# The delivery rules every bus keeps are in tests/bus_contract.py, run here on the memory and
+# SQLite buses (and on Kafka in tests/integration/test_bus_contract.py).
 
-TOPIC = "events.v1"
 EmbeddedBus = MemoryBus | SqliteBus
 
 
@@ -254,85 +266,17 @@ def bus(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EmbeddedBus]
     file.close()
 
 
-def _published(bus: EmbeddedBus, *names: str) -> None:
-    publisher = bus.publisher()
-    for name in names:
-        publisher.publish(TOPIC, "E08000028", {"event_id": name})
-    publisher.flush()
-
-
-def _ids(records: list[Record]) -> list[str]:
-    return [json.loads(r.value)["event_id"] for r in records]
-
-
-def test_a_group_resumes_after_its_last_commit(bus: EmbeddedBus) -> None:
-    _published(bus, "a", "b", "c")
-    first = bus.subscribe("risk", [TOPIC])
-    records = first.poll(0)
-    first.commit(records[:2])
-    first.close()
-
-    assert _ids(bus.subscribe("risk", [TOPIC]).poll(0)) == ["c"]
-    assert bus.backlog("risk", [TOPIC]) == 1
-
-
-def test_a_poll_does_not_deliver_the_same_records_twice_to_one_member(bus: EmbeddedBus) -> None:
-    _published(bus, "a", "b")
-    sub = bus.subscribe("risk", [TOPIC])
-
-    assert _ids(sub.poll(0)) == ["a", "b"]
-    assert sub.poll(0) == []
-    _published(bus, "c")
-    assert _ids(sub.poll(0)) == ["c"]
-
-
-def test_uncommitted_records_are_redelivered_to_a_new_member_of_the_group(bus: EmbeddedBus) -> None:
-    _published(bus, "a", "b")
-    crashed = bus.subscribe("risk", [TOPIC])
-    assert _ids(crashed.poll(0)) == ["a", "b"]  # handled, never committed
-
-    assert _ids(bus.subscribe("risk", [TOPIC]).poll(0)) == ["a", "b"]
-
-
-def test_rewind_redelivers_from_that_record_on(bus: EmbeddedBus) -> None:
-    _published(bus, "a", "b", "c")
-    sub = bus.subscribe("risk", [TOPIC])
-    records = sub.poll(0)
-
-    sub.rewind(records[1])
-
-    assert _ids(sub.poll(0)) == ["b", "c"]
-
-
-def test_max_records_limits_a_poll_and_the_rest_follow(bus: EmbeddedBus) -> None:
-    _published(bus, "a", "b", "c")
-    sub = bus.subscribe("risk", [TOPIC])
-
-    assert _ids(sub.poll(0, max_records=2)) == ["a", "b"]
-    assert _ids(sub.poll(0, max_records=2)) == ["c"]
-
-
-def test_two_groups_read_independently(bus: EmbeddedBus) -> None:
-    _published(bus, "a", "b")
+def test_backlog_counts_what_a_group_has_not_committed(bus: EmbeddedBus) -> None:
+    published(bus, "a", "b", "c")
     risk = bus.subscribe("risk", [TOPIC])
-    risk.commit(risk.poll(0))
+    risk.commit(risk.poll(0)[:2])
+    risk.close()
+    audit = bus.subscribe("audit", [TOPIC])
+    audit.commit(audit.poll(0))
 
-    assert _ids(bus.subscribe("audit", [TOPIC]).poll(0)) == ["a", "b"]
-    assert bus.subscribe("risk", [TOPIC]).poll(0) == []
-    assert bus.backlog("audit", [TOPIC]) == 2
-    assert bus.backlog("risk", [TOPIC]) == 0
-
-
-def test_read_all_returns_the_whole_topic_with_keys_and_offsets(bus: EmbeddedBus) -> None:
-    _published(bus, "a", "b")
-    sub = bus.subscribe("risk", [TOPIC])
-    sub.commit(sub.poll(0))
-
-    records = bus.read_all(TOPIC)
-
-    assert _ids(records) == ["a", "b"]
-    assert [(r.key, r.offset) for r in records] == [("E08000028", 0), ("E08000028", 1)]
-    assert bus.read_all("never.published") == []
+    assert bus.backlog("risk", [TOPIC]) == 1
+    assert bus.backlog("audit", [TOPIC]) == 0
+    assert bus.backlog("never.subscribed", [TOPIC]) == 3
 
 
 # --- SQLite: what a restart and a second process see ------------------------------------------
@@ -341,7 +285,7 @@ def test_read_all_returns_the_whole_topic_with_keys_and_offsets(bus: EmbeddedBus
 def test_sqlite_records_positions_and_state_survive_reopening_the_file(tmp_path: Path) -> None:
     path = tmp_path / "riskgate.sqlite3"
     first_bus, first_store = SqliteBus(path), SqliteStore(path)
-    _published(first_bus, "a", "b", "c")
+    published(first_bus, "a", "b", "c")
     sub = first_bus.subscribe("risk", [TOPIC])
     sub.commit(sub.poll(0)[:1])
     first_store.sadd("ingest:accepted", "a", "b", "c")
@@ -350,10 +294,10 @@ def test_sqlite_records_positions_and_state_survive_reopening_the_file(tmp_path:
 
     bus, store = SqliteBus(path), SqliteStore(path)
 
-    assert _ids(bus.read_all(TOPIC)) == ["a", "b", "c"]
-    assert _ids(bus.subscribe("risk", [TOPIC]).poll(0)) == ["b", "c"]
+    assert ids(bus.read_all(TOPIC)) == ["a", "b", "c"]
+    assert ids(bus.subscribe("risk", [TOPIC]).poll(0)) == ["b", "c"]
     assert store.smembers("ingest:accepted") == {"a", "b", "c"}
-    _published(bus, "d")
+    published(bus, "d")
     assert [r.offset for r in bus.read_all(TOPIC)] == [0, 1, 2, 3]
 
 
@@ -364,15 +308,15 @@ def test_sqlite_records_published_but_not_flushed_are_not_delivered(tmp_path: Pa
 
     assert sub.poll(0) == []
     bus.publisher().flush()
-    assert _ids(sub.poll(0)) == ["a"]
+    assert ids(sub.poll(0)) == ["a"]
 
 
 def test_sqlite_poll_waits_for_a_record_another_thread_publishes(tmp_path: Path) -> None:
     bus = SqliteBus(tmp_path / "riskgate.sqlite3")
     sub = bus.subscribe("risk", [TOPIC])
-    threading.Timer(0.2, _published, args=(bus, "late")).start()
+    threading.Timer(0.2, published, args=(bus, "late")).start()
 
-    assert _ids(sub.poll(timeout_s=10)) == ["late"]
+    assert ids(sub.poll(timeout_s=10)) == ["late"]
 
 
 HOLD_LOCK = """

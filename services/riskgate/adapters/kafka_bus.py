@@ -65,6 +65,8 @@ class KafkaBus:
             partitions = [
                 TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()
             ]
+            if not partitions:  # no such topic: seek_to_beginning() would raise on nothing
+                return []
             consumer.assign(partitions)
             consumer.seek_to_beginning(*partitions)
             ends = consumer.end_offsets(partitions)

@@ -59,3 +59,8 @@ def content_version(paths: list[Path]) -> str:
     for path in sorted(paths, key=lambda p: p.name):
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return "sha256:" + digest.hexdigest()[:16]
+
+
+def yaml_files(directory: Path, excluding: tuple[str, ...] = ()) -> list[Path]:
+    """The YAML files directly in `directory`, by name, leaving out the names in `excluding`."""
+    return sorted(p for p in directory.glob("*.yaml") if p.name not in excluding)

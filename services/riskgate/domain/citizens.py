@@ -43,9 +43,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from riskgate.adapters.rule_files import content_version
+from riskgate.adapters.rule_files import read_rule_file as read_yaml
 from riskgate.domain.calendar import add_months, add_working_days
 from riskgate.domain.ids import derived_id
-from riskgate.domain.rules import RuleError, content_version, read_yaml
+from riskgate.domain.rules import RuleError
 
 CITIZENS_FILE = "citizens.yaml"
 

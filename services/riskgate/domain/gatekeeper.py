@@ -28,6 +28,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from riskgate.adapters.rule_files import content_version
+from riskgate.adapters.rule_files import read_rule_file as read_yaml
 from riskgate.domain.calendar import (
     add_working_days,
     is_working_day,
@@ -35,7 +37,7 @@ from riskgate.domain.calendar import (
     working_days_between,
 )
 from riskgate.domain.ids import derived_id
-from riskgate.domain.rules import POLICY_FILE, RuleError, content_version, read_yaml
+from riskgate.domain.rules import POLICY_FILE, RuleError
 from riskgate.domain.vocabulary import (
     CONCERNS,
     INSPECTION_STATUSES,

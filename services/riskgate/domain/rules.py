@@ -4,19 +4,16 @@ A rule names an observation kind (facts the domain derives, such as an
 indicator's series against its floor) and conditions over that observation's
 fields. Rule files say nothing about the engine that runs them; the
 durable-rules adapter compiles this model, and `matches` is the reference
-semantics every engine must agree with.
+semantics every engine must agree with. The domain never opens a file: the
+rule-file adapter reads them and `parse_ruleset` checks what it read.
 """
 
 from __future__ import annotations
 
-import hashlib
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from riskgate.domain.vocabulary import FLAGS, INSPECTORATES, THEMES
 
@@ -122,66 +119,30 @@ def rule_fires(rule: Rule, observation: Mapping[str, Any]) -> bool:
     return matches(rule.when, observation)
 
 
-# --- loading -----------------------------------------------------------------
+def parse_ruleset(documents: Iterable[tuple[str, Any]], version: str) -> RuleSet:
+    """Check parsed rule documents, as `(file name, document)` pairs, and build the ruleset.
 
-
-class _LineLoader(yaml.SafeLoader):
-    """A safe loader that remembers the line each mapping starts on."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file, keeping line numbers under `__line__`."""
-    try:
-        return yaml.load(path.read_text(), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        raise RuleError(f"{path.name}:{line}: not valid YAML: {exc}") from None
-
-
-def content_version(paths: list[Path]) -> str:
-    """A content hash over the files, so a version names exactly what ran."""
-    digest = hashlib.sha256()
-    for path in sorted(paths, key=lambda p: p.name):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return "sha256:" + digest.hexdigest()[:16]
-
-
-def rule_files(directory: Path) -> list[Path]:
-    """The files that make up a risk ruleset: every YAML file but the policies and thresholds."""
-    return sorted(p for p in directory.glob("*.yaml") if p.name not in (POLICY_FILE, CITIZENS_FILE))
-
-
-def load_ruleset(directory: Path) -> RuleSet:
-    """Load and check every rule file in a directory; raise RuleError at the first problem."""
-    files = rule_files(directory)
+    The documents carry the line each mapping starts on under `__line__` (the
+    rule-file adapter reads them), so every RuleError names file:line.
+    """
     rules: list[Rule] = []
     floors: dict[str, float] = {}
     routing: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for path in files:
-        doc = read_yaml(path) or {}
-        where = f"{path.name}:{doc.get('__line__', 1)}"
+    for name, document in documents:
+        doc = document or {}
+        where = f"{name}:{doc.get('__line__', 1) if isinstance(doc, dict) else 1}"
         if not isinstance(doc, dict):
             raise RuleError(f"{where}: expected a mapping at the top level")
-        if path.name == ROUTING_FILE:
-            routing.update(_routing(doc, path.name))
+        if name == ROUTING_FILE:
+            routing.update(_routing(doc, name))
             continue
         for key, value in (doc.get("parameters") or {}).get("floors", {}).items():
             if key == "__line__":
                 continue
-            floors[key] = _number(value, f"{path.name}: floors.{key}")
+            floors[key] = _number(value, f"{name}: floors.{key}")
         for raw in doc.get("rules") or []:
-            rule = _rule(raw, path.name)
+            rule = _rule(raw, name)
             if rule.id in seen:
                 raise RuleError(
                     f"{rule.source}: duplicate rule id {rule.id} (first at {seen[rule.id]})"
@@ -191,7 +152,7 @@ def load_ruleset(directory: Path) -> RuleSet:
     missing = [t for t in THEMES if t not in routing]
     if missing:
         raise RuleError(f"{ROUTING_FILE}:1: no inspectorate for theme(s) {', '.join(missing)}")
-    return RuleSet(content_version(files), tuple(rules), floors, routing)
+    return RuleSet(version, tuple(rules), floors, routing)
 
 
 def _routing(doc: dict, name: str) -> dict[str, str]:

@@ -10,9 +10,11 @@ from riskgate import limits, topics
 from riskgate.adapters.bus import Publisher, encode
 from riskgate.adapters.store import Store
 from riskgate.schemas import validate_event
-from riskgate.service_layer.common import BodyRegistry
+from riskgate.service_layer.repositories.bodies import BodyRegistry
+from riskgate.service_layer.repositories.processed import AcceptedEvents
+from riskgate.service_layer.unit_of_work import UnitOfWork
 
-ACCEPTED = "ingest:accepted"
+ACCEPTED = AcceptedEvents.KEY
 
 
 @dataclass
@@ -32,6 +34,7 @@ class IngestService:
         self._store = store
         self._publisher = publisher
         self._bodies = bodies
+        self._accepted = AcceptedEvents(store)
 
     def submit(self, items: list[Any]) -> Submission:
         """Validate every item; if all are valid, publish the new ones keyed by area."""
@@ -58,23 +61,30 @@ class IngestService:
         seen_here: set[str] = set()
         for event in clean:
             eid = event["event_id"]
-            if eid in seen_here or self._store.sismember(ACCEPTED, eid):
+            if eid in seen_here or self._accepted.seen(eid):
                 result.duplicates.append(eid)
                 continue
             seen_here.add(eid)
             fresh.append(event)
-        for event in fresh:
-            area = registered_here.get(event["body"]) or self._bodies.area_of(event["body"])
-            self._publisher.publish(topics.EVENTS, str(area), event)
-        self._publisher.flush()  # published before it is remembered as accepted
-        with self._store.transaction() as batch:
-            for event in fresh:
-                batch.sadd(ACCEPTED, event["event_id"])
-                if event["type"] == "body.registered":
-                    self._bodies.register(batch, event["body"], event["payload"])
+        self._commit(fresh, registered_here)
         result.accepted = [e["event_id"] for e in fresh]
         result.accepted_types = Counter(e["type"] for e in fresh)
         return result
+
+    def _commit(self, fresh: list[dict[str, Any]], registered_here: dict[str, str]) -> None:
+        """Publish the new events keyed by area, then remember them as accepted (and register
+        the bodies they register) in one store transaction."""
+        if not fresh:
+            return
+        work = UnitOfWork("ingest")
+        for event in fresh:
+            area = registered_here.get(event["body"]) or self._bodies.area_of(event["body"])
+            work.publish(topics.EVENTS, str(area), event)
+        work.store(self._accepted.accept([e["event_id"] for e in fresh]))
+        for event in fresh:
+            if event["type"] == "body.registered":
+                work.store(self._bodies.registration(event["body"], event["payload"]))
+        work.commit(self._publisher, self._store)
 
     def area_of(self, body: str) -> str | None:
         """The area a known body belongs to."""

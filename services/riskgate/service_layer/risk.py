@@ -3,93 +3,55 @@
 Order of work for one event, which is what makes redelivery safe: compute
 everything from the stored facts plus this event; publish the outputs (ids
 derived from their inputs, so a re-publish is recognised downstream); then
-store the facts, judgements and the processed marker in one transaction. The
+store the facts, judgements and the processed marker in one transaction (both through
+the `UnitOfWork`, with the facts' keys and JSON in the `RiskFacts` repository). The
 consumer commits the offset only after that.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
-import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from riskgate import failpoints, topics
+from riskgate import topics
 from riskgate.adapters.bus import Publisher
-from riskgate.adapters.store import Store, WriteBatch
+from riskgate.adapters.store import Store
 from riskgate.domain import observations as obs
 from riskgate.domain.assessment import organisational_score
 from riskgate.domain.ids import derived_id
 from riskgate.domain.judgement import combine, managed_concern
 from riskgate.domain.reference import Reference
-from riskgate.domain.rules import RuleError, RuleSet, content_version, load_ruleset, rule_files
+from riskgate.domain.rules import RuleSet
 from riskgate.domain.vocabulary import AREA_THEMES
-from riskgate.service_layer.common import BodyRegistry, Processed, Write, dumps, envelope
+from riskgate.service_layer.common import envelope
+from riskgate.service_layer.repositories.bodies import BodyRegistry
+from riskgate.service_layer.repositories.processed import Processed
+from riskgate.service_layer.repositories.risk_facts import RiskFacts
+from riskgate.service_layer.rules_source import RulesSource
+from riskgate.service_layer.unit_of_work import UnitOfWork
+
+__all__ = ["SOURCE", "RiskService", "RulesSource"]  # RulesSource: its old import path
 
 log = logging.getLogger(__name__)
 SOURCE = "riskgate.risk"
 Fired = Callable[[RuleSet, dict[str, Any]], list[str]]
 
 
-class RulesSource:
-    """The current ruleset, reloaded when the rule files change (no restart needed)."""
-
-    def __init__(self, directory: Path, check_every_s: float = 2.0) -> None:
-        self.directory = directory
-        self._check_every_s = check_every_s
-        self._lock = threading.Lock()
-        self._ruleset = load_ruleset(directory)
-        self._checked = time.monotonic()
-
-    def current(self) -> RuleSet:
-        with self._lock:
-            if time.monotonic() - self._checked >= self._check_every_s:
-                self._checked = time.monotonic()
-                self._reload_if_changed()
-            return self._ruleset
-
-    def _reload_if_changed(self) -> None:
-        if content_version(rule_files(self.directory)) == self._ruleset.version:
-            return
-        try:
-            candidate = load_ruleset(self.directory)
-        except RuleError as exc:
-            log.error("rules changed but do not load; keeping %s: %s", self._ruleset.version, exc)
-            return
-        log.info("ruleset %s replaces %s", candidate.version, self._ruleset.version)
-        self._ruleset = candidate
-
-
-@functools.lru_cache(maxsize=1 << 18)
-def _indicator_fact(raw: str) -> tuple[float, str]:
-    """A stored indicator value as (value, event_id); each stored text is parsed once."""
-    fact = json.loads(raw)
-    return fact["value"], fact["event_id"]
-
-
-@dataclass
-class Effects:
-    """What handling one event will publish and store, gathered before either happens."""
+@dataclass(frozen=True)
+class Handling:
+    """One event (or the annual pass) in hand: the ruleset it meets, the picture it changes."""
 
     event: dict[str, Any]
     ruleset: RuleSet
-    outputs: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
-    writes: list[Write] = field(default_factory=list)
-    pending: dict[str, dict[str, str]] = field(
-        default_factory=dict
-    )  # hashes as this event leaves them
+    facts: RiskFacts  # bound to `work`: reads see this handling's own writes
+    work: UnitOfWork
 
     def publish(self, topic: str, key: str, message: dict[str, Any]) -> None:
-        self.outputs.append((topic, key, message))
-
-    def store(self, write: Write) -> None:
-        self.writes.append(write)
+        """Queue a message on the unit of work."""
+        self.work.publish(topic, key, message)
 
 
 class RiskService:
@@ -112,38 +74,28 @@ class RiskService:
         self._fired = fired
         self._bodies = BodyRegistry(store, reference)
         self._processed = Processed(store, self.GROUP)
+        self._facts = RiskFacts(store)
 
-    # --- the handler --------------------------------------------------------
+    def _handling(self, event: dict[str, Any], ruleset: RuleSet) -> Handling:
+        work = UnitOfWork(self.GROUP)
+        return Handling(event, ruleset, self._facts.bound_to(work), work)
 
     def handle(self, event: dict[str, Any]) -> None:
         """Apply one event: at most once in effect, however often it is delivered."""
         if self._processed.seen(event["event_id"]):
             return
-        fx = Effects(event, self._rules.current())
+        fx = self._handling(event, self._rules.current())
         for observation in self._observe(fx):
             self._judge(observation, fx)
         if event["type"] == "self_assessment.submitted":
             self._rejudge_self_assessed(fx)
-        for topic, key, message in fx.outputs:
-            self._publisher.publish(topic, key, message)
-        if fx.outputs:
-            self._publisher.flush()
-            failpoints.hit("risk.exit_after_publish")
-        with self._store.transaction() as batch:
-            for write in fx.writes:
-                write(batch)
-            self._processed.mark(batch, event["event_id"])
-
-    # --- facts to observations ---------------------------------------------
-
-    def _hash(self, key: str, fx: Effects) -> dict[str, str]:
-        """A stored hash as this event leaves it (its own writes are not stored yet)."""
-        return fx.pending[key] if key in fx.pending else self._store.hgetall(key)
+        fx.work.consume(event["event_id"])
+        fx.work.commit(self._publisher, self._store)
 
     def _area_of(self, body: str) -> str:
         return self._bodies.area_of(body) or body
 
-    def _observe(self, fx: Effects) -> list[dict[str, Any]]:
+    def _observe(self, fx: Handling) -> list[dict[str, Any]]:
         event = fx.event
         kind = event["type"]
         if kind == "self_assessment.submitted":
@@ -158,30 +110,33 @@ class RiskService:
         if kind == "inspection.finding":
             return [self._finding(fx)]
         if kind == "body.registered":
-            fx.store(lambda b: self._bodies.register(b, event["body"], event["payload"]))
+            fx.work.store(self._bodies.registration(event["body"], event["payload"]))
             population = event["payload"].get("population")
             return [
-                self._complaint_observation(event["body"], theme, population)
+                self._complaint_observation(fx, event["body"], theme, population)
                 for theme in AREA_THEMES
             ]
         return []  # recorded as processed; later rules may use more types
 
-    def _record_self_assessment(self, fx: Effects) -> None:
+    def _record_self_assessment(self, fx: Handling) -> None:
         event, payload = fx.event, fx.event["payload"]
-        key = f"risk:sa:{self._area_of(event['body'])}:{payload['year']}"
         concerns = {c["subject"]: {**c, "event_id": event["event_id"]} for c in payload["concerns"]}
-        value = dumps({"event_id": event["event_id"], "concerns": concerns})
-        fx.pending[key] = {**self._hash(key, fx), payload["theme"]: value}
-        fx.store(lambda b: b.hset(key, {payload["theme"]: value}))
+        fx.facts.record_self_assessment(
+            self._area_of(event["body"]),
+            payload["year"],
+            payload["theme"],
+            event["event_id"],
+            concerns,
+        )
 
-    def _record_scores(self, fx: Effects) -> list[dict[str, Any]]:
+    def _record_scores(self, fx: Handling) -> list[dict[str, Any]]:
         payload, body = fx.event["payload"], fx.event["body"]
         scores = {
             "use_of_resources": payload["score"],
             "managing_performance": payload.get("managing_performance"),
             "evidence": [fx.event["event_id"]],
         }
-        fx.store(lambda b: b.hset(f"risk:org:{payload['year']}", {body: dumps(scores)}))
+        fx.facts.record_scores(body, payload["year"], scores)
         # The gatekeeper needs each council's organisational assessment (earned autonomy).
         organisational = organisational_score(scores)
         fx.publish(
@@ -213,27 +168,22 @@ class RiskService:
             },
         )
 
-    def _managed(self, area: str, year: int, theme: str, fx: Effects) -> dict[str, dict[str, Any]]:
-        """The concerns the area reported in its self-assessment for this theme and year."""
-        raw = self._hash(f"risk:sa:{area}:{year}", fx).get(theme)
-        return json.loads(raw)["concerns"] if raw else {}
-
-    def _rejudge_self_assessed(self, fx: Effects) -> None:
+    def _rejudge_self_assessed(self, fx: Handling) -> None:
         payload = fx.event["payload"]
         area = self._area_of(fx.event["body"])
         year, theme = payload["year"], payload["theme"]
-        contributions = self._hash(f"risk:contrib:{area}:{year}:{theme}", fx)
+        contributions = fx.facts.contributions(area, year, theme)
         self._emit_judgement(area, theme, year, contributions, fx)
 
-    def _indicator(self, fx: Effects) -> dict[str, Any]:
+    def _indicator(self, fx: Handling) -> dict[str, Any]:
         event, payload = fx.event, fx.event["payload"]
         body, code = event["body"], payload["indicator"]
-        key = f"risk:ind:{body}:{code}"
-        fact = {"value": payload["value"], "event_id": event["event_id"]}
-        series = {p: _indicator_fact(v) for p, v in self._store.hgetall(key).items()}
+        series = fx.facts.indicator_series(body, code)
         # A resubmission for a period replaces the earlier value.
         series[payload["period"]] = (payload["value"], event["event_id"])
-        fx.store(lambda b: b.hset(key, {payload["period"]: dumps(fact)}))
+        fx.facts.record_indicator(
+            body, code, payload["period"], payload["value"], event["event_id"]
+        )
         indicator = self._reference.indicators[code]
         return obs.indicator_observation(
             body=body,
@@ -246,18 +196,17 @@ class RiskService:
             floor=fx.ruleset.floors.get(code),
         )
 
-    def _finding(self, fx: Effects) -> dict[str, Any]:
+    def _finding(self, fx: Handling) -> dict[str, Any]:
         event, payload, body = fx.event, fx.event["payload"], fx.event["body"]
-        key = f"risk:finding:{body}:{payload['theme']}"
         fact = {
             "occurred_at": event["occurred_at"],
             "inspection_id": payload["inspection_id"],
             "inspectorate": payload["inspectorate"],
             "finding": payload["finding"],
         }
-        facts = {e: json.loads(v) for e, v in self._store.hgetall(key).items()}
+        facts = fx.facts.findings(body, payload["theme"])
         facts[event["event_id"]] = fact
-        fx.store(lambda b: b.hset(key, {event["event_id"]: dumps(fact)}))
+        fx.facts.record_finding(body, payload["theme"], event["event_id"], fact)
         return obs.finding_observation(
             body=body,
             area=self._area_of(body),
@@ -265,7 +214,7 @@ class RiskService:
             findings=[obs.Finding(event_id=e, **f) for e, f in facts.items()],
         )
 
-    def _complaints(self, fx: Effects) -> dict[str, Any]:
+    def _complaints(self, fx: Handling) -> dict[str, Any]:
         event, payload, body = fx.event, fx.event["payload"], fx.event["body"]
         fact = {
             "occurred_at": event["occurred_at"],
@@ -275,18 +224,23 @@ class RiskService:
             "formal": payload.get("formal", False),
             "partner": payload.get("partner"),
         }
-        fx.store(lambda b: b.hset(f"risk:cmp:{body}", {event["event_id"]: dumps(fact)}))
+        fx.facts.record_complaint(body, event["event_id"], fact)
         extra = obs.Complaint(event_id=event["event_id"], **fact)
         return self._complaint_observation(
-            body, payload["theme"], self._bodies.population(body), extra
+            fx, body, payload["theme"], self._bodies.population(body), extra
         )
 
     def _complaint_observation(
-        self, body: str, theme: str, population: int | None, extra: obs.Complaint | None = None
+        self,
+        fx: Handling,
+        body: str,
+        theme: str,
+        population: int | None,
+        extra: obs.Complaint | None = None,
     ) -> dict[str, Any]:
         stored = [
-            obs.Complaint(event_id=eid, **json.loads(v))
-            for eid, v in self._store.hgetall(f"risk:cmp:{body}").items()
+            obs.Complaint(event_id=eid, **fact)
+            for eid, fact in fx.facts.complaints(body).items()
             if extra is None or eid != extra.event_id
         ]
         return obs.complaints_observation(
@@ -297,14 +251,11 @@ class RiskService:
             population=population,
         )
 
-    # --- observations to judgements and requests ---------------------------
-
-    def _judge(self, observation: dict[str, Any], fx: Effects) -> None:
+    def _judge(self, observation: dict[str, Any], fx: Handling) -> None:
         if "year" not in observation:
             return  # nothing to judge yet (no facts for this subject)
         area, theme, year = observation["area"], observation["theme"], observation["year"]
-        ckey = f"risk:contrib:{area}:{year}:{theme}"
-        contributions = self._hash(ckey, fx)
+        contributions = fx.facts.contributions(area, year, theme)
         updated, fired = self._contribute(observation, contributions, fx)
         if updated is None:
             return
@@ -313,19 +264,12 @@ class RiskService:
             area=area,
             theme=theme,
             year=year,
-            contributions=[json.loads(v) for v in updated.values()],
+            contributions=RiskFacts.contribution_documents(updated),
         )
         with_combined, fired_combined = self._contribute(combined, updated, fx)
         if with_combined is not None:
             updated = with_combined
-        fx.pending[ckey] = updated
-        final = updated
-
-        def replace_contributions(batch: WriteBatch) -> None:
-            batch.delete(ckey)
-            batch.hset(ckey, final)
-
-        fx.store(replace_contributions)
+        fx.facts.replace_contributions(area, year, theme, updated)
         self._emit_judgement(area, theme, year, updated, fx)
         for rule_id in fired:
             self._emit_request(rule_id, observation, fx)
@@ -333,7 +277,7 @@ class RiskService:
             self._emit_request(rule_id, combined, fx)
 
     def _contribute(
-        self, observation: dict[str, Any], contributions: dict[str, str], fx: Effects
+        self, observation: dict[str, Any], contributions: dict[str, str], fx: Handling
     ) -> tuple[dict[str, str] | None, list[str]]:
         """The contributions with this observation's fired rules in place (None: nothing to do)."""
         fired = self._fired(fx.ruleset, observation)
@@ -344,7 +288,7 @@ class RiskService:
         updated = {k: v for k, v in contributions.items() if k not in stale}
         for rule_id in fired:
             rule = fx.ruleset.rule(rule_id)
-            updated[prefix + rule_id] = dumps(
+            updated[prefix + rule_id] = RiskFacts.contribution(
                 {
                     "rule_id": rule_id,
                     "title": rule.title,
@@ -360,23 +304,20 @@ class RiskService:
         return updated, fired
 
     def _emit_judgement(
-        self, area: str, theme: str, year: int, contributions: dict[str, str], fx: Effects
+        self, area: str, theme: str, year: int, contributions: dict[str, str], fx: Handling
     ) -> None:
-        jkey = f"risk:judgement:{area}:{year}"
-        stored = self._store.hget(jkey, theme)
-        if stored is None and not contributions:
+        if not contributions and not fx.facts.is_judged(area, year, theme):
             return  # nothing judged yet and nothing to judge
         judgement = combine(
             area=area,
             theme=theme,
             year=year,
-            contributions=[json.loads(v) for v in contributions.values()],
+            contributions=RiskFacts.contribution_documents(contributions),
             ruleset_version=fx.ruleset.version,
-            managed=self._managed(area, year, theme, fx),
+            managed=fx.facts.managed_concerns(area, year, theme),
         )
-        if stored == dumps(judgement):
+        if not fx.facts.record_judgement(area, year, theme, judgement):
             return
-        fx.store(lambda b: b.hset(jkey, {theme: dumps(judgement)}))
         message = envelope(
             event_id=derived_id("judgement", area, theme, year, fx.event["event_id"]),
             type="risk.judgement",
@@ -387,19 +328,19 @@ class RiskService:
         )
         fx.publish(topics.JUDGEMENTS, area, message)
 
-    def _emit_request(self, rule_id: str, observation: dict[str, Any], fx: Effects) -> None:
+    def _emit_request(self, rule_id: str, observation: dict[str, Any], fx: Handling) -> None:
         rule = fx.ruleset.rule(rule_id)
         if rule.request is None:
             return
         body, theme, year = observation["body"], observation["theme"], observation["year"]
-        managed = self._managed(observation["area"], year, theme, fx)
+        managed = fx.facts.managed_concerns(observation["area"], year, theme)
         concern = {"flag": rule.flag, "subject": observation.get("concern", observation["subject"])}
         if managed_concern(concern, managed):
             return  # known and managed: the area is tackling it, so no triggered inspection
         request_id = derived_id("request", rule_id, body, theme, year)
-        if self._store.sismember("risk:requested", request_id):
+        if fx.facts.is_requested(request_id):
             return
-        fx.store(lambda b: b.sadd("risk:requested", request_id))
+        fx.facts.record_request(request_id)
         start = datetime.fromisoformat(fx.event["occurred_at"]).date() + timedelta(
             days=rule.request.notice_days
         )
@@ -428,8 +369,6 @@ class RiskService:
         )
         fx.publish(topics.REQUESTS, observation["area"], message)
 
-    # --- the annual pass ----------------------------------------------------------
-
     def assess_peers(self, year: int) -> int:
         """Rank every area against areas of the same kind, indicator by indicator, and judge.
 
@@ -445,16 +384,15 @@ class RiskService:
             "type": "assessment.annual",
             "occurred_at": f"{year}-12-31T00:00:00+00:00",
         }
-        fx = Effects(event, ruleset)
+        fx = self._handling(event, ruleset)
         kind_of = {code: area.kind for code, area in self._reference.areas.items()}
         judged = 0
         for code, indicator in self._reference.indicators.items():
             if indicator.polarity is None:
                 continue  # contextual indicators have no better or worse
             series = {
-                area: [obs.IndicatorValue(p, *_indicator_fact(raw)) for p, raw in facts.items()]
-                for area in kind_of
-                if (facts := self._store.hgetall(f"risk:ind:{area}:{code}"))
+                area: [obs.IndicatorValue(p, *fact) for p, fact in facts.items()]
+                for area, facts in fx.facts.indicator_series_by_area(code, kind_of).items()
             }
             for observation in obs.peer_observations(
                 indicator=code,
@@ -466,21 +404,13 @@ class RiskService:
             ):
                 self._judge(observation, fx)
                 judged += 1
-        for topic, key, message in fx.outputs:
-            self._publisher.publish(topic, key, message)
-        self._publisher.flush()
-        with self._store.transaction() as batch:
-            for write in fx.writes:
-                write(batch)
+        fx.work.commit(self._publisher, self._store)
         return judged
-
-    # --- reads ----------------------------------------------------------------
 
     def organisations(self, year: int) -> dict[str, dict[str, Any]]:
         """Each scored council's use of resources and managing performance for a year."""
-        return {b: json.loads(v) for b, v in self._store.hgetall(f"risk:org:{year}").items()}
+        return self._facts.organisations(year)
 
     def assessment(self, area: str, year: int) -> dict[str, dict[str, Any]]:
         """The current judgement per theme for one area and year (themes with none are absent)."""
-        stored = self._store.hgetall(f"risk:judgement:{area}:{year}")
-        return {theme: json.loads(v) for theme, v in sorted(stored.items())}
+        return self._facts.assessment(area, year)

@@ -3,7 +3,7 @@
 The JSON is generated from the marshmallow schemas in ``riskgate.schemas`` by
 apispec's converter, never written by hand, so the files cannot drift from
 what the services actually accept. Run ``make contracts`` (or
-``python -m riskgate.contracts_export``) after changing a schema.
+``python -m riskgate.schemas.export``) after changing a schema.
 """
 
 from __future__ import annotations
@@ -19,15 +19,13 @@ from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from marshmallow import Schema, fields
 
 from riskgate.domain.vocabulary import EVENT_TYPES, INTERNAL_TYPES
-from riskgate.schemas import (
-    ALL_TYPES,
-    CONTRACT_VERSION,
+from riskgate.schemas.envelope import (
     PAYLOAD_SCHEMAS,
-    Const,
     EnvelopeFields,
     envelope_schema_for,
     validate_event,
 )
+from riskgate.schemas.fields import ALL_TYPES, CONTRACT_VERSION, Const
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ID_PREFIX = f"urn:riskgate:contracts:{CONTRACT_VERSION}:"
@@ -572,7 +570,7 @@ def examples(directory: Path) -> list[Path]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Regenerate the JSON Schema files and the examples; return the exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m riskgate.contracts_export",
+        prog="python -m riskgate.schemas.export",
         description="Export the riskgate v1 contract (JSON Schema) and its examples.",
     )
     parser.add_argument(

@@ -1,0 +1,1 @@
+"""Repositories: each owns its store keys and the JSON of what it keeps."""

@@ -1,0 +1,53 @@
+"""The bodies riskgate knows: the 2009-10 councils plus any `body.registered` since."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from riskgate.adapters.store import Store, WriteBatch
+from riskgate.domain.reference import Reference
+from riskgate.service_layer.repositories.stored_json import dumps
+
+
+class BodyRegistry:
+    """Bodies known to riskgate: the 2009-10 councils plus any `body.registered` since."""
+
+    KEY = "bodies"
+
+    def __init__(self, store: Store, reference: Reference) -> None:
+        self._store = store
+        self._reference = reference
+
+    def get(self, code: str) -> dict[str, Any] | None:
+        """The body's name, kind, area (and population, if registered with one), or None."""
+        raw = self._store.hget(self.KEY, code)
+        if raw is not None:
+            return json.loads(raw)
+        council = self._reference.councils.get(code)
+        if council is None:
+            return None
+        return {"name": council.name, "kind": council.kind, "area": self._reference.area_of(code)}
+
+    def area_of(self, code: str) -> str | None:
+        """The area the body belongs to, or None for an unknown body."""
+        body = self.get(code)
+        return body["area"] if body else None
+
+    def is_area(self, code: str) -> bool:
+        """Whether the code names an area (an upper-tier or unitary council, or one registered so)."""
+        return code in self._reference.areas or self.area_of(code) == code
+
+    def population(self, code: str) -> int | None:
+        """The body's registered population, if any."""
+        body = self.get(code)
+        return body.get("population") if body else None
+
+    def register(self, batch: WriteBatch, code: str, payload: dict[str, Any]) -> None:
+        """Store a `body.registered` payload inside the batch's transaction."""
+        batch.hset(self.KEY, {code: dumps(payload)})
+
+    def registration(self, code: str, payload: dict[str, Any]) -> Callable[[WriteBatch], None]:
+        """The write that stores a `body.registered` payload (for `UnitOfWork.store`)."""
+        return lambda batch: self.register(batch, code, payload)

@@ -1,0 +1,38 @@
+"""Which events a service has already applied: its idempotency keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from riskgate.adapters.store import Store, WriteBatch
+from riskgate.service_layer.unit_of_work import processed_key
+
+
+class Processed:
+    """Which event ids a consumer group has already applied (the set `UnitOfWork.consume` fills)."""
+
+    def __init__(self, store: Store, group: str) -> None:
+        self._store = store
+        self._key = processed_key(group)
+
+    def seen(self, event_id: str) -> bool:
+        """Whether the event was applied already."""
+        return self._store.sismember(self._key, event_id)
+
+    def mark(self, batch: WriteBatch, event_id: str) -> None:
+        """Remember the event as applied, inside the batch's transaction."""
+        batch.sadd(self._key, event_id)
+
+
+class AcceptedEvents(Processed):
+    """The event ids ingest has published: an integrator's resubmission is a duplicate."""
+
+    KEY = "ingest:accepted"
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._key = self.KEY
+
+    def accept(self, event_ids: list[str]) -> Callable[[WriteBatch], None]:
+        """The write that remembers these events as accepted (for `UnitOfWork.store`)."""
+        return lambda batch: batch.sadd(self._key, *event_ids)

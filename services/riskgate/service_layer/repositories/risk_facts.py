@@ -1,0 +1,182 @@
+"""The risk picture in the store: the facts events leave, what the rules found, the judgements.
+
+Every key name and stored JSON form of the risk service is here:
+
+| key | holds |
+|---|---|
+| `risk:ind:<body>:<indicator>` | period → `{value, event_id}` |
+| `risk:cmp:<body>` | event id → a complaint's facts |
+| `risk:finding:<body>:<theme>` | event id → an inspectorate's finding |
+| `risk:sa:<area>:<year>` | theme → the self-assessment's concerns |
+| `risk:org:<year>` | body → its use of resources and managing performance scores |
+| `risk:contrib:<area>:<year>:<theme>` | `<body>\\|<subject>\\|<rule id>` → what a fired rule found |
+| `risk:judgement:<area>:<year>` | theme → the current judgement |
+| `risk:requested` | the inspection request ids already raised |
+
+Bound to a unit of work, the repository queues its writes there and reads the
+self-assessments and contributions as this work leaves them, so one event (or the
+annual pass) sees its own earlier steps before anything is stored.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from riskgate.adapters.store import Store, WriteBatch
+from riskgate.service_layer.repositories.stored_json import dumps
+from riskgate.service_layer.unit_of_work import UnitOfWork
+
+IndicatorFact = tuple[float, str]  # (value, event_id)
+REQUESTED = "risk:requested"
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _indicator_fact(raw: str) -> IndicatorFact:
+    """A stored indicator value as (value, event_id); each stored text is parsed once."""
+    fact = json.loads(raw)
+    return fact["value"], fact["event_id"]
+
+
+class RiskFacts:
+    """The risk service's state; writes go through the unit of work it is bound to."""
+
+    def __init__(self, store: Store, work: UnitOfWork | None = None) -> None:
+        self._store = store
+        self._work = work
+        self._pending: dict[str, dict[str, str]] = {}  # hashes as this work leaves them
+
+    def bound_to(self, work: UnitOfWork) -> RiskFacts:
+        """The same picture, with writes queued on `work` and read back before they are stored."""
+        return RiskFacts(self._store, work)
+
+    def _write(self, write: Any) -> None:
+        if self._work is None:
+            raise RuntimeError("RiskFacts is read-only until bound to a unit of work")
+        self._work.store(write)
+
+    def _hash(self, key: str) -> dict[str, str]:
+        return self._pending[key] if key in self._pending else self._store.hgetall(key)
+
+    # Indicators -----------------------------------------------------------------
+
+    def indicator_series(self, body: str, indicator: str) -> dict[str, IndicatorFact]:
+        """Each reported period of a body's indicator: (value, event_id)."""
+        stored = self._store.hgetall(f"risk:ind:{body}:{indicator}")
+        return {period: _indicator_fact(raw) for period, raw in stored.items()}
+
+    def record_indicator(
+        self, body: str, indicator: str, period: str, value: float, event_id: str
+    ) -> None:
+        """Keep a reported value; a resubmission for the period replaces the earlier one."""
+        fact = dumps({"value": value, "event_id": event_id})
+        self._write(lambda b: b.hset(f"risk:ind:{body}:{indicator}", {period: fact}))
+
+    def indicator_series_by_area(
+        self, indicator: str, areas: Iterable[str]
+    ) -> dict[str, dict[str, IndicatorFact]]:
+        """The indicator's series for each of `areas` that reported it."""
+        return {
+            area: series for area in areas if (series := self.indicator_series(area, indicator))
+        }
+
+    # Complaints and findings ----------------------------------------------------
+
+    def complaints(self, body: str) -> dict[str, dict[str, Any]]:
+        """Every stored complaint about a body, by event id."""
+        return {eid: json.loads(v) for eid, v in self._store.hgetall(f"risk:cmp:{body}").items()}
+
+    def record_complaint(self, body: str, event_id: str, fact: dict[str, Any]) -> None:
+        """Keep a complaint's facts."""
+        self._write(lambda b: b.hset(f"risk:cmp:{body}", {event_id: dumps(fact)}))
+
+    def findings(self, body: str, theme: str) -> dict[str, dict[str, Any]]:
+        """Every stored inspection finding on a body and theme, by event id."""
+        stored = self._store.hgetall(f"risk:finding:{body}:{theme}")
+        return {eid: json.loads(v) for eid, v in stored.items()}
+
+    def record_finding(self, body: str, theme: str, event_id: str, fact: dict[str, Any]) -> None:
+        """Keep an inspection finding."""
+        self._write(lambda b: b.hset(f"risk:finding:{body}:{theme}", {event_id: dumps(fact)}))
+
+    # Self-assessments and organisational scores ---------------------------------
+
+    def record_self_assessment(
+        self, area: str, year: int, theme: str, event_id: str, concerns: dict[str, Any]
+    ) -> None:
+        """Keep the concerns an area reported for a theme (its latest self-assessment wins)."""
+        key = f"risk:sa:{area}:{year}"
+        value = dumps({"event_id": event_id, "concerns": concerns})
+        self._pending[key] = {**self._hash(key), theme: value}
+        self._write(lambda b: b.hset(key, {theme: value}))
+
+    def managed_concerns(self, area: str, year: int, theme: str) -> dict[str, dict[str, Any]]:
+        """The concerns the area reported in its self-assessment for this theme and year."""
+        raw = self._hash(f"risk:sa:{area}:{year}").get(theme)
+        return json.loads(raw)["concerns"] if raw else {}
+
+    def record_scores(self, body: str, year: int, scores: dict[str, Any]) -> None:
+        """Keep a council's audit scores for the year."""
+        self._write(lambda b: b.hset(f"risk:org:{year}", {body: dumps(scores)}))
+
+    def organisations(self, year: int) -> dict[str, dict[str, Any]]:
+        """Each scored council's use of resources and managing performance for a year."""
+        return {b: json.loads(v) for b, v in self._store.hgetall(f"risk:org:{year}").items()}
+
+    # What the rules found -------------------------------------------------------
+
+    def contributions(self, area: str, year: int, theme: str) -> dict[str, str]:
+        """What fired rules found for an area and theme, keyed `<body>|<subject>|<rule id>`."""
+        return self._hash(f"risk:contrib:{area}:{year}:{theme}")
+
+    def replace_contributions(
+        self, area: str, year: int, theme: str, contributions: dict[str, str]
+    ) -> None:
+        """Replace the area and theme's contributions whole."""
+        key = f"risk:contrib:{area}:{year}:{theme}"
+        self._pending[key] = contributions
+
+        def replace(batch: WriteBatch) -> None:
+            batch.delete(key)
+            batch.hset(key, contributions)
+
+        self._write(replace)
+
+    @staticmethod
+    def contribution(found: dict[str, Any]) -> str:
+        """A contribution as stored (see `contributions`)."""
+        return dumps(found)
+
+    @staticmethod
+    def contribution_documents(contributions: dict[str, str]) -> list[dict[str, Any]]:
+        """The contributions as documents, in their stored order."""
+        return [json.loads(v) for v in contributions.values()]
+
+    # Judgements and requests ----------------------------------------------------
+
+    def is_judged(self, area: str, year: int, theme: str) -> bool:
+        """Whether any judgement is stored for the area, theme and year."""
+        return self._store.hget(f"risk:judgement:{area}:{year}", theme) is not None
+
+    def record_judgement(self, area: str, year: int, theme: str, judgement: dict[str, Any]) -> bool:
+        """Store the judgement unless the stored one is the same; whether it changed."""
+        key, text = f"risk:judgement:{area}:{year}", dumps(judgement)
+        if self._store.hget(key, theme) == text:
+            return False
+        self._write(lambda b: b.hset(key, {theme: text}))
+        return True
+
+    def assessment(self, area: str, year: int) -> dict[str, dict[str, Any]]:
+        """The current judgement per theme for one area and year (themes with none are absent)."""
+        stored = self._store.hgetall(f"risk:judgement:{area}:{year}")
+        return {theme: json.loads(v) for theme, v in sorted(stored.items())}
+
+    def is_requested(self, request_id: str) -> bool:
+        """Whether this inspection request was raised already."""
+        return self._store.sismember(REQUESTED, request_id)
+
+    def record_request(self, request_id: str) -> None:
+        """Remember the inspection request as raised."""
+        self._write(lambda b: b.sadd(REQUESTED, request_id))
