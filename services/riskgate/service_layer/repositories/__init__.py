@@ -1,0 +1,1 @@
+"""Repositories: each owns its store keys and the serialisation of what it keeps."""
