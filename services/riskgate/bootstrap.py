@@ -19,12 +19,12 @@ from riskgate.adapters.sqlite_store import SqliteStore
 from riskgate.adapters.store import MemoryStore, Store
 from riskgate.config import SERVICES, Settings
 from riskgate.consumer import ConsumerLoop
-from riskgate.domain.citizens import CitizensDesk, load_citizens_config
 from riskgate.domain.gatekeeper import load_policies
 from riskgate.domain.reference import Reference, load_reference
 from riskgate.domain.rules import RuleSet
 from riskgate.schemas import set_known_indicators
 from riskgate.service_layer.citizens import CitizensService
+from riskgate.service_layer.citizens_config import CitizensConfigSource
 from riskgate.service_layer.common import BodyRegistry
 from riskgate.service_layer.gatekeeper import GatekeeperService
 from riskgate.service_layer.ingest import IngestService
@@ -195,7 +195,8 @@ def bootstrap(
         citizens=CitizensService(
             store,
             publisher,
-            CitizensDesk(load_citizens_config(settings.rules_dir), rules.current().routing),
+            CitizensConfigSource(settings.rules_dir, settings.rules_reload_s),
+            rules,  # live: a routing change reaches escalations as it reaches the risk service
             BodyRegistry(store, reference),
             settings.clock,
         ),

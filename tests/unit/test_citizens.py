@@ -18,13 +18,13 @@ from riskgate.domain.citizens import (
     Outcome,
     council_year,
     issue_key,
-    load_citizens_config,
     partner_complaint,
     summarise,
 )
 from riskgate.domain.ids import derived_id
 from riskgate.domain.rules import RuleError
 from riskgate.schemas import InspectionRequestedPayload
+from riskgate.service_layer.citizens_config import load_citizens_config
 from riskgate.service_layer.rules_source import load_ruleset
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
