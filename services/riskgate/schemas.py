@@ -209,9 +209,15 @@ class _ShortSpelling:
 
 
 class Day(_ShortSpelling, fields.Date):
-    """An ISO 8601 date, YYYY-MM-DD."""
+    """An ISO 8601 date, YYYY-MM-DD; dumps ISO strings as they are."""
 
     max_length = MAX_ISO_DAY
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        # The services keep dates as ISO strings, so an HTTP answer dumps them unchanged.
+        if isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class EventId(_ShortSpelling, fields.UUID):
@@ -940,10 +946,15 @@ def envelope_schema_for(event_type: str) -> type[Schema]:
 class ErrorSchema(Schema):
     """An error response: HTTP code and status, a message, and errors per field."""
 
-    code = fields.Integer(required=True)
-    status = fields.String(required=True)
-    message = fields.String()
-    errors = fields.Dict(keys=fields.String())
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    status = fields.String(required=True, metadata={"description": "The HTTP status name."})
+    message = fields.String(metadata={"description": "What was wrong, naming the field."})
+    # null when a refused command names no field (the gatekeeper's 403/404/409)
+    errors = fields.Dict(
+        keys=fields.String(),
+        allow_none=True,
+        metadata={"description": "Reasons per field (per item for a list of events)."},
+    )
 
 
 class AcceptedSchema(Schema):
