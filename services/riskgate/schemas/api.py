@@ -8,10 +8,15 @@ from marshmallow import Schema, fields
 class ErrorSchema(Schema):
     """An error response: HTTP code and status, a message, and errors per field."""
 
-    code = fields.Integer(required=True)
-    status = fields.String(required=True)
-    message = fields.String()
-    errors = fields.Dict(keys=fields.String())
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    status = fields.String(required=True, metadata={"description": "The HTTP status name."})
+    message = fields.String(metadata={"description": "What was wrong, naming the field."})
+    # null when a refused command names no field (the gatekeeper's 403/404/409)
+    errors = fields.Dict(
+        keys=fields.String(),
+        allow_none=True,
+        metadata={"description": "Reasons per field (per item for a list of events)."},
+    )
 
 
 class AcceptedSchema(Schema):

@@ -163,9 +163,15 @@ class _ShortSpelling:
 
 
 class Day(_ShortSpelling, fields.Date):
-    """An ISO 8601 date, YYYY-MM-DD."""
+    """An ISO 8601 date, YYYY-MM-DD; dumps ISO strings as they are."""
 
     max_length = MAX_ISO_DAY
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        # The services keep dates as ISO strings, so an HTTP answer dumps them unchanged.
+        if isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class EventId(_ShortSpelling, fields.UUID):

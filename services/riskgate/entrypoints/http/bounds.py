@@ -1,0 +1,104 @@
+"""Request bodies parsed within the limits (`riskgate.limits`), refused in the one error shape.
+
+A body over RISKGATE_MAX_BODY_BYTES is 413, chunked or not; JSON that is malformed,
+nested too deep or not valid Unicode is 400 naming the field: every request body is
+parsed by `limits.loads_bounded`, by Flask and by webargs alike.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from flask import Request
+from flask.json.provider import DefaultJSONProvider
+from flask_smorest import Blueprint
+from marshmallow import ValidationError
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from riskgate import limits
+from riskgate.entrypoints.http.errors import abort
+
+
+def refuse_json(error: ValueError) -> NoReturn:
+    """A request body that is not acceptable JSON: 400 naming the field and the reason."""
+    if isinstance(error, limits.LimitExceeded):
+        field, reason = error.field, error.message
+    elif isinstance(error, json.JSONDecodeError):
+        field = "body"
+        reason = f"not JSON: {error.msg} at line {error.lineno} column {error.colno}"
+    else:
+        field, reason = "body", str(error)
+    abort(400, message=f"invalid {field}: {reason}", errors={field: [reason]})
+
+
+class BoundedJSON(DefaultJSONProvider):
+    """Flask's JSON with bounded parsing: depth is checked before json.loads can recurse."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return limits.loads_bounded(s)
+
+
+class BoundedRequest(Request):
+    def get_data(self, *args: Any, **kwargs: Any) -> Any:
+        """The body; a chunked one over MAX_CONTENT_LENGTH is refused (413), never cut short."""
+        data = super().get_data(*args, **kwargs)
+        limit = self.max_content_length
+        if limit is not None and self.content_length is None and len(data) >= limit:
+            # werkzeug stops reading a chunked body at the limit without saying so; a read
+            # past the limit raises RequestEntityTooLarge
+            self.stream.read(1)
+        return data
+
+    def on_json_loading_failed(self, e: ValueError | None) -> Any:
+        if e is None:  # not a JSON content type
+            return super().on_json_loading_failed(e)
+        refuse_json(e)
+
+
+class _Parser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400  # a malformed query is the caller's error, as for bodies
+
+    def _raw_load_json(self, req: Request) -> Any:
+        """The JSON body, parsed with the same bounds as every other (webargs' own is not)."""
+        if not is_json_request(req):
+            return core.missing
+        data = req.get_data(cache=True)
+        if not data:
+            return core.missing  # as webargs: an empty body is no body
+        try:
+            return limits.loads_bounded(data)
+        except ValueError as exc:
+            refuse_json(exc)
+
+    def handle_error(
+        self,
+        error: ValidationError,
+        req: Any,
+        schema: Any,
+        *,
+        error_status_code: int | None,
+        error_headers: Mapping[str, str] | None,
+    ) -> NoReturn:
+        """Validation errors in the one error shape, with a message naming the fields."""
+        where = (
+            next(iter(error.messages), "request") if isinstance(error.messages, dict) else "request"
+        )
+        fields_ = (
+            error.messages.get(where, error.messages) if isinstance(error.messages, dict) else {}
+        )
+        names = ", ".join(sorted(fields_)) if isinstance(fields_, dict) else where
+        abort(
+            error_status_code or self.DEFAULT_VALIDATION_STATUS,
+            message=f"invalid {where}: {names}",
+            errors=error.messages,
+            headers=error_headers,
+        )
+
+
+class BoundedBlueprint(Blueprint):
+    """A blueprint whose query and body arguments are parsed within the limits."""
+
+    ARGUMENTS_PARSER = _Parser()

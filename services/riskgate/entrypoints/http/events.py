@@ -1,0 +1,78 @@
+"""Integrators publish events: one or a list, accepted all or nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask.views import MethodView
+
+from riskgate import metrics
+from riskgate.entrypoints.http.auth import require_role, system
+from riskgate.entrypoints.http.bounds import BoundedBlueprint
+from riskgate.entrypoints.http.errors import abort, refusals
+from riskgate.schemas import AcceptedSchema
+
+events = BoundedBlueprint(
+    "events", __name__, url_prefix="/v1", description="Integrators publish events"
+)
+
+
+@events.route("/events")
+class Events(MethodView):
+    @events.doc(
+        requestBody={
+            "required": True,
+            "description": "One event or a list of events (see contracts/v1). A list is accepted all or nothing.",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/Envelope"},
+                            {"type": "array", "items": {"$ref": "#/components/schemas/Envelope"}},
+                        ]
+                    }
+                }
+            },
+        },
+        security=[{"bearer": []}],
+    )
+    @events.response(202, AcceptedSchema)
+    @refusals(
+        events,
+        400,
+        401,
+        403,
+        413,
+        e400="Validation errors per item, naming the field and reason",
+        e413="Over RISKGATE_MAX_BODY_BYTES or RISKGATE_MAX_EVENTS_PER_POST",
+    )
+    def post(self) -> dict[str, Any]:
+        """Publish events (role: integrator)."""
+        require_role("integrator")
+        if not request.is_json:
+            abort(400, message="the request body must be JSON: one event object or a list of them")
+        body = request.get_json()
+        items = body if isinstance(body, list) else [body]
+        if not items:
+            abort(400, message="the list of events is empty")
+        most = system().settings.max_events_per_post
+        if len(items) > most:
+            reason = (
+                f"{len(items)} events in one POST; at most {most} (RISKGATE_MAX_EVENTS_PER_POST)"
+            )
+            abort(413, message=reason, errors={"body": [reason]})
+        result = system().ingest.submit(items)
+        if result.errors:
+            metrics.EVENTS_REJECTED.inc()
+            errors = {str(i): e for i, e in result.errors.items()}
+            if not isinstance(body, list):
+                errors = result.errors[0]
+            abort(
+                400,
+                message=f"{len(result.errors)} of {len(items)} events are invalid; none was accepted",
+                errors=errors,
+            )
+        for event_type, count in result.accepted_types.items():
+            metrics.EVENTS_ACCEPTED.labels(event_type).inc(count)
+        return {"accepted": result.accepted, "duplicates": result.duplicates}

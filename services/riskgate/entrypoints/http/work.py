@@ -1,0 +1,127 @@
+"""The inspectorates' work: each one's list, and its commands from assigned to completed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from marshmallow import Schema, fields, validate
+
+from riskgate.domain.vocabulary import INSPECTORATES
+from riskgate.entrypoints.http.answers import InspectionAnswer
+from riskgate.entrypoints.http.auth import require_inspectorate, require_role, system
+from riskgate.entrypoints.http.bounds import BoundedBlueprint
+from riskgate.entrypoints.http.errors import abort, refusals
+from riskgate.schemas import INSPECTION_STATUSES, Choice
+
+work = BoundedBlueprint(
+    "work", __name__, url_prefix="/v1", description="Work for the inspectorates"
+)
+
+
+class WorkQuerySchema(Schema):
+    status = fields.String(validate=Choice(INSPECTION_STATUSES))
+
+
+@work.route("/inspectorates/<code>/work")
+class InspectorateWork(MethodView):
+    @work.arguments(WorkQuerySchema, location="query")
+    @work.response(200, InspectionAnswer(many=True))
+    @refusals(work, 401, 403, 404, e404="Not an inspectorate")
+    def get(self, args: dict[str, Any], code: str) -> list[dict[str, Any]]:
+        """The inspections assigned to an inspectorate (role: that inspectorate only); a
+        cancelled one is no longer work and shows only with `status=cancelled`."""
+        if code not in INSPECTORATES:
+            abort(404, message=f"unknown inspectorate {code}: one of {', '.join(INSPECTORATES)}")
+        require_role(f"inspectorate:{code}")
+        status = args.get("status")
+        items = system().work.items(code, status)
+        return items if status else [i for i in items if i["status"] != "cancelled"]
+
+
+# The inspectorates' commands change the gatekeeper's register (which re-checks a
+# schedule against its policies), so the gatekeeper service serves them.
+commands = BoundedBlueprint(
+    "inspection-commands",
+    __name__,
+    url_prefix="/v1",
+    description="An inspectorate takes its work from assigned to completed",
+)
+
+
+class DeclineSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class ScheduleSchema(Schema):
+    start = fields.Date(required=True, metadata={"description": "first on-site day"})
+    on_site_days = fields.Integer(required=True, strict=True, validate=validate.Range(1, 60))
+
+
+class CompleteSchema(Schema):
+    finding = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(1, 4),
+        metadata={"description": "1 inadequate / performs poorly ... 4 outstanding / excellently"},
+    )
+    summary = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+@commands.route("/work/<inspection_id>/accept")
+class Accept(MethodView):
+    @commands.response(200, InspectionAnswer)
+    @refusals(commands, 401, 403, 404, 409)
+    def post(self, inspection_id: str) -> dict[str, Any]:
+        """Accept the work (role: an inspectorate taking part)."""
+        by = require_inspectorate()
+        return system().gatekeeper.accept(inspection_id, by=by)
+
+
+@commands.route("/work/<inspection_id>/decline")
+class Decline(MethodView):
+    @commands.arguments(DeclineSchema)
+    @commands.response(200, InspectionAnswer)
+    @refusals(commands, 401, 403, 404, 409, 413)
+    def post(self, args: dict[str, Any], inspection_id: str) -> dict[str, Any]:
+        """Decline the work with a reason; the gatekeeper can re-route it (role: an inspectorate
+        taking part)."""
+        by = require_inspectorate()
+        return system().gatekeeper.decline(inspection_id, by=by, reason=args["reason"])
+
+
+@commands.route("/work/<inspection_id>/schedule")
+class Schedule(MethodView):
+    @commands.arguments(ScheduleSchema)
+    @commands.response(200, InspectionAnswer)
+    @refusals(
+        commands,
+        401,
+        403,
+        404,
+        409,
+        413,
+        e409="The dates break notice, blackout, the burden cap or the rest period; "
+        "`errors` gives the reasons",
+    )
+    def post(self, args: dict[str, Any], inspection_id: str) -> dict[str, Any]:
+        """Set the on-site dates; 409 with the reasons if they break notice, blackout, the burden
+        cap or the rest period (role: the lead inspectorate)."""
+        by = require_inspectorate()
+        return system().gatekeeper.schedule(
+            inspection_id, by=by, start=args["start"], on_site_days=args["on_site_days"]
+        )
+
+
+@commands.route("/work/<inspection_id>/complete")
+class Complete(MethodView):
+    @commands.arguments(CompleteSchema)
+    @commands.response(200, InspectionAnswer)
+    @refusals(commands, 401, 403, 404, 409, 413)
+    def post(self, args: dict[str, Any], inspection_id: str) -> dict[str, Any]:
+        """Complete with a finding 1-4 and a summary; the finding goes to the risk rules as an
+        `inspection.finding` event (role: the lead inspectorate)."""
+        by = require_inspectorate()
+        return system().gatekeeper.complete(
+            inspection_id, by=by, finding=args["finding"], summary=args["summary"]
+        )
