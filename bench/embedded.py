@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from riskgate.bootstrap import bootstrap
-from riskgate.cli import load_sample
 from riskgate.config import Settings
+from riskgate.service_layer.sample_year import load_sample
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 

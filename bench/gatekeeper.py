@@ -357,7 +357,7 @@ def run(args: argparse.Namespace, kafka: str, url: str, workdir: Path) -> None:
         )
         log = (workdir / "gatekeeper.log").open("w")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "riskgate.cli", "run", "gatekeeper", "--port",
+            [sys.executable, "-m", "riskgate", "run", "gatekeeper", "--port",
              str(free_port())],
             env=env, stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip

@@ -72,7 +72,7 @@ def _start(home: str, port: int) -> tuple[subprocess.Popen[str], str]:
     # the server runs this checkout's code, wherever the benchmark is started from
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SERVICES), env.get("PYTHONPATH")]))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "riskgate.cli", "run", "--port", str(port), "--no-sample"],
+        [sys.executable, "-m", "riskgate", "run", "--port", str(port), "--no-sample"],
         env=env, cwd=home, stdout=subprocess.PIPE, stderr=_log(home), text=True,
     )  # fmt: skip
     assert proc.stdout is not None

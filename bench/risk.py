@@ -77,7 +77,7 @@ def assess_seconds() -> float:
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "riskgate.cli", "assess", "--year", "2009",
+            [sys.executable, "-m", "riskgate", "assess", "--year", "2009",
              "--out", str(Path(tmp) / "assessment.json")],
             check=True,
             capture_output=True,

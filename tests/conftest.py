@@ -1,4 +1,6 @@
-"""Shared fixtures: a real Kafka-protocol broker (Tansu) and real Redis per test."""
+"""Shared fixtures: the checkout's paths, an embedded system on the checkout's rules, the
+sample year built once per session, and a real Kafka-protocol broker (Tansu) and real Redis
+per test."""
 
 from __future__ import annotations
 
@@ -11,11 +13,16 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 
+from riskgate.bootstrap import System, bootstrap
+from riskgate.config import Settings
+
 ROOT = Path(__file__).resolve().parents[1]
+RULES_DIR = ROOT / "rules"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
 
@@ -34,6 +41,20 @@ def wait_for_port(port: int, timeout_s: float = 20.0) -> None:
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout_s}s")
+
+
+@pytest.fixture
+def system(tmp_path: Path) -> System:
+    """A fresh embedded system (memory bus and store) on the checkout's rules."""
+    return bootstrap(Settings(rules_dir=RULES_DIR, home=tmp_path))
+
+
+@pytest.fixture(scope="session")
+def sample_year() -> list[dict[str, Any]]:
+    """The bundled sample year's events, generated once for the whole session; do not mutate."""
+    from riskgate.sample import generate_year
+
+    return generate_year()
 
 
 def tansu_binary() -> Path:
@@ -147,7 +168,7 @@ def service_env(kafka: str, redis_url: str, **extra: str) -> dict[str, str]:
         KAFKA_BOOTSTRAP_SERVERS=kafka,
         REDIS_URL=redis_url,
         RISKGATE_KAFKA_PARTITIONS="3",
-        RISKGATE_RULES_DIR=str(ROOT / "rules"),
+        RISKGATE_RULES_DIR=str(RULES_DIR),
         PYTHONUNBUFFERED="1",
     )
     env.update(extra)
@@ -156,4 +177,4 @@ def service_env(kafka: str, redis_url: str, **extra: str) -> dict[str, str]:
 
 def riskgate_command(*args: str) -> list[str]:
     """The installed `riskgate` command, from the interpreter running the tests."""
-    return [sys.executable, "-m", "riskgate.cli", *args]
+    return [sys.executable, "-m", "riskgate", *args]

@@ -1,3 +1,3 @@
-from riskgate.cli import main
+from riskgate.entrypoints.cli import main
 
 main()

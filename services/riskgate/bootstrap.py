@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,10 +16,10 @@ from riskgate.adapters.sqlite_bus import SqliteBus
 from riskgate.adapters.sqlite_store import SqliteStore
 from riskgate.adapters.store import MemoryStore, Store
 from riskgate.config import SERVICES, Settings
-from riskgate.consumer import ConsumerLoop
 from riskgate.domain.gatekeeper import load_policies
 from riskgate.domain.reference import Reference, load_reference
 from riskgate.domain.rules import RuleSet
+from riskgate.entrypoints.consumer import ConsumerLoop
 from riskgate.schemas import set_known_indicators
 from riskgate.service_layer.citizens import CitizensService
 from riskgate.service_layer.citizens_config import CitizensConfigSource
@@ -29,6 +27,7 @@ from riskgate.service_layer.common import BodyRegistry
 from riskgate.service_layer.gatekeeper import GatekeeperService
 from riskgate.service_layer.ingest import IngestService
 from riskgate.service_layer.risk import RiskService, RulesSource
+from riskgate.service_layer.tokens import Tokens
 from riskgate.service_layer.work import WorkService
 
 log = logging.getLogger(__name__)
@@ -36,31 +35,6 @@ log = logging.getLogger(__name__)
 
 def _fired(ruleset: RuleSet, observation: dict[str, Any]) -> list[str]:
     return engine_for(ruleset).fired(observation)
-
-
-class Tokens:
-    """API tokens, stored as SHA-256 hashes with their role."""
-
-    KEY = "auth:tokens"
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-
-    @staticmethod
-    def digest(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
-    def create(self, role: str) -> str:
-        """A new random token for `role`; only its hash is kept."""
-        token = "rg_" + secrets.token_urlsafe(24)
-        self.add(token, role)
-        return token
-
-    def add(self, token: str, role: str) -> None:
-        self._store.hset(self.KEY, {self.digest(token): role})
-
-    def role_of(self, token: str) -> str | None:
-        return self._store.hget(self.KEY, self.digest(token))
 
 
 @dataclass
@@ -211,6 +185,12 @@ def home_database(settings: Settings) -> Path:
     return settings.home / "riskgate.sqlite3"
 
 
-def home_tokens(settings: Settings) -> Tokens:
-    """The tokens of the embedded home, for `riskgate tokens create` beside a running server."""
-    return Tokens(SqliteStore(home_database(settings)))
+def token_registry(settings: Settings) -> Tokens:
+    """The tokens `riskgate tokens create` adds to: Redis when configured, else the embedded
+    home's SQLite file, where a running `riskgate run` sees them at once."""
+    if settings.embedded:
+        return Tokens(SqliteStore(home_database(settings)))
+    from riskgate.adapters.redis_store import RedisStore
+
+    assert settings.redis_url
+    return Tokens(RedisStore(settings.redis_url))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from riskgate import limits
-from riskgate.shipped_rules import RulesNotShipped, shipped_rules_dir
+from riskgate.adapters.shipped_rules import RulesNotShipped, shipped_rules_dir
 
 SERVICES = ("ingest", "risk", "gatekeeper", "work", "citizens")
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import subprocess
+from typing import Any
 
-from riskgate.sample import generate_year, planted, stories
+from riskgate.sample import planted, stories
 from tests.conftest import ROOT, riskgate_command
 
 
-def test_demo_flags_exactly_the_planted_problems_and_routes_them_to_work() -> None:
+def test_demo_flags_exactly_the_planted_problems_and_routes_them_to_work(
+    sample_year: list[dict[str, Any]],
+) -> None:
     result = subprocess.run(
         riskgate_command("demo"),
         cwd=ROOT,
@@ -78,5 +81,5 @@ def test_demo_flags_exactly_the_planted_problems_and_routes_them_to_work() -> No
         assert line is not None, story
         assert f", {story.expect}" in line.group(0), (story, line.group(0))
     assert "deadlines missed: 1" in out  # the county never answered the Burnley call
-    assert f"events in: {len(generate_year())} accepted" in out
+    assert f"events in: {len(sample_year)} accepted" in out
     assert "dead letters: 0" in out

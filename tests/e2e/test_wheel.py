@@ -135,18 +135,20 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Installe
 # --- the wheel ---------------------------------------------------------------------------
 
 
-def test_the_wheel_holds_every_module_every_rule_file_and_the_reference_data(wheel: Path) -> None:
+def test_the_wheel_holds_every_module_every_rule_file_the_reference_data_and_the_sample_scripts(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     services = ROOT / "services"
     modules = {str(p.relative_to(services)) for p in (services / "riskgate").rglob("*.py")}
     data = {str(p.relative_to(services)) for p in (services / "riskgate" / "data").iterdir()}
+    scripts = {str(p.relative_to(services)) for p in (services / "riskgate").rglob("*.yaml")}
+    assert "riskgate/sample/stories.yaml" in scripts
     rules = {
         f"riskgate/rules/{p.relative_to(ROOT / 'rules')}"
         for p in (ROOT / "rules").rglob("*")
         if p.is_file() and "__pycache__" not in p.parts
     }
     assert {"riskgate/rules/policies.yaml", "riskgate/rules/fixtures/findings.yaml"} <= rules
-    missing = sorted((modules | data | rules) - names)
+    missing = sorted((modules | data | scripts | rules) - names)
     assert missing == [], f"not in {wheel.name}: {missing}"
 
 

@@ -15,7 +15,7 @@ import pytest
 from kafka import KafkaProducer
 
 from riskgate.adapters.redis_store import RedisStore
-from riskgate.bootstrap import Tokens
+from riskgate.service_layer.tokens import Tokens
 from tests.integration.cluster import (
     Service,
     call,

@@ -25,11 +25,11 @@ from kafka import KafkaProducer
 
 from riskgate.adapters.redis_store import RedisStore
 from riskgate.adapters.store import MemoryStore
-from riskgate.bootstrap import Tokens
 from riskgate.domain.gatekeeper import NOT_VISITS, on_site_period
 from riskgate.domain.vocabulary import INSPECTORATES, THEMES
 from riskgate.failpoints import EXIT_CODE
 from riskgate.service_layer.gatekeeper import rebuild
+from riskgate.service_layer.tokens import Tokens
 from tests.conftest import _start_redis, riskgate_command, service_env
 from tests.integration.cluster import (
     Service,

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 from riskgate.bootstrap import bootstrap
 from riskgate.config import Settings
 from riskgate.domain.assessment import area_assessment, organisational_score
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
 
 
 def test_the_organisational_score_is_the_lower_of_use_of_resources_and_managing_performance() -> (

@@ -5,25 +5,16 @@ area and theme, and stand or fall with them."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
-import pytest
-
 from riskgate.adapters.durable_engine import engine_for
-from riskgate.bootstrap import System, bootstrap
-from riskgate.config import Settings
+from riskgate.bootstrap import System
 from riskgate.domain.observations import combined_observation
 from riskgate.domain.rules import rule_fires
 from riskgate.service_layer.rules_source import load_ruleset
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 WIGAN, CYP = "E08000028", "children_and_young_people"
-
-
-@pytest.fixture
-def system() -> System:
-    return bootstrap(Settings(rules_dir=ROOT / "rules"))
 
 
 def _send(system: System, type_: str, body: str, day: str, payload: dict[str, Any]) -> str:

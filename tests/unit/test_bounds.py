@@ -19,8 +19,8 @@ from riskgate import limits, topics
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import ConfigError, Settings
 from riskgate.entrypoints.http import create_app
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 BURNLEY = "E07000117"
 SHAPE = {"code", "status", "message", "errors"}
 

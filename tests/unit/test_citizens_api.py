@@ -5,19 +5,17 @@ and status; petitions with their debate threshold and link to a call; the burden
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
 from riskgate.bootstrap import System, bootstrap
-from riskgate.burden_report import as_csv, burden_rows
 from riskgate.config import Settings
 from riskgate.entrypoints.http import create_app
-from riskgate.sample import _stories, stories
-
-ROOT = Path(__file__).resolve().parents[2]
+from riskgate.sample import scripted_stories, stories
+from riskgate.service_layer.burden import as_csv, burden_rows
+from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +27,7 @@ def system(tmp_path_factory: pytest.TempPathFactory) -> System:
         )
     )  # fmt: skip
     events = sorted(
-        (e for _, story in _stories(2009, 2009) for e in story),
+        (e for _, story in scripted_stories(2009, 2009) for e in story),
         key=lambda e: (e["occurred_at"], e["event_id"]),
     )
     assert not system.ingest.submit(events).errors

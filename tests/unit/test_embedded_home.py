@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from riskgate.bootstrap import System, bootstrap
-from riskgate.cli import SAMPLE_MARK, _sample_wanted
 from riskgate.config import Settings
-
-ROOT = Path(__file__).resolve().parents[2]
+from riskgate.service_layer.sample_year import SAMPLE_MARK, sample_wanted
+from tests.conftest import ROOT
 
 
 def _neet(value: float) -> dict[str, Any]:
@@ -30,11 +29,11 @@ def _home(path: Path) -> System:
 
 
 def test_an_empty_home_wants_the_sample_and_one_with_events_does_not(tmp_path: Path) -> None:
-    assert _sample_wanted(_home(tmp_path))
+    assert sample_wanted(_home(tmp_path))
 
     accepted = _home(tmp_path).ingest.submit([_neet(9.0)])
 
-    assert accepted.accepted and not _sample_wanted(_home(tmp_path))  # a restart sees the event
+    assert accepted.accepted and not sample_wanted(_home(tmp_path))  # a restart sees the event
 
 
 def test_a_sample_load_cut_short_is_finished_and_a_finished_one_is_not_repeated(
@@ -44,9 +43,9 @@ def test_a_sample_load_cut_short_is_finished_and_a_finished_one_is_not_repeated(
     home.ingest.submit([_neet(9.0)])
     home.store.set(SAMPLE_MARK, "loading")
 
-    assert _sample_wanted(_home(tmp_path))
+    assert sample_wanted(_home(tmp_path))
     home.store.set(SAMPLE_MARK, "loaded")
-    assert not _sample_wanted(_home(tmp_path))
+    assert not sample_wanted(_home(tmp_path))
 
 
 def test_tokens_live_in_the_home_and_nothing_is_written_without_it(tmp_path: Path) -> None:

@@ -5,21 +5,11 @@ latest finding is what counts."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
-import pytest
+from riskgate.bootstrap import System
 
-from riskgate.bootstrap import System, bootstrap
-from riskgate.config import Settings
-
-ROOT = Path(__file__).resolve().parents[2]
 DARLINGTON, THEME = "E06000005", "children_and_young_people"
-
-
-@pytest.fixture
-def system() -> System:
-    return bootstrap(Settings(rules_dir=ROOT / "rules"))
 
 
 def _finding(system: System, finding: int, day: str) -> dict[str, Any]:

@@ -18,8 +18,8 @@ from riskgate import topics
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
 from riskgate.entrypoints.http import create_app
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2009, 10, 1)
 SANDWELL = "E08000028"  # a metropolitan district: its own area
 HAMPSHIRE = "E10000014"  # a county: the area of its districts

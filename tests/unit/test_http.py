@@ -18,8 +18,8 @@ from riskgate import topics
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
 from riskgate.entrypoints.http import create_app
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = json.loads((ROOT / "contracts" / "examples" / "indicator.reported.json").read_text())
 INDICATOR_TOPIC = topics.EVENTS
 SANDWELL = "E08000028"

@@ -4,21 +4,11 @@ gets no automatic red flag and no triggered inspection; the judgement says why."
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 from typing import Any
 
-import pytest
+from riskgate.bootstrap import System
 
-from riskgate.bootstrap import System, bootstrap
-from riskgate.config import Settings
-
-ROOT = Path(__file__).resolve().parents[2]
 SANDWELL, NEET, THEME = "E08000028", "NI 117", "children_and_young_people"
-
-
-@pytest.fixture
-def system() -> System:
-    return bootstrap(Settings(rules_dir=ROOT / "rules"))
 
 
 def _event(type_: str, occurred_at: str, payload: dict[str, Any]) -> dict[str, Any]:

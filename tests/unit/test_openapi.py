@@ -27,7 +27,7 @@ from riskgate.entrypoints.http.gatekeeper import (
     RequestAnswer,
 )
 from riskgate.entrypoints.http.ops import ReadinessAnswer
-from riskgate.sample import _stories
+from riskgate.sample.stories import scripted_stories
 from riskgate.schemas import ErrorSchema
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,7 +242,7 @@ def test_the_gatekeepers_answers_validate_and_lose_nothing(
 def test_the_public_answers_validate_and_lose_nothing(tmp_path: Path) -> None:
     system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path, today=date(2009, 12, 31)))
     events = sorted(
-        (e for _, story in _stories(2009, 2009) for e in story),
+        (e for _, story in scripted_stories(2009, 2009) for e in story),
         key=lambda e: (e["occurred_at"], e["event_id"]),
     )
     assert not system.ingest.submit(events).errors

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,19 +15,12 @@ from flask.testing import FlaskClient
 
 from riskgate import topics
 from riskgate.adapters.bus import encode
-from riskgate.bootstrap import System, bootstrap
-from riskgate.config import Settings
+from riskgate.bootstrap import System
 from riskgate.entrypoints.http import create_app
 from riskgate.schemas import personal_data_in
 
-ROOT = Path(__file__).resolve().parents[2]
 BURNLEY = "E07000117"
 LANCASHIRE = "E10000017"  # Burnley's area: events about Burnley are keyed by it
-
-
-@pytest.fixture
-def system(tmp_path: Path) -> System:
-    return bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path))
 
 
 @pytest.fixture

@@ -15,11 +15,10 @@ from riskgate import limits, topics
 from riskgate.adapters.bus import MemoryBus, Record, encode, record_of
 from riskgate.bootstrap import SUBSCRIPTIONS, System, bootstrap
 from riskgate.config import Settings
-from riskgate.consumer import POISON_ATTEMPTS, ConsumerLoop, Unusable, dead_letter
+from riskgate.entrypoints.consumer import POISON_ATTEMPTS, ConsumerLoop, Unusable, dead_letter
+from tests.conftest import ROOT
 from tests.integration.cluster import indicator_event
 from tests.poison import NEET, SANDWELL, batch, red_flag_evidence
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

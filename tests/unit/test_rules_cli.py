@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from riskgate.cli import main
-
-ROOT = Path(__file__).resolve().parents[2]
+from riskgate.entrypoints.cli import main
+from tests.conftest import ROOT
 
 
 @pytest.fixture

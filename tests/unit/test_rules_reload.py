@@ -10,8 +10,8 @@ from typing import Any
 
 from riskgate.bootstrap import bootstrap
 from riskgate.config import Settings
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SANDWELL, NEET, THEME = "E08000028", "NI 117", "children_and_young_people"
 
 

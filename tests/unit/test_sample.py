@@ -12,8 +12,10 @@ from typing import Any
 import pytest
 
 from riskgate import sample, schemas
+from riskgate.adapters.shipped_rules import shipped_rules_dir
 from riskgate.domain.reference import load_reference
 from riskgate.domain.vocabulary import AREA_THEMES, EVENT_TYPES
+from riskgate.service_layer.rules_source import load_ruleset
 
 Event = dict[str, Any]
 ENVELOPE = {"event_id", "type", "occurred_at", "source", "body", "payload"}
@@ -21,8 +23,8 @@ PERIODS = ["2009-Q1", "2009-Q2", "2009-Q3", "2009-Q4"]
 
 
 @pytest.fixture(scope="module")
-def events() -> list[Event]:
-    return sample.generate_year()
+def events(sample_year: list[Event]) -> list[Event]:
+    return sample_year
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,7 @@ def floor_values(events: list[Event]) -> dict[tuple[str, str], list[float]]:
     """(area, indicator) -> values for Q1..Q4, for the indicators that have a floor."""
     by_period: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
     for e in events:
-        if e["type"] == "indicator.reported" and e["payload"]["indicator"] in sample.FLOORS:
+        if e["type"] == "indicator.reported" and e["payload"]["indicator"] in sample.floors():
             p = e["payload"]
             by_period[(e["body"], p["indicator"])][p["period"]] = p["value"]
     return {key: [periods[q] for q in PERIODS] for key, periods in by_period.items()}
@@ -89,7 +91,7 @@ def test_every_event_id_is_a_unique_uuid5(events: list[Event]) -> None:
 def test_fast_event_ids_equal_uuid5_over_the_sample_namespace() -> None:
     for name in ("body.registered/E10000014", "indicator.reported/E06000044/NI 117/2009-Q2"):
         expected = str(uuid.uuid5(sample.SAMPLE_NAMESPACE, f"2009:2009:{name}"))
-        assert sample._event_id(2009, 2009, name) == expected
+        assert sample.event_id(2009, 2009, name) == expected
         assert sample.sample_event_id(2009, 2009, name) == expected
 
 
@@ -180,7 +182,7 @@ def test_planted_floor_problems_cross_the_floor_from_q2(
     for plant in plants:
         if plant.kind in ("floor", "known_and_managed"):
             assert plant.indicator is not None
-            floor = sample.FLOORS[plant.indicator]
+            floor = sample.floors()[plant.indicator]
             values = floor_values[(plant.area, plant.indicator)]
             assert [floor.crossed(v) for v in values] == [False, True, True, True], plant
             assert load_reference().indicators[plant.indicator].theme == plant.theme
@@ -192,7 +194,7 @@ def test_no_unplanted_area_crosses_a_floor(
     planted_keys = {(p.area, p.indicator) for p in plants if p.indicator is not None}
     for (area, indicator), values in floor_values.items():
         if (area, indicator) not in planted_keys:
-            floor = sample.FLOORS[indicator]
+            floor = sample.floors()[indicator]
             assert all(floor.normal_low <= v <= floor.normal_high for v in values)
             assert not any(floor.crossed(v) for v in values), (area, indicator, values)
 
@@ -259,3 +261,26 @@ def test_only_the_planted_councils_score_1_or_4(
     assert len(scores) == len(load_reference().councils)
     planted_scores = {p.body: p.scores for p in plants if p.scores is not None}
     assert {b: s for b, s in scores.items() if {1, 4} & set(s)} == planted_scores
+
+
+def test_the_sample_floors_are_the_shipped_rules_floors_with_normal_ranges_clear_of_them() -> None:
+    rules = load_ruleset(shipped_rules_dir())
+    floors = sample.floors()
+    assert {code: f.floor for code, f in floors.items()} == dict(rules.floors)
+    for code, floor in floors.items():
+        # A normal area never crosses: its whole range is on the right side of the floor.
+        assert not floor.crossed(floor.normal_low) and not floor.crossed(floor.normal_high), code
+        assert floor.polarity == load_reference().indicators[code].polarity
+
+
+def test_the_scripted_stories_and_proposals_ship_as_package_data() -> None:
+    told = sample.stories()
+    assert [s.expect for s in told] == [
+        "escalated", "refused", "refused", "escalated", "open", "resolved", "open",
+    ]  # fmt: skip
+    messages = sample.proposals()
+    assert len(messages) == 6
+    assert {m["source"] for m in messages} == {
+        "api:integrator", "api:inspectorate:hmi_probation", "api:inspectorate:ofsted",
+    }  # fmt: skip
+    assert all(m["payload"]["request_id"] == m["event_id"] for m in messages)

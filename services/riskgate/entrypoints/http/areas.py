@@ -7,11 +7,10 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from riskgate.domain.assessment import area_assessment
 from riskgate.entrypoints.http.answers import Answer
 from riskgate.entrypoints.http.auth import system
 from riskgate.entrypoints.http.bounds import BoundedBlueprint
-from riskgate.entrypoints.http.errors import abort, refusals
+from riskgate.entrypoints.http.errors import refusals
 from riskgate.schemas import (
     MAX_REF,
     OrganisationalAssessedPayload,
@@ -19,6 +18,7 @@ from riskgate.schemas import (
     StrictSchema,
     body_code,
 )
+from riskgate.service_layer.annual_assessment import assess_area
 
 areas = BoundedBlueprint(
     "areas", __name__, url_prefix="/v1", description="Published judgements (public)"
@@ -83,15 +83,4 @@ class Assessment(MethodView):
     @refusals(areas, 404, e404="Not an area: areas are upper-tier and unitary councils")
     def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
         """An area's flag per theme and its councils' organisational scores for a year (public)."""
-        sys = system()
-        area = sys.reference.areas.get(code)
-        if area is None:
-            abort(404, message=f"unknown area {code}: areas are upper-tier and unitary councils")
-        year = args["year"]
-        return area_assessment(
-            area,
-            year,
-            sys.risk.assessment(code, year),
-            sys.risk.organisations(year),
-            sys.rules.current().version,
-        )
+        return assess_area(system(), code, args["year"])

@@ -3,15 +3,12 @@ on a body and the national programme."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from riskgate import topics
 from riskgate.domain.vocabulary import INSPECTORATES, THEMES
 from riskgate.entrypoints.http.answers import Answer, InspectionAnswer, RequestIdAnswer
 from riskgate.entrypoints.http.auth import require_role, require_viewer, system
@@ -29,7 +26,7 @@ from riskgate.schemas import (
     StrictSchema,
     body_code,
 )
-from riskgate.service_layer.common import envelope, now_on
+from riskgate.service_layer.proposals import propose_inspection
 
 gatekeeper = BoundedBlueprint(
     "gatekeeper", __name__, url_prefix="/v1", description="The gatekeeper's register"
@@ -137,23 +134,13 @@ class InspectionRequests(MethodView):
         or gatekeeper). The decision follows on `GET /v1/decisions`."""
         role = require_role(*_proposer_roles(proposal))
         sys = system()
-        body = proposal.pop("body")
-        area = sys.ingest.area_of(body)
-        if area is None:
-            abort(400, message="unknown body", errors={"body": [f"unknown body {body}"]})
-        request_id = str(uuid.uuid4())
-        payload = {**_jsonable(proposal), "request_id": request_id, "area": area}
-        message = envelope(
-            event_id=request_id,
-            type="inspection.requested",
-            occurred_at=now_on(sys.settings.clock()),
-            source=f"api:{role}",
-            body=body,
-            payload=payload,
+        request_id = propose_inspection(
+            proposal,
+            role,
+            sys.settings.clock,
+            area_of=sys.ingest.area_of,
+            publisher=sys.bus.publisher(),
         )
-        publisher = sys.bus.publisher()
-        publisher.publish(topics.REQUESTS, area, message)
-        publisher.flush()
         return {"request_id": request_id}
 
 
@@ -285,6 +272,3 @@ class Programme(MethodView):
             theme=args.get("theme"),
         )
 
-
-def _jsonable(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in doc.items()}

@@ -1,4 +1,4 @@
-"""`riskgate rules simulate`: what a candidate ruleset would change, before adopting it.
+"""What `riskgate rules simulate` shows: what a candidate ruleset would change, before adopting it.
 
 The same events are replayed through the risk rules twice, in fresh embedded
 systems, under the current and the candidate ruleset; the difference in flags

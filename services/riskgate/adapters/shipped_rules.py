@@ -30,7 +30,7 @@ def shipped_rules_dir() -> Path:
         root = resources.files(RULES_PACKAGE)
     except ModuleNotFoundError:
         # Run from a checkout on PYTHONPATH without installing: the package is the checkout's rules/.
-        checkout = Path(__file__).resolve().parents[2] / "rules"
+        checkout = Path(__file__).resolve().parents[3] / "rules"
         if (checkout / "__init__.py").is_file():
             return checkout
         raise RulesNotShipped(

@@ -61,18 +61,9 @@ def burden_rows(
 
 
 def as_csv(rows: Iterable[Mapping[str, Any]]) -> str:
+    """The rows as CSV, with the HEADER columns in order."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=HEADER, lineterminator="\n")
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
-
-
-def as_table(rows: Iterable[Mapping[str, Any]], *, bodies: bool = True) -> str:
-    shown = [r for r in rows if bodies or r["by"] != "body"]
-    widths = [max(len(h), *(len(str(r[h])) for r in shown)) for h in HEADER]
-    line = "  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True))
-    body = [
-        "  ".join(str(r[h]).ljust(w) for h, w in zip(HEADER, widths, strict=True)) for r in shown
-    ]
-    return "\n".join([line, *body])

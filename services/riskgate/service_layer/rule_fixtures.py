@@ -1,4 +1,4 @@
-"""`riskgate rules test`: fixtures next to the rules, run through the real pipeline.
+"""The use case behind `riskgate rules test`: fixtures next to the rules, run through the real pipeline.
 
 A fixture file (`rules/fixtures/*.yaml`) gives events and the flags and
 inspection requests they must produce, no more and no fewer. Each fixture runs
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from riskgate.adapters.rule_files import read_rule_file as read_yaml
+from riskgate.adapters.rule_files import read_rule_file, without_lines
 from riskgate.bootstrap import bootstrap
 from riskgate.config import Settings
 from riskgate.domain.ids import derived_id
@@ -41,29 +41,20 @@ def _events(doc: dict[str, Any], path: Path) -> list[dict[str, Any]]:
         event = {k: v for k, v in raw.items() if k != "__line__"}
         event.setdefault("event_id", derived_id("fixture", path.name, index))
         event.setdefault("source", "fixture")
-        events.append(_plain(event))
+        events.append(without_lines(event))
     return events
-
-
-def _plain(value: Any) -> Any:
-    """YAML as JSON would give it: no line markers."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k != "__line__"}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def run_fixture(path: Path, rules_dir: Path) -> FixtureResult:
     """Run one fixture file; return what differed from its expectations."""
-    doc = read_yaml(path) or {}
+    doc = read_rule_file(path) or {}
     result = FixtureResult(doc.get("name", path.stem), f"{path.name}:{doc.get('__line__', 1)}")
     system = bootstrap(Settings(rules_dir=rules_dir))
     submission = system.ingest.submit(_events(doc, path))
     if submission.errors:
         result.problems.extend(f"event {i}: {e}" for i, e in sorted(submission.errors.items()))
         return result
-    expect = _plain(doc.get("expect") or {})
+    expect = without_lines(doc.get("expect") or {})
     years = {int(f["year"]) for f in expect.get("flags", [])} or {2009}
     system.pump()
     for year in sorted(years):  # the annual assessment's peer comparisons, as `assess` makes them

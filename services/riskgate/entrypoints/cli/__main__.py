@@ -1,0 +1,3 @@
+from riskgate.entrypoints.cli import main
+
+main()

@@ -1,0 +1,57 @@
+"""`riskgate assess`: the annual risk assessment for every area, printed and written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from riskgate.bootstrap import bootstrap
+from riskgate.domain.vocabulary import THEMES
+from riskgate.entrypoints.cli.common import settings, year_events
+from riskgate.entrypoints.cli.demo import organisational_line
+from riskgate.service_layer.annual_assessment import (
+    assess_year,
+    considered_count,
+    flag_counts,
+    organisational_counts,
+    replay,
+)
+
+
+@click.command()
+@click.option("--year", required=True, type=int, help="the assessment year, e.g. 2009")
+@click.option(
+    "--events",
+    "events_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="embedded mode: JSON lines of events to assess (default: the bundled sample year)",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="write the whole assessment here as JSON (sorted, byte-for-byte repeatable)",
+)
+def assess(year: int, events_file: Path | None, out: Path | None) -> None:
+    """The annual risk assessment for every area: a flag or none per theme, with reasons."""
+    current = settings()
+    system = bootstrap(current)
+    if current.embedded:  # replay the year's events through the rules, in this process
+        replay(system, year_events(events_file, year))
+    document = assess_year(system, year)
+    text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    flags = flag_counts(document)
+    click.echo(
+        f"assessment {year}: {len(document['areas'])} areas, ruleset {document['ruleset_version']}"
+    )
+    for theme in THEMES:
+        if flags.get(("red", theme)) or flags.get(("green", theme)):
+            click.echo(
+                f"  {theme}: red {flags.get(('red', theme), 0)}, green {flags.get(('green', theme), 0)}"
+            )
+    click.echo(f"  considered and not flagged (known and managed): {considered_count(document)}")
+    click.echo(f"  {organisational_line(*organisational_counts(system, year))}")
+    if out:
+        out.write_text(text)
+        click.echo(f"wrote {out} ({len(text.encode())} bytes)")

@@ -1,0 +1,36 @@
+"""What every command shares: the settings, read once and checked, and event files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from riskgate.adapters.event_files import EventFileError, read_events
+from riskgate.config import ConfigError, Settings
+
+
+def settings() -> Settings:
+    """The settings from the environment; a bad variable stops the command, naming it."""
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+def events_from(file: Path) -> list[dict[str, Any]]:
+    """The validated events of a JSON-lines file; the command stops naming every bad line."""
+    try:
+        return read_events(file)
+    except EventFileError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def year_events(events_file: Path | None, year: int) -> list[dict[str, Any]]:
+    """The events of `events_file`, or the bundled sample year when there is none."""
+    if events_file:
+        return events_from(events_file)
+    from riskgate.sample import generate_year
+
+    return generate_year(year)

@@ -1,0 +1,131 @@
+"""`riskgate demo`: the whole pipeline on the bundled sample year, then a summary."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import click
+
+from riskgate import topics
+from riskgate.bootstrap import bootstrap
+from riskgate.config import Settings
+from riskgate.domain.vocabulary import THEMES
+from riskgate.entrypoints.cli.common import settings
+from riskgate.service_layer.sample_year import run_year
+from riskgate.service_layer.year_summary import YearSummary, summarise_year
+
+
+@click.command()
+@click.option("--year", default=2009, show_default=True, type=int)
+def demo(year: int) -> None:
+    """Load the bundled sample year, run the whole pipeline in-process, print a summary."""
+    system = bootstrap(Settings(rules_dir=settings().rules_dir, today=date(year, 12, 31)))
+    accepted = run_year(system, year)
+    system.citizens.sweep()  # deadlines that passed by the end of the year without an event
+    system.pump()
+    text = summary_text(summarise_year(system, year, accepted))
+    click.echo(text)
+    click.echo(f"dead letters: {len(system.bus.read_all(topics.DEAD_LETTERS))}")
+
+
+def _listed(counts: Counter[str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+
+
+def organisational_line(scored: int, by_label: dict[str, int]) -> str:
+    """How many councils perform poorly, adequately, well or excellently."""
+    parts = ", ".join(f"{label} {n}" for label, n in by_label.items())
+    return (
+        f"organisational assessment of {scored} councils "
+        f"(lower of use of resources and managing performance): {parts}"
+    )
+
+
+def summary_text(s: YearSummary) -> str:
+    """The demo's report: events in, flags, requests, decisions and work per inspectorate."""
+    flags = s.flags()
+    lines = [
+        f"riskgate demo: sample year {s.year}",
+        f"ruleset {s.ruleset_version}, gatekeeper policies {s.policies_version}",
+        f"events in: {s.accepted.total()} accepted ({_listed(s.accepted)})",
+        f"areas judged: {len(s.judgements)}; flags: red {sum(n for (f, _), n in flags.items() if f == 'red')}, "
+        f"green {sum(n for (f, _), n in flags.items() if f == 'green')}",
+    ]
+    for theme in THEMES:
+        red, green = flags.get(("red", theme), 0), flags.get(("green", theme), 0)
+        if red or green:
+            lines.append(f"  {theme}: red {red}, green {green}")
+    lines.append(organisational_line(s.councils_scored, s.organisational))
+    by_inspectorate = Counter(r["inspectorate"] for r in s.requests)
+    lines.append(f"inspection requests: {len(s.requests)} ({_listed(by_inspectorate)})")
+    outcomes = Counter(d["outcome"] for d in s.decisions)
+    lines.append(f"gatekeeper decisions: {len(s.decisions)} ({_listed(outcomes)})")
+    lines.append("work per inspectorate: " + ", ".join(f"{code} {n}" for code, n in s.work.items()))
+    lines.extend(_burden_lines(s))
+    lines.extend(_citizens_lines(s))
+    lines.extend(_flag_lines(s))
+    return "\n".join(lines)
+
+
+def _burden_lines(s: YearSummary) -> list[str]:
+    """Requested versus approved on-site days, in total and per inspectorate."""
+    total = next((r for r in s.burden if r["by"] == "total"), None)
+    if total is None:
+        return ["burden: no inspection requests"]
+    lines = [
+        f"burden: requested {total['requested_days']} on-site days in {total['requests']} "
+        f"requests; approved {total['approved_days']} days in {total['inspections']} "
+        f"inspections; saved {total['saved_days']} days"
+    ]
+    lines.extend(
+        f"  {r['code']}: requested {r['requested_days']}, approved {r['approved_days']}"
+        for r in s.burden
+        if r["by"] == "inspectorate"
+    )
+    return lines
+
+
+def _citizens_lines(s: YearSummary) -> list[str]:
+    """Petitions and calls for action: how each ended, and what the gatekeeper did with them."""
+    statuses = Counter(c["status"] for c in s.cases)
+    overdue = sum(len(c["overdue"]) for c in s.cases)
+    lines = [
+        f"petitions: {s.petitions.total()} ({_listed(s.petitions)})",
+        f"calls for action: {len(s.cases)} ({_listed(statuses)}); deadlines missed: {overdue}",
+    ]
+    for c in s.cases:
+        where = f"{c['council']} {s.council_names.get(c['council'], '')}".strip()
+        line = f"  {c['case_ref']} at {where}: {c['stage']}, {c['status']}"
+        if c["refusal"]:
+            line += f" — {c['refusal']['reason']}"
+        if c["overdue"]:
+            line += f"; overdue: {', '.join(d['body'] or 'council' for d in c['overdue'])}"
+        if c["escalation"]:
+            decision = s.decision_for(c["escalation"]["request_id"])
+            line += f" — to the gatekeeper ({c['escalation']['urgency']})"
+            if decision:
+                line += f": {decision['outcome']} ({', '.join(decision['policy_ids'])})"
+        lines.append(line)
+    return lines
+
+
+def _flag_lines(s: YearSummary) -> list[str]:
+    """Every flag with its narrative, then every concern considered and not flagged."""
+    lines = ["flags, with reasons:"]
+    for code, per in sorted(s.judgements.items()):
+        for j in per.values():
+            if j["flag"]:
+                lines.append(
+                    f"  {code} {s.area_names[code]}: {j['narrative']} "
+                    f"[rules {', '.join(j['rule_ids'])}; evidence {len(j['evidence'])} events]"
+                )
+    lines.append("known and managed (considered, not flagged):")
+    for code, per in sorted(s.judgements.items()):
+        for j in per.values():
+            for c in j["considered"]:
+                lines.append(
+                    f"  {code} {s.area_names[code]}: considered, not flagged — "
+                    f"{c['rule_id']} on {c['subject']}: {c['reason']}"
+                )
+    return lines

@@ -1,0 +1,166 @@
+"""`riskgate run`: every service embedded by default, or one against Kafka and Redis, under
+gunicorn with an application factory per worker."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import click
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from riskgate.bootstrap import CONSUMING, bootstrap
+from riskgate.config import SERVICES, Settings
+from riskgate.entrypoints.cli.common import settings as read_settings
+from riskgate.failpoints import SUPERVISOR_ENV
+from riskgate.service_layer.sample_year import mark_sample, sample_wanted
+from riskgate.service_layer.scheduler import run_embedded, sweep_forever
+from riskgate.service_layer.tokens import one_per_role
+
+log = logging.getLogger("riskgate")
+
+
+class _Gunicorn(BaseApplication):
+    """gunicorn with an application factory that runs in each worker (no import-time state)."""
+
+    def __init__(self, factory: Callable[[], Flask], options: dict[str, Any]) -> None:
+        self._factory = factory
+        self._options = options
+        os.environ[SUPERVISOR_ENV] = str(os.getpid())
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self._factory()
+
+
+def _embedded_factory(
+    settings: Settings, tokens: dict[str, str], with_sample: bool, keep_home: bool
+) -> Callable[[], Flask]:
+    def factory() -> Flask:
+        from riskgate.entrypoints.http import create_app
+
+        system = bootstrap(settings, keep_home=keep_home)
+        load = with_sample and sample_wanted(system)
+        if load:
+            mark_sample(system, "loading")  # before the first request can post
+        elif with_sample:
+            log.info("the home already holds events: the sample year is not loaded again")
+        for token, role in tokens.items():
+            system.tokens.add(token, role)
+        threading.Thread(
+            target=run_embedded,
+            args=(system,),
+            kwargs={"load": load, "sweep_s": settings.sweep_s, "stop": threading.Event()},
+            name="embedded-pipeline",
+            daemon=True,
+        ).start()
+        return create_app(system)
+
+    return factory
+
+
+def _service_factory(settings: Settings, services: tuple[str, ...]) -> Callable[[], Flask]:
+    def factory() -> Flask:
+        from riskgate.entrypoints.http import create_app
+
+        system = bootstrap(settings)
+        stop = threading.Event()
+        system.start_consumers(tuple(s for s in services if s in CONSUMING), stop)
+        if "citizens" in services:
+            threading.Thread(
+                target=sweep_forever, args=(system, settings.sweep_s, stop), daemon=True
+            ).start()
+        return create_app(system, services)
+
+    return factory
+
+
+@click.command()
+@click.argument("service", required=False, type=click.Choice(SERVICES))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="gunicorn worker processes")
+@click.option("--threads", default=8, show_default=True, type=int, help="threads per worker")
+@click.option(
+    "--sample/--no-sample",
+    default=True,
+    show_default=True,
+    help="embedded mode: load the bundled sample year at start, into an empty home only",
+)
+@click.option(
+    "--ephemeral",
+    is_flag=True,
+    help="embedded mode: keep everything in memory and write nothing under RISKGATE_HOME",
+)
+def run(
+    service: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    sample: bool,
+    ephemeral: bool,
+) -> None:
+    """Run every service (embedded by default), or one SERVICE against Kafka and Redis."""
+    settings = read_settings()
+    options: dict[str, Any] = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "timeout": 120,
+        "accesslog": "-",
+        "loglevel": settings.log_level.lower(),
+        "control_socket_disable": True,  # several services on one host would share one socket path
+    }
+    if settings.embedded:
+        if service is not None:
+            raise click.ClickException(
+                f"`riskgate run {service}` runs one service against Kafka and Redis: set "
+                "KAFKA_BOOTSTRAP_SERVERS and REDIS_URL, or run `riskgate run` for the embedded default"
+            )
+        options["workers"] = 1  # one pipeline per home: a second would handle every event twice
+        tokens = one_per_role()
+        kept = "memory only (--ephemeral)" if ephemeral else f"{settings.home.resolve()}"
+        with _home_claimed(settings, ephemeral):
+            click.echo(f"riskgate (embedded, no servers) on http://{host}:{port}")
+            click.echo(f"state in {kept}")
+            for token, role in tokens.items():
+                click.echo(f"token {role} {token}")
+            sys.stdout.flush()
+            _Gunicorn(_embedded_factory(settings, tokens, sample, not ephemeral), options).run()
+    else:
+        services = (service,) if service else SERVICES
+        click.echo(
+            f"riskgate {' '.join(services)} against Kafka {settings.kafka_bootstrap_servers} "
+            f"and Redis {settings.redis_url} on http://{host}:{port}"
+        )
+        _Gunicorn(_service_factory(settings, services), options).run()
+
+
+@contextlib.contextmanager
+def _home_claimed(settings: Settings, ephemeral: bool) -> Iterator[None]:
+    """Hold RISKGATE_HOME for this run; the kernel frees it if the process dies."""
+    if ephemeral:
+        yield
+        return
+    settings.home.mkdir(parents=True, exist_ok=True)
+    with (settings.home / "run.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise click.ClickException(
+                f"RISKGATE_HOME {settings.home}: another `riskgate run` is using it; stop it, "
+                "or set RISKGATE_HOME to another directory"
+            ) from None
+        yield

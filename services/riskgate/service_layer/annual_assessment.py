@@ -1,0 +1,74 @@
+"""The annual risk assessment: every area's flags per theme and its councils' scores, judged
+from the facts the risk service holds; `riskgate assess` and `GET /v1/areas/{code}/assessment`
+give the same document for an area."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from riskgate.domain.assessment import SCORE_LABELS, area_assessment, organisational_score
+from riskgate.domain.errors import NotFound
+
+if TYPE_CHECKING:
+    from riskgate.bootstrap import System
+
+
+def replay(system: System, events: Iterable[dict[str, Any]]) -> None:
+    """Run a year's events through the risk rules in this process (embedded `assess`)."""
+    for event in events:
+        system.risk.handle(event)
+
+
+def assess_area(system: System, code: str, year: int) -> dict[str, Any]:
+    """One area's assessment for `year`; NotFound for a code that is not an area."""
+    area = system.reference.areas.get(code)
+    if area is None:
+        raise NotFound(f"unknown area {code}: areas are upper-tier and unitary councils")
+    return area_assessment(
+        area,
+        year,
+        system.risk.assessment(code, year),
+        system.risk.organisations(year),
+        system.rules.current().version,
+    )
+
+
+def assess_year(system: System, year: int) -> dict[str, Any]:
+    """Every area's assessment for `year`, after the comparisons with peer areas that need
+    every area's year: `{year, ruleset_version, areas}`."""
+    system.risk.assess_peers(year)
+    ruleset = system.rules.current().version
+    organisations = system.risk.organisations(year)
+    areas = {
+        code: area_assessment(
+            area, year, system.risk.assessment(code, year), organisations, ruleset
+        )
+        for code, area in sorted(system.reference.areas.items())
+    }
+    return {"year": year, "ruleset_version": ruleset, "areas": areas}
+
+
+def flag_counts(document: dict[str, Any]) -> Counter[tuple[str, str]]:
+    """(flag, theme) -> how many areas got that flag, over area and organisational themes."""
+    return Counter(
+        (j["flag"], theme)
+        for a in document["areas"].values()
+        for theme, j in (*a["themes"].items(), *a["organisational_themes"].items())
+        if j["flag"]
+    )
+
+
+def considered_count(document: dict[str, Any]) -> int:
+    """Concerns considered and not flagged (known and managed), over every area and theme."""
+    return sum(
+        len(j["considered"]) for a in document["areas"].values() for j in a["themes"].values()
+    )
+
+
+def organisational_counts(system: System, year: int) -> tuple[int, dict[str, int]]:
+    """How many councils were scored for `year`, and how many at each label, lowest first."""
+    scored = system.risk.organisations(year)
+    counts = Counter(organisational_score(s)["score"] for s in scored.values())
+    return len(scored), {SCORE_LABELS[n]: counts.get(n, 0) for n in sorted(SCORE_LABELS)}

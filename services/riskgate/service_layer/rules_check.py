@@ -1,0 +1,33 @@
+"""`riskgate rules lint`: every rule, routing, policy and citizens' file in a directory loads,
+and the floors name indicators that exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from riskgate.domain.citizens import CitizensConfig, load_citizens_config
+from riskgate.domain.gatekeeper import PolicySet, load_policies
+from riskgate.domain.reference import load_reference
+from riskgate.domain.rules import RuleError, RuleSet
+from riskgate.service_layer.rules_source import load_ruleset
+
+
+@dataclass(frozen=True)
+class RulesChecked:
+    """What a clean directory holds."""
+
+    ruleset: RuleSet
+    policies: PolicySet
+    citizens: CitizensConfig
+
+
+def check_rules(directory: Path) -> RulesChecked:
+    """Load everything in `directory`; RuleError (naming file and line) at the first problem."""
+    ruleset = load_ruleset(directory)
+    policies = load_policies(directory)
+    citizens = load_citizens_config(directory)
+    unknown = sorted(set(ruleset.floors) - set(load_reference().indicators))
+    if unknown:
+        raise RuleError(f"indicators.yaml: unknown indicator id(s) in floors: {', '.join(unknown)}")
+    return RulesChecked(ruleset, policies, citizens)

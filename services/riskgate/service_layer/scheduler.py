@@ -1,0 +1,46 @@
+"""The loops that keep a process's pipeline moving: the embedded default's one scheduler
+(pump every consumer, sweep the citizens' deadlines now and then) and the distributed
+citizens service's deadline sweep."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from riskgate.service_layer.sample_year import load_sample, mark_sample
+
+if TYPE_CHECKING:
+    from riskgate.bootstrap import System
+
+log = logging.getLogger("riskgate")
+IDLE_S = 0.1  # how long the embedded scheduler waits when no consumer had anything
+
+
+def run_embedded(system: System, *, load: bool, sweep_s: float, stop: threading.Event) -> None:
+    """Load the sample year first if asked, then pump the consumers until `stop`, sweeping the
+    citizens' deadlines every `sweep_s` seconds."""
+    if load:
+        log.info("loading the bundled sample year…")
+        log.info("sample year loaded: %d events", load_sample(system).total())
+        mark_sample(system, "loaded")
+    swept = 0.0
+    while not stop.is_set():
+        if time.monotonic() - swept >= sweep_s:
+            system.citizens.sweep()  # deadlines passed since the last look
+            swept = time.monotonic()
+        if system.pump() == 0:
+            stop.wait(IDLE_S)
+
+
+def sweep_forever(system: System, every_s: float, stop: threading.Event) -> None:
+    """Mark the citizens' deadlines that pass without any event, every `every_s` seconds."""
+    while not stop.wait(every_s):
+        try:
+            made = system.citizens.sweep()
+        except Exception:  # a store or broker outage: try again next time
+            log.exception("the deadline sweep failed; retrying in %ss", every_s)
+            continue
+        if made:
+            log.info("deadline sweep: %d transitions", made)
