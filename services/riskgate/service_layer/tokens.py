@@ -10,6 +10,7 @@ import hashlib
 import secrets
 
 from riskgate.adapters.store import Store
+from riskgate.domain.actors import Actor
 from riskgate.domain.vocabulary import INSPECTORATES
 
 PREFIX = "rg_"
@@ -54,6 +55,13 @@ class Tokens:
     def add(self, token: str, role: str) -> None:
         """Store a token minted elsewhere (`riskgate run` mints before its workers start)."""
         self._store.hset(self.KEY, {self.digest(token): role})
+
+    def actor_of(self, token: str) -> Actor | None:
+        """Who holds a token, or None for a token never created here."""
+        role = self.role_of(token)
+        if role is None:
+            return None
+        return Actor(id=self.digest(token)[:12], holder=role, role=role)
 
     def role_of(self, token: str) -> str | None:
         """The role a token was created for, or None for a token never created here."""

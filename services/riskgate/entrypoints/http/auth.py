@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, request
 
 from riskgate.bootstrap import System
+from riskgate.domain.actors import Actor
 from riskgate.domain.vocabulary import INSPECTORATES
 from riskgate.entrypoints.http.errors import abort
 
@@ -14,8 +15,8 @@ def system() -> System:
     return current_app.extensions["riskgate"]
 
 
-def require_role(*allowed: str) -> str:
-    """The caller's role from its bearer token; 401 without a valid token, 403 for the wrong role."""
+def require_role(*allowed: str) -> Actor:
+    """The caller behind its bearer token; 401 without a valid token, 403 for the wrong role."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -24,18 +25,19 @@ def require_role(*allowed: str) -> str:
             message="missing bearer token: send `Authorization: Bearer <token>`",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    role = system().tokens.role_of(token.strip())
-    if role is None:
+    actor = system().tokens.actor_of(token.strip())
+    if actor is None:
         abort(401, message="invalid bearer token", headers={"WWW-Authenticate": "Bearer"})
-    if role not in allowed:
-        abort(403, message=f"role {role} may not do this; needs {' or '.join(allowed)}")
-    return role
+    if actor.role not in allowed:
+        abort(403, message=f"role {actor.role} may not do this; needs {' or '.join(allowed)}")
+    return actor
 
 
 def require_inspectorate() -> str:
     """The calling inspectorate's code (401/403 for anyone else)."""
-    role = require_role(*(f"inspectorate:{code}" for code in INSPECTORATES))
-    return role.split(":", 1)[1]
+    actor = require_role(*(f"inspectorate:{code}" for code in INSPECTORATES))
+    assert actor.inspectorate is not None
+    return actor.inspectorate
 
 
 def require_viewer() -> None:

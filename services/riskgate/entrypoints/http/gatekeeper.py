@@ -132,11 +132,11 @@ class InspectionRequests(MethodView):
         """Propose an inspection (role: integrator for Government Offices and departments; the
         inspectorate itself for its own programme, with `programme_ground` and `justification`;
         or gatekeeper). The decision follows on `GET /v1/decisions`."""
-        role = require_role(*_proposer_roles(proposal))
+        actor = require_role(*_proposer_roles(proposal))
         sys = system()
         request_id = propose_inspection(
             proposal,
-            role,
+            actor.role,
             sys.settings.clock,
             area_of=sys.ingest.area_of,
             publisher=sys.bus.publisher(),
@@ -178,12 +178,12 @@ class Override(MethodView):
     def post(self, args: dict[str, Any], decision_id: str) -> dict[str, Any]:
         """Override a decision with a recorded justification; the original stays beside it
         (role: gatekeeper)."""
-        role = require_role("gatekeeper")
+        actor = require_role("gatekeeper")
         return system().gatekeeper.override(
             decision_id,
             outcome=args["outcome"],
             justification=args["justification"],
-            by=role,
+            by=actor.role,
             start=args.get("start"),
         )
 
