@@ -38,7 +38,6 @@ from riskgate.schemas import (
     body_code,
 )
 from riskgate.service_layer.common import envelope, now_on
-from riskgate.service_layer.gatekeeper import LifecycleError
 
 
 def refuse_json(error: ValueError) -> NoReturn:
@@ -565,11 +564,15 @@ class Complete(MethodView):
 
 
 def _lifecycle(command: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run a gatekeeper command; its refusals become 403/404/409 naming the reason."""
+    """Run a gatekeeper command; its refusals become 404/403/409/400 naming the reason."""
+    from riskgate.domain import errors
+
+    statuses = ((errors.NotFound, 404), (errors.NotAllowed, 403), (errors.Conflict, 409))
     try:
         return command()
-    except LifecycleError as exc:
-        abort(exc.status, message=str(exc), errors=exc.errors or None)
+    except errors.DomainError as exc:  # Invalid, and any other refusal, is the caller's 400
+        status = next((code for kind, code in statuses if isinstance(exc, kind)), 400)
+        abort(status, message=exc.message, errors=exc.errors or None)
 
 
 # --- citizens' triggers ----------------------------------------------------------------
