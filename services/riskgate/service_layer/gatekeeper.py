@@ -23,13 +23,14 @@ from riskgate.domain.errors import NotFound
 from riskgate.domain.gatekeeper import BodyContext, PolicySet, burden, decide
 from riskgate.domain.ids import derived_id
 from riskgate.domain.inspection import Inspection
-from riskgate.service_layer.common import Processed, dumps, envelope, now_on
+from riskgate.service_layer.common import Processed, envelope, now_on
 from riskgate.service_layer.gatekeeper_fold import (
     GROUP,
     SOURCE,
     apply,
     finding_events,
     rebuild,
+    update_id,
     work_messages,
 )
 from riskgate.service_layer.repositories.register import Register
@@ -238,7 +239,7 @@ class GatekeeperService:
             before = Inspection.from_dict(stored)
             after = change(before).to_dict()
             message = envelope(
-                event_id=derived_id("inspection.updated", inspection_id, action, dumps(after)),
+                event_id=update_id(inspection_id, action, after),
                 type="inspection.updated",
                 occurred_at=now_on(today),
                 source=f"{SOURCE}:{by or 'gatekeeper'}",

@@ -16,7 +16,7 @@ from riskgate import topics
 from riskgate.adapters.store import Store, WriteBatch
 from riskgate.domain.ids import derived_id
 from riskgate.domain.inspection import Inspection
-from riskgate.service_layer.common import envelope
+from riskgate.service_layer.common import dumps, envelope
 from riskgate.service_layer.repositories.register import Register
 from riskgate.service_layer.unit_of_work import processed_key
 
@@ -60,6 +60,11 @@ def rebuild(store: Store, messages: Iterable[dict[str, Any]]) -> int:
                 apply(register, batch, message)
                 folded += 1
     return folded
+
+
+def update_id(inspection_id: str, action: str, inspection: dict[str, Any]) -> str:
+    """An inspection update's id: the same step leaving the same inspection is the same message."""
+    return derived_id("inspection.updated", inspection_id, action, dumps(inspection))
 
 
 def work_messages(message: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
