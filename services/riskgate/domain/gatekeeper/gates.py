@@ -48,6 +48,8 @@ class Case:
 
 @dataclass
 class Verdict:
+    """What a gate or the placement decided, before it becomes a decision."""
+
     outcome: str
     policy_ids: list[str]
     reasons: list[str]
@@ -58,10 +60,12 @@ class Verdict:
 
 
 def overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    """Whether two windows share a day."""
     return bool(a["window_start"] <= b["window_end"] and b["window_start"] <= a["window_end"])
 
 
 def by_window(register: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The register in window order, so gates meet inspections alike on every replay."""
     return sorted(register, key=lambda i: (i["window_start"], i["inspection_id"]))
 
 
@@ -272,6 +276,7 @@ def _joint(policy: Policy, case: Case) -> Verdict | None:
 
 
 def bypass_reason(urgent: Policy, case: Case, bypassed: Sequence[tuple[Policy, str]]) -> str:
+    """Why an urgent request goes ahead past cap and rest, naming what they would have said."""
     concern = case.request.get("concern") or "an urgent"
     return (
         f"{urgent.id}: The request raises a {concern} concern, so it bypasses "

@@ -20,6 +20,7 @@ from riskgate.domain.inspection import NOT_VISITS, OPEN
 
 
 def ledger_figures(context: BodyContext, policies: PolicySet, on_day: dt.date) -> dict[str, Any]:
+    """The ledger's figures on `on_day`: open inspections, on-site days used and planned, caps."""
     visits = visits_of(context.register)
     days = sorted(d for v in visits for d in v.days)
     cap = policies.of_kind("cap")

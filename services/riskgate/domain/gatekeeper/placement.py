@@ -62,6 +62,7 @@ class Placement:
         self.floor = add_working_days(context.decided_on, 1)  # never on or before the decision
 
     def earliest_notice(self) -> dt.date:
+        """The first start the notice policy allows (the floor if unannounced)."""
         if self.notice is None or self.unannounced:
             return self.floor
         return max(self.floor, add_working_days(self.context.decided_on, self._notice_days()))
@@ -251,6 +252,7 @@ def unannounced(policies: PolicySet, themes: Sequence[str]) -> bool:
 
 
 def is_urgent(request: Mapping[str, Any], policies: PolicySet) -> bool:
+    """Whether the request raises a concern the urgent policy lets bypass cap and rest."""
     urgent = policies.of_kind("urgent")
     return urgent is not None and request.get("concern") in urgent.parameters["concerns"]
 

@@ -57,6 +57,8 @@ ORIGINS = REQUEST_ORIGINS
 
 @dataclass(frozen=True)
 class Policy:
+    """One policy from the file: its id, kind, plain-words rationale and checked parameters."""
+
     id: str
     kind: str
     rationale: str
@@ -65,6 +67,8 @@ class Policy:
 
 @dataclass(frozen=True)
 class PolicySet:
+    """The policies in the fixed order of their kinds, and the file's content version."""
+
     version: str
     policies: tuple[Policy, ...]
 

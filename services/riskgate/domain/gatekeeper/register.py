@@ -40,6 +40,8 @@ class BodyContext:
 
 @dataclass(frozen=True)
 class Visit:
+    """An inspection as its on-site working days (and the window start it is in progress from)."""
+
     inspection_id: str
     status: str
     window_start: dt.date
@@ -59,6 +61,7 @@ class Visit:
 
 
 def visit_of(inspection: Mapping[str, Any]) -> Visit:
+    """The inspection's visit: its planned on-site days (from the window start if unplanned)."""
     window_start = as_date(inspection["window_start"])
     start = as_date(inspection.get("on_site_start") or window_start)
     return Visit(
@@ -79,6 +82,7 @@ def visits_of(register: Sequence[Mapping[str, Any]], exclude: str | None = None)
 
 
 def themes_of(inspection: Mapping[str, Any]) -> list[str]:
+    """Every theme the inspection covers, sorted (a joint one covers several)."""
     return sorted(inspection.get("themes") or [inspection["theme"]])
 
 
@@ -88,4 +92,5 @@ def count_in(days: Sequence[dt.date], first: dt.date, last: dt.date) -> int:
 
 
 def twelve_months_to(day: dt.date) -> dt.date:
+    """The first day of the 12 months ending on `day`."""
     return day - dt.timedelta(days=ROLLING_DAYS - 1)

@@ -24,12 +24,15 @@ ORIGIN_WORDS: dict[str, str] = {
 
 
 def title(inspectorate: str) -> str:
+    """The inspectorate's name in full."""
     return INSPECTORATES.get(inspectorate, inspectorate)
 
 
 def theme_words(theme: str) -> str:
+    """The theme as words in a sentence."""
     return THEME_TITLES.get(theme, theme).lower()
 
 
 def plural(n: int, word: str) -> str:
+    """`n` and the word, with an s unless n is 1."""
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
