@@ -49,11 +49,11 @@ from kafka import KafkaProducer
 
 from riskgate import topics
 from riskgate.adapters.bus import MemoryBus
+from riskgate.adapters.policy_file import load_policies
 from riskgate.adapters.redis_store import RedisStore
 from riskgate.adapters.store import MemoryStore
 from riskgate.bootstrap import bootstrap
 from riskgate.config import Settings
-from riskgate.domain.gatekeeper import load_policies
 from riskgate.domain.reference import Reference, load_reference
 from riskgate.service_layer.gatekeeper import GatekeeperService
 

@@ -12,11 +12,11 @@ from typing import Any
 from riskgate import failpoints, topics
 from riskgate.adapters.bus import Bus, MemoryBus
 from riskgate.adapters.durable_engine import engine_for
+from riskgate.adapters.policy_file import load_policies
 from riskgate.adapters.sqlite_bus import SqliteBus
 from riskgate.adapters.sqlite_store import SqliteStore
 from riskgate.adapters.store import MemoryStore, Store
 from riskgate.config import SERVICES, Settings
-from riskgate.domain.gatekeeper import load_policies
 from riskgate.domain.reference import Reference, load_reference
 from riskgate.domain.rules import RuleSet
 from riskgate.entrypoints.consumer import ConsumerLoop

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from riskgate.adapters.policy_file import load_policies
 from riskgate.domain.calendar import add_working_days, is_working_day
 from riskgate.domain.gatekeeper import (
     BodyContext,
@@ -19,7 +20,6 @@ from riskgate.domain.gatekeeper import (
     check_schedule,
     decide,
     earliest_fit,
-    load_policies,
     on_site_period,
 )
 from riskgate.domain.rules import RuleError

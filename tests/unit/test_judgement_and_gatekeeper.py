@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from riskgate.domain.gatekeeper import KINDS, BodyContext, PolicySet, decide, load_policies
+from riskgate.adapters.policy_file import load_policies
+from riskgate.domain.gatekeeper import KINDS, BodyContext, PolicySet, decide
 from riskgate.domain.judgement import combine
 from riskgate.domain.rules import RuleError
 

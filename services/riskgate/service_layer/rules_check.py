@@ -6,10 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from riskgate.domain.citizens import CitizensConfig, load_citizens_config
-from riskgate.domain.gatekeeper import PolicySet, load_policies
+from riskgate.adapters.policy_file import load_policies
+from riskgate.domain.citizens import CitizensConfig
+from riskgate.domain.gatekeeper import PolicySet
 from riskgate.domain.reference import load_reference
 from riskgate.domain.rules import RuleError, RuleSet
+from riskgate.service_layer.citizens_config import load_citizens_config
 from riskgate.service_layer.rules_source import load_ruleset
 
 

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from riskgate.adapters.store import Store
-from riskgate.service_layer.common import Processed, dumps
+from riskgate.service_layer.common import Processed
+from riskgate.service_layer.repositories.work_lists import WorkLists
+from riskgate.service_layer.unit_of_work import UnitOfWork, Write
+
+
+class _PublishesNothing:
+    """The work service only stores; its units of work have nothing to publish."""
+
+    def publish(self, topic: str, key: str, value: dict) -> None:
+        raise AssertionError("the work service publishes nothing")
+
+    def publish_raw(self, topic: str, key: str | None, value: bytes) -> None:
+        raise AssertionError("the work service publishes nothing")
+
+    def flush(self) -> None:
+        """Nothing was published, so nothing waits."""
 
 
 class WorkService:
@@ -14,6 +28,7 @@ class WorkService:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+        self._lists = WorkLists(store)
         self._processed = Processed(store, self.GROUP)
 
     def handle(self, event: dict[str, Any]) -> None:
@@ -22,19 +37,24 @@ class WorkService:
             return
         item = {**event["payload"], "body": event["body"]}
         recipients = [item.pop("recipient")] if "recipient" in item else item["participants"]
-        with self._store.transaction() as batch:
-            for inspectorate in recipients:
-                key = f"work:{inspectorate}"
-                if inspectorate in item["participants"]:
-                    batch.hset(key, {item["inspection_id"]: dumps(item)})
-                else:  # it stepped out of a joint inspection, or the work was re-routed
-                    batch.hdel(key, item["inspection_id"])
-            self._processed.mark(batch, event["event_id"])
+        work = UnitOfWork(self.GROUP)
+        for inspectorate in recipients:
+            work.store(self._listing(inspectorate, item))
+        work.consume(event["event_id"])
+        work.commit(_PublishesNothing(), self._store)
+
+    def _listing(self, inspectorate: str, item: dict[str, Any]) -> Write:
+        """The write that puts the item on the inspectorate's list, or takes it off."""
+        if inspectorate in item["participants"]:
+            return lambda batch: self._lists.put(batch, inspectorate, item)
+        # it stepped out of a joint inspection, or the work was re-routed
+        return lambda batch: self._lists.remove(batch, inspectorate, item["inspection_id"])
 
     def items(self, inspectorate: str, status: str | None = None) -> list[dict[str, Any]]:
         """An inspectorate's work, earliest on-site start first."""
-        items = (json.loads(v) for v in self._store.hgetall(f"work:{inspectorate}").values())
-        chosen = (i for i in items if status is None or i["status"] == status)
+        chosen = (
+            i for i in self._lists.of(inspectorate) if status is None or i["status"] == status
+        )
         return sorted(
             chosen,
             key=lambda i: (i.get("on_site_start") or i["window_start"], i["inspection_id"]),

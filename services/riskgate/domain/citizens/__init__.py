@@ -17,8 +17,6 @@ A pure, deterministic state machine over plain JSON-able states, one concept a m
 
 from __future__ import annotations
 
-from typing import Any
-
 from riskgate.domain.citizens.config import (
     CITIZENS_FILE,
     CitizensConfig,
@@ -72,12 +70,3 @@ __all__ = [
     "council_year", "issue_key", "parse_citizens_config", "partner_complaint", "summarise",
 ]  # fmt: skip
 
-
-def __getattr__(name: str) -> Any:
-    # For now: reading citizens.yaml moved to the service layer (the domain opens no
-    # file); the old import path keeps working until cli.py imports it from there.
-    if name == "load_citizens_config":
-        from riskgate.service_layer.citizens_config import load_citizens_config
-
-        return load_citizens_config
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,9 +19,6 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, default_ex
 from riskgate.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from riskgate.schemas import ErrorSchema
 
-# LifecycleError goes when the gatekeeper's lifecycle raises the domain errors instead.
-from riskgate.service_layer.gatekeeper import LifecycleError
-
 STATUS_OF_REFUSAL: dict[type[DomainError], int] = {
     NotFound: 404,
     NotAllowed: 403,
@@ -94,8 +91,4 @@ def register_refusals(app: Any, answer: Callable[[HTTPException], Payload]) -> N
     def refused(refusal: DomainError) -> Payload:
         return answer(as_http_error(status_of(refusal), refusal.message, refusal.errors))
 
-    def refused_lifecycle(refusal: LifecycleError) -> Payload:
-        return answer(as_http_error(refusal.status, str(refusal), refusal.errors))
-
     app.register_error_handler(DomainError, refused)
-    app.register_error_handler(LifecycleError, refused_lifecycle)

@@ -1,0 +1,15 @@
+"""Reading the gatekeeper's policy file, `policies.yaml`, from a rules directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from riskgate.adapters.rule_files import content_version, read_rule_file
+from riskgate.domain.gatekeeper.policies import PolicySet, parse_policies
+from riskgate.domain.rules import POLICY_FILE
+
+
+def load_policies(directory: Path) -> PolicySet:
+    """The gatekeeper's policies in `directory`; RuleError names file and line."""
+    path = directory / POLICY_FILE
+    return parse_policies(read_rule_file(path), content_version([path]))

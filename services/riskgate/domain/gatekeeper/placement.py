@@ -1,0 +1,293 @@
+"""Where an on-site visit may go: notice, blackout, cap and rest, and the earliest start that fits.
+
+`urgent` concerns (safeguarding, fraud) bypass cap and rest. The same checks
+place a new request's visit and re-check the dates an inspectorate proposes
+(`check_schedule`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from riskgate.domain.calendar import (
+    add_working_days,
+    is_working_day,
+    next_working_day,
+    working_days_between,
+)
+from riskgate.domain.gatekeeper.policies import BYPASSABLE_KINDS, PLACEMENT_KINDS, Policy, PolicySet
+from riskgate.domain.gatekeeper.register import (
+    BodyContext,
+    count_in,
+    themes_of,
+    twelve_months_to,
+    visits_of,
+)
+from riskgate.domain.gatekeeper.words import plural
+from riskgate.domain.inspection import on_site_period
+
+SEARCH_DAYS = 3 * 366  # earliest_fit looks this far ahead, then gives up
+
+
+class NoFitError(ValueError):
+    """No on-site period fits within `SEARCH_DAYS`; `problems` holds the last reasons seen."""
+
+    def __init__(self, message: str, problems: Sequence[tuple[Policy, str]]) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
+
+
+class Placement:
+    """Checks one proposed on-site period against notice, blackout, cap and rest."""
+
+    def __init__(
+        self,
+        context: BodyContext,
+        policies: PolicySet,
+        *,
+        unannounced: bool,
+        exclude: str | None = None,
+    ) -> None:
+        self.context = context
+        self.body = context.body
+        self.unannounced = unannounced
+        self.visits = visits_of(context.register, exclude)
+        self.days = sorted(d for v in self.visits for d in v.days)
+        self.notice = policies.of_kind("notice")
+        self.blackout = policies.of_kind("blackout")
+        self.cap = policies.of_kind("cap")
+        self.rest = policies.of_kind("rest")
+        self.floor = add_working_days(context.decided_on, 1)  # never on or before the decision
+
+    def earliest_notice(self) -> dt.date:
+        """The first start the notice policy allows (the floor if unannounced)."""
+        if self.notice is None or self.unannounced:
+            return self.floor
+        return max(self.floor, add_working_days(self.context.decided_on, self._notice_days()))
+
+    def _notice_days(self) -> int:
+        assert self.notice is not None
+        return int(self.notice.parameters["working_days"])
+
+    def check(
+        self,
+        start: dt.date,
+        on_site_days: int,
+        *,
+        kinds: Sequence[str] = PLACEMENT_KINDS,
+    ) -> list[tuple[Policy, str]]:
+        """The placement policies (of `kinds`) this on-site period breaks, with the reason."""
+        days = on_site_period(start, on_site_days)
+        problems: list[tuple[Policy, str]] = []
+        checks = (
+            ("notice", self.notice, self._check_notice),
+            ("blackout", self.blackout, self._check_blackout),
+            ("cap", self.cap, self._check_cap),
+            ("rest", self.rest, self._check_rest),
+        )
+        for kind, policy, check in checks:
+            if policy is None or kind not in kinds:
+                continue
+            reason = check(policy, days)
+            if reason is not None:
+                problems.append((policy, reason))
+        return problems
+
+    def _check_notice(self, policy: Policy, days: tuple[dt.date, ...]) -> str | None:
+        start, decided = days[0], self.context.decided_on
+        earliest = self.earliest_notice()
+        if start >= earliest:
+            return None
+        if self.unannounced:
+            return (
+                f"The theme allows unannounced visits, but on-site work cannot start on {start}: "
+                f"the earliest is {earliest}, the first working day after {decided}."
+            )
+        given = working_days_between(decided, start)
+        return (
+            f"A start on {start} would give {self.body} {plural(given, 'working day')}' notice "
+            f"after {decided}; at least {self._notice_days()} working days are needed, so the "
+            f"earliest start is {earliest}."
+        )
+
+    def _check_blackout(self, policy: Policy, days: tuple[dt.date, ...]) -> str | None:
+        for period in policy.parameters["periods"]:
+            if period["bodies"] != "all" and self.body not in period["bodies"]:
+                continue
+            hits = [d for d in days if period["from"] <= d <= period["to"]]
+            if hits:
+                return (
+                    f"No on-site work is placed at {self.body} from {period['from']} to "
+                    f"{period['to']} ({period['reason']}); an on-site visit from {days[0]} to "
+                    f"{days[-1]} would have {plural(len(hits), 'day')} in that period."
+                )
+        return None
+
+    def days_12m_with(self, days: tuple[dt.date, ...]) -> tuple[int, dt.date]:
+        """The most on-site days in any 12 months that include one of `days`, and when it ends."""
+        combined = sorted([*self.days, *days])
+        worst, worst_end = 0, days[-1]
+        for end in combined:
+            if end < days[0] or twelve_months_to(end) > days[-1]:
+                continue  # this 12 months holds none of the new days
+            count = count_in(combined, twelve_months_to(end), end)
+            if count > worst:
+                worst, worst_end = count, end
+        return worst, worst_end
+
+    def _check_cap(self, policy: Policy, days: tuple[dt.date, ...]) -> str | None:
+        reasons = []
+        most = int(policy.parameters["max_on_site_days_12m"])
+        total, end = self.days_12m_with(days)
+        if total > most:
+            ours = count_in(days, twelve_months_to(end), end)
+            share = f"{ours}" if ours == len(days) else f"{ours} of the {len(days)} days"
+            reasons.append(
+                f"On-site days at {self.body} in the 12 months to {end} would be {total} "
+                f"({total - ours} already done or planned and {share} of this visit from "
+                f"{days[0]} to {days[-1]}), over the cap of {most}."
+            )
+        at_once = int(policy.parameters["max_open_at_once"])
+        busy = self.in_progress(days[0], days[-1])
+        if len(busy) >= at_once:
+            reasons.append(
+                f"While on site from {days[0]} to {days[-1]} the body would already have "
+                f"{plural(len(busy), 'inspection')} in progress ({', '.join(busy)}); "
+                f"at most {at_once} at once."
+            )
+        return " ".join(reasons) or None
+
+    def in_progress(self, first: dt.date, last: dt.date) -> list[str]:
+        """Open inspections in progress (window start to on-site end) during first..last."""
+        return sorted(
+            v.inspection_id
+            for v in self.visits
+            if v.is_open and min(v.window_start, v.start) <= last and first <= v.end
+        )
+
+    def _check_rest(self, policy: Policy, days: tuple[dt.date, ...]) -> str | None:
+        gap = int(policy.parameters["min_gap_days"])
+        start, end = days[0], days[-1]
+        for visit in sorted(self.visits, key=lambda v: (v.start, v.inspection_id)):
+            if visit.end < start and (start - visit.end).days >= gap:
+                continue
+            if visit.start > end and (visit.start - end).days >= gap:
+                continue
+            if visit.end < start:
+                between = (
+                    f"only {plural((start - visit.end).days, 'day')} after inspection "
+                    f"{visit.inspection_id}'s on-site visit ended on {visit.end}"
+                )
+            elif visit.start > end:
+                between = (
+                    f"ending only {plural((visit.start - end).days, 'day')} before inspection "
+                    f"{visit.inspection_id}'s on-site visit starts on {visit.start}"
+                )
+            else:
+                between = (
+                    f"overlapping inspection {visit.inspection_id}'s on-site visit from "
+                    f"{visit.start} to {visit.end}"
+                )
+            return (
+                f"An on-site visit from {start} to {end} would be {between}; at least "
+                f"{plural(gap, 'day')} must pass between on-site visits to {self.body}."
+            )
+        return None
+
+    def walk(
+        self, not_before: dt.date, on_site_days: int, *, urgent: bool
+    ) -> tuple[dt.date, dict[str, tuple[Policy, str]]]:
+        """The earliest start that fits, and for each policy that moved it its last reason."""
+        kinds = [k for k in PLACEMENT_KINDS if not (urgent and k in BYPASSABLE_KINDS)]
+        start = next_working_day(max(not_before, self.floor))
+        limit = start + dt.timedelta(days=SEARCH_DAYS)
+        moved: dict[str, tuple[Policy, str]] = {}
+        while start <= limit:
+            problems = self.check(start, on_site_days, kinds=kinds)
+            if not problems:
+                return start, moved
+            for policy, reason in problems:
+                moved[policy.kind] = (policy, reason)
+            start = next_working_day(start + dt.timedelta(days=1))
+        found = [moved[k] for k in PLACEMENT_KINDS if k in moved]
+        raise NoFitError(
+            f"no on-site period of {on_site_days} working days at {self.body} fits between "
+            f"{not_before} and {limit}",
+            found,
+        )
+
+
+def earliest_fit(
+    context: BodyContext,
+    policies: PolicySet,
+    *,
+    not_before: dt.date,
+    on_site_days: int,
+    urgent: bool,
+    theme: str | None,
+    exclude_inspection_id: str | None = None,
+) -> dt.date:
+    """The earliest working day >= not_before on which an on-site period fits every policy.
+
+    The period is `on_site_days` working days from that day; it must break none of
+    notice (unless `theme` allows unannounced visits), blackout, cap and rest
+    (cap and rest are skipped when `urgent`). Raises NoFitError after ~3 years.
+    """
+    placement = Placement(
+        context,
+        policies,
+        unannounced=unannounced(policies, [theme] if theme else []),
+        exclude=exclude_inspection_id,
+    )
+    return placement.walk(not_before, on_site_days, urgent=urgent)[0]
+
+
+def unannounced(policies: PolicySet, themes: Sequence[str]) -> bool:
+    """Unannounced only if every theme of the visit allows it."""
+    notice = policies.of_kind("notice")
+    allowed = notice.parameters["unannounced_themes"] if notice else ()
+    return bool(themes) and all(t in allowed for t in themes)
+
+
+def is_urgent(request: Mapping[str, Any], policies: PolicySet) -> bool:
+    """Whether the request raises a concern the urgent policy lets bypass cap and rest."""
+    urgent = policies.of_kind("urgent")
+    return urgent is not None and request.get("concern") in urgent.parameters["concerns"]
+
+
+def check_schedule(
+    inspection: Mapping[str, Any],
+    start: dt.date,
+    on_site_days: int,
+    context: BodyContext,
+    policies: PolicySet,
+) -> list[str]:
+    """Why a proposed schedule breaks notice, blackout, cap or rest; empty if it is fine.
+
+    Each reason begins with the policy id it breaks ("SCHEDULE:" for a start
+    that is not a working day or not after `context.decided_on`, the day the
+    schedule is proposed). The inspection itself is left out of the register;
+    an urgent inspection still bypasses cap and rest.
+    """
+    placement = Placement(
+        context,
+        policies,
+        unannounced=unannounced(policies, themes_of(inspection)),
+        exclude=inspection["inspection_id"],
+    )
+    reasons = []
+    if not is_working_day(start):
+        reasons.append(f"SCHEDULE: {start} is not a working day; on-site work starts on one.")
+    urgent = bool(inspection.get("urgent"))
+    kinds = [k for k in PLACEMENT_KINDS if not (urgent and k in BYPASSABLE_KINDS)]
+    problems = placement.check(start, on_site_days, kinds=kinds)
+    if next_working_day(start) <= context.decided_on and not any(
+        p.kind == "notice" for p, _ in problems
+    ):
+        reasons.append(
+            f"SCHEDULE: on-site work cannot start on {start}, not after {context.decided_on}."
+        )
+    reasons.extend(f"{policy.id}: {reason}" for policy, reason in problems)
+    return reasons

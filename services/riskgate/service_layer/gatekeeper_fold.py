@@ -1,0 +1,116 @@
+"""The gatekeeper's messages: what each one makes, and how each folds into the register.
+
+A decision, an override or an inspection update carries the full snapshot of
+the inspection it changes, so the stored state is a fold of the
+`gatekeeper.decisions` topic: `apply` live, and `rebuild` from the topic. Each
+message also tells the inspectorates' work lists, and a completion gives the
+risk rules its finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from riskgate import topics
+from riskgate.adapters.store import Store, WriteBatch
+from riskgate.domain.ids import derived_id
+from riskgate.domain.inspection import Inspection
+from riskgate.service_layer.common import dumps, envelope
+from riskgate.service_layer.repositories.register import Register
+from riskgate.service_layer.unit_of_work import processed_key
+
+SOURCE = "riskgate.gatekeeper"
+GROUP = "gatekeeper"
+FOLDED = ("gatekeeper.decision", "gatekeeper.override", "inspection.updated")
+
+
+def apply(register: Register, batch: WriteBatch, message: dict[str, Any]) -> None:
+    """Fold one gatekeeper message into the stored state (live and in `rebuild` alike)."""
+    payload, body = message["payload"], message["body"]
+    kind = message["type"]
+    if kind == "organisational.assessed":
+        register.put_org_score(batch, body, payload["score"], payload["year"])
+        batch.sadd(processed_key(GROUP), message["event_id"])  # as live, so rebuild restores it
+        return
+    inspection = payload.get("inspection")
+    if inspection is not None:
+        register.put_inspection(batch, body, inspection)
+    if kind == "gatekeeper.decision":
+        request = payload["request"]
+        register.put_request(batch, {**request, "body": body, "decision_id": message["event_id"]})
+        decision = {k: v for k, v in payload.items() if k not in ("request", "inspection")}
+        register.put_decision(
+            batch, {**decision, "body": body, "decided_at": message["occurred_at"]}
+        )
+        batch.sadd(processed_key(GROUP), request["request_event_id"])
+    elif kind == "gatekeeper.override":
+        register.put_override(batch, {**payload, "body": body})
+
+
+def rebuild(store: Store, messages: Iterable[dict[str, Any]]) -> int:
+    """Empty the gatekeeper's state and refold it from its topics' messages; return how many."""
+    register = Register(store)
+    folded = 0
+    with store.transaction() as batch:
+        register.clear(batch)
+        batch.delete(processed_key(GROUP))
+        for message in messages:
+            if message["type"] in (*FOLDED, "organisational.assessed"):
+                apply(register, batch, message)
+                folded += 1
+    return folded
+
+
+def update_id(inspection_id: str, action: str, inspection: dict[str, Any]) -> str:
+    """An inspection update's id: the same step leaving the same inspection is the same message."""
+    return derived_id("inspection.updated", inspection_id, action, dumps(inspection))
+
+
+def work_messages(message: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """What each inspectorate's work list hears: the inspection as it now stands."""
+    payload = message["payload"]
+    if payload.get("inspection") is None:
+        return []
+    inspection = Inspection.from_dict(payload["inspection"])
+    recipients = sorted({*inspection.participants, *payload.get("removed", [])})
+    return [
+        (
+            topics.work_for(inspectorate),
+            payload["area"],
+            envelope(
+                event_id=derived_id("work", message["event_id"], inspectorate),
+                type="inspection.assigned",
+                occurred_at=message["occurred_at"],
+                source=SOURCE,
+                body=message["body"],
+                payload={**inspection.on_work_list(), "recipient": inspectorate},
+            ),
+        )
+        for inspectorate in recipients
+    ]
+
+
+def finding_events(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """A completed inspection's finding, once per theme, as events the risk rules see."""
+    payload = message["payload"]
+    if message["type"] != "inspection.updated" or payload["action"] != "completed":
+        return []
+    inspection = payload["inspection"]
+    return [
+        envelope(
+            event_id=derived_id("inspection.finding", inspection["inspection_id"], theme),
+            type="inspection.finding",
+            occurred_at=message["occurred_at"],
+            source=SOURCE,
+            body=message["body"],
+            payload={
+                "inspection_id": inspection["inspection_id"],
+                "inspectorate": inspection["lead_inspectorate"],
+                "theme": theme,
+                "finding": inspection["finding"],
+                "summary": inspection["summary"],
+            },
+        )
+        for theme in inspection.get("themes") or [inspection["theme"]]
+    ]
