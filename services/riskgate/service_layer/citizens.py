@@ -23,6 +23,7 @@ from riskgate import topics
 from riskgate.adapters.bus import Publisher
 from riskgate.adapters.store import Store
 from riskgate.domain.citizens import (
+    EVENT_TYPES,
     CitizensConfig,
     CitizensDesk,
     CitizensError,
@@ -36,16 +37,6 @@ from riskgate.service_layer.repositories.cases import Cases, jsonable
 from riskgate.service_layer.unit_of_work import UnitOfWork
 
 SOURCE = "riskgate.citizens"
-TYPES = (
-    "petition.submitted",
-    "petition.responded",
-    "forum.decided",
-    "ccfa.raised",
-    "ccfa.referred",
-    "ccfa.recommended",
-    "ccfa.responded",
-    "ccfa.published",
-)
 
 
 class Routed(Protocol):
@@ -97,7 +88,7 @@ class CitizensService:
 
     def handle(self, event: dict[str, Any]) -> None:
         """Apply one event: at most once in effect, however often it is delivered."""
-        if event["type"] not in (*TYPES, "complaint.received"):
+        if event["type"] not in (*EVENT_TYPES, "complaint.received"):
             return
         if self._processed.seen(event["event_id"]):
             return
