@@ -56,6 +56,8 @@ class Settings:
     sweep_s: float = 300.0  # how often the citizens service looks for missed deadlines
     max_body_bytes: int = limits.MAX_BODY_BYTES  # one HTTP request body (413 beyond)
     max_events_per_post: int = limits.MAX_EVENTS_PER_POST  # one POST /v1/events list (413)
+    # failed authentications one client address may make in a minute before it gets 429
+    auth_failures_per_minute: int = 20
 
     def clock(self) -> dt.date:
         """Today, as the gatekeeper and the citizens' deadlines see it."""
@@ -121,4 +123,5 @@ class Settings:
             max_events_per_post=_int(
                 env, "RISKGATE_MAX_EVENTS_PER_POST", limits.MAX_EVENTS_PER_POST, minimum=1
             ),
+            auth_failures_per_minute=_int(env, "RISKGATE_AUTH_FAILURES_PER_MINUTE", 20, minimum=1),
         )

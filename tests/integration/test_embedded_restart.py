@@ -214,23 +214,29 @@ def test_everything_accepted_before_a_kill_is_there_once_after_the_restart(
     assert second.get("/v1/decisions", second.tokens["gatekeeper"]) == decisions
 
 
-def test_a_token_created_beside_a_running_server_is_valid_at_once(
+def test_a_token_created_or_revoked_beside_a_running_server_counts_at_once(
     tmp_path: Path, started: list[Embedded]
 ) -> None:
     home = tmp_path / "home"
     run = Embedded(home, tmp_path / "run.log", "--no-sample")
     started.append(run)
 
-    created = subprocess.run(
-        riskgate_command("tokens", "create", "--role", "integrator"),
-        env=_env(home),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    status, reply = call("POST", run.url + "/v1/events", _year(AREAS[:1]), created)
+    def tokens(*args: str) -> subprocess.CompletedProcess[str]:
+        command = riskgate_command("tokens", *args)
+        return subprocess.run(command, env=_env(home), capture_output=True, text=True, timeout=60)
 
-    assert created.startswith("rg_") and status == 202, reply
+    created = tokens("create", "--role", "integrator", "--holder", "Lancashire data hub")
+    secret, token_id = created.stdout.strip(), created.stderr.split()[1]
+    accepted, reply = call("POST", run.url + "/v1/events", _year(AREAS[:1]), secret)
+    revoked = tokens("revoke", token_id)
+    refused, refusal = call("POST", run.url + "/v1/events", _year(AREAS[:1]), secret)
+    listed = tokens("list").stdout
+
+    assert created.returncode == 0, created.stderr
+    assert secret.startswith("rg_") and accepted == 202, reply
+    assert revoked.returncode == 0, revoked.stderr
+    assert refused == 401, refusal
+    assert "admin" in run.tokens and "embedded:gatekeeper" in listed and secret not in listed
     assert not (home / "tokens.json").exists()
 
 

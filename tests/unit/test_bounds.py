@@ -120,12 +120,18 @@ def test_json_nested_10000_deep_is_400_naming_body(api: Any) -> None:
 
 
 @pytest.mark.parametrize("route", ["/v1/inspection-requests", "/v1/decisions/d-1/override"])
-def test_json_nested_10000_deep_from_an_unauthenticated_caller_is_400_not_500(
+def test_json_nested_10000_deep_is_401_unauthenticated_and_400_for_the_gatekeeper(
     api: Any, route: str
 ) -> None:
-    _system, client, _auth = api
-    response = client.post(route, data=DEEP, content_type="application/json")
-    assert _refusal(response, 400)["errors"] == {
+    system, client, _auth = api
+    anonymous = client.post(route, data=DEEP, content_type="application/json")
+    gatekeeper = {"Authorization": f"Bearer {system.tokens.create('gatekeeper')}"}
+    checked = client.post(route, data=DEEP, content_type="application/json", headers=gatekeeper)
+
+    assert _refusal(anonymous, 401)["errors"] == {
+        "Authorization": ["missing bearer token: send `Authorization: Bearer <token>`"]
+    }
+    assert _refusal(checked, 400)["errors"] == {
         "body": [f"nested deeper than {limits.MAX_DEPTH} levels"]
     }
 

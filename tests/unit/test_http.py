@@ -95,7 +95,8 @@ def test_an_invalid_token_is_401(api: Api) -> None:
     )
 
     assert response.status_code == 401
-    assert response.get_json()["message"] == "invalid bearer token"
+    assert response.get_json()["message"] == "invalid bearer token: unknown token"
+    assert response.get_json()["errors"] == {"Authorization": ["unknown token"]}
 
 
 def test_an_inspectorate_may_not_post_events(api: Api) -> None:

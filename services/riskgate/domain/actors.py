@@ -6,6 +6,7 @@ what, in which role, and under which token.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 
@@ -59,3 +60,43 @@ class Actor:
 def service_actor(service: str) -> Actor:
     """A riskgate service acting on its own account (the gatekeeper deciding by policy, say)."""
     return Actor(id=f"riskgate.{service}", holder=f"riskgate.{service}", role=f"service:{service}")
+
+
+# The roles a token can hold. The staff and integrator roles stand alone; the others name
+# whom they act for: `inspectorate:<code>`, `council:<body code>`, `government_office:<region>`.
+PLAIN_ROLES: tuple[str, ...] = ("integrator", "gatekeeper", "admin")
+ROLE_FORMS = (
+    "integrator, gatekeeper, admin, inspectorate:<code>, council:<body code> "
+    "or government_office:<region>"
+)
+
+
+def region_slug(region: str) -> str:
+    """The word a region goes by in a role: "Yorkshire and the Humber" -> yorkshire_and_the_humber."""
+    return region.lower().replace(" ", "_")
+
+
+def role_problem(
+    role: str, inspectorates: Collection[str], councils: Collection[str], regions: Collection[str]
+) -> str | None:
+    """Why `role` is not a role a token can hold, or None when it is one.
+
+    `regions` are slugs (`region_slug`); `councils` are the councils' body codes.
+    """
+    if role in PLAIN_ROLES:
+        return None
+    kind, colon, code = role.partition(":")
+    known: dict[str, tuple[str, Collection[str]]] = {
+        "inspectorate": ("inspectorate", inspectorates),
+        "council": ("council (body code)", councils),
+        "government_office": ("region", regions),
+    }
+    if not colon or kind not in known:
+        return f"{role[:100]!r} is not a role: one of {ROLE_FORMS}"
+    what, codes = known[kind]
+    if code in codes:
+        return None
+    listed = (
+        f"; one of {', '.join(sorted(codes))}" if len(codes) <= 20 else " in the reference data"
+    )
+    return f"{role[:100]!r}: unknown {what} {code[:100]!r}{listed}"

@@ -57,7 +57,7 @@ def _embedded_factory(
         elif with_sample:
             log.info("the home already holds events: the sample year is not loaded again")
         for token, role in tokens.items():
-            system.tokens.add(token, role)
+            system.tokens.add(token, role, holder=f"embedded:{role}")
         threading.Thread(
             target=run_embedded,
             args=(system,),

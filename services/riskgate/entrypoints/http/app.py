@@ -1,22 +1,24 @@
-"""The application factory: the services' blueprints, the one error shape and the OpenAPI
-document at `/openapi.json`."""
+"""The application factory: the services' blueprints, the one error shape, authentication
+before any body is read, the security headers and the OpenAPI document at `/openapi.json`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, g, request
 from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 
 from riskgate.bootstrap import System
 from riskgate.entrypoints.http.areas import areas
+from riskgate.entrypoints.http.auth import authenticate_first
 from riskgate.entrypoints.http.bounds import BoundedJSON, BoundedRequest
 from riskgate.entrypoints.http.citizens import citizens
 from riskgate.entrypoints.http.errors import error_payload, register_refusals
 from riskgate.entrypoints.http.events import events
 from riskgate.entrypoints.http.gatekeeper import gatekeeper
 from riskgate.entrypoints.http.ops import ops
+from riskgate.entrypoints.http.throttle import FailedAuthentications
 from riskgate.entrypoints.http.work import commands, work
 from riskgate.schemas import EnvelopeSchema, ErrorSchema
 
@@ -27,6 +29,23 @@ BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
     "work": (work,),
     "citizens": (citizens,),
 }
+# On every answer: no MIME sniffing, no framing by another site, no referrer sent onwards.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+def security_headers(response: Response) -> Response:
+    """after_request: the security headers on every answer; `no-store` on an authenticated
+    one (or one refusing a credential), so no cache keeps what a token was shown."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if g.get("actor") is not None or "Authorization" in request.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 class _Api(Api):
@@ -58,6 +77,11 @@ def create_app(system_: System, services: tuple[str, ...] | None = None) -> Flas
     )
     app.json.sort_keys = False
     app.extensions["riskgate"] = system_
+    app.extensions["riskgate.failed_authentications"] = FailedAuthentications(
+        system_.settings.auth_failures_per_minute
+    )
+    app.before_request(authenticate_first)
+    app.after_request(security_headers)
     api = _Api(app)
     register_refusals(app, api.handle_http_exception)
     api.spec.components.schema("Envelope", schema=EnvelopeSchema)

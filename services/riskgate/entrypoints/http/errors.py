@@ -35,6 +35,7 @@ WHEN = {
     404: "The thing named in the path does not exist",
     409: "The thing is not in a state that allows this; the message says why",
     413: "The request body is over RISKGATE_MAX_BODY_BYTES",
+    429: "Too many failed authentications from this client; `Retry-After` gives the seconds to wait",
 }
 
 

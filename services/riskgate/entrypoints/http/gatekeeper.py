@@ -11,7 +11,13 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from riskgate.domain.vocabulary import INSPECTORATES, THEMES
 from riskgate.entrypoints.http.answers import Answer, InspectionAnswer, RequestIdAnswer
-from riskgate.entrypoints.http.auth import require_role, require_viewer, system
+from riskgate.entrypoints.http.auth import (
+    INSPECTORATE_ROLES,
+    VIEWER_ROLES,
+    require_role,
+    requires,
+    system,
+)
 from riskgate.entrypoints.http.bounds import BoundedBlueprint
 from riskgate.entrypoints.http.errors import abort, refusals
 from riskgate.schemas import (
@@ -118,13 +124,14 @@ def _proposer_roles(proposal: Mapping[str, Any]) -> tuple[str, ...]:
 
 @gatekeeper.route("/inspection-requests")
 class InspectionRequests(MethodView):
+    @requires("gatekeeper")
     @gatekeeper.response(200, RequestAnswer(many=True))
     @refusals(gatekeeper, 401, 403)
     def get(self) -> list[dict[str, Any]]:
         """Every inspection request received, with the decision it got (role: gatekeeper)."""
-        require_role("gatekeeper")
         return system().gatekeeper.requests()
 
+    @requires("integrator", "gatekeeper", *INSPECTORATE_ROLES)  # narrowed by the proposal
     @gatekeeper.arguments(ProposalSchema)
     @gatekeeper.response(202, RequestIdAnswer)
     @refusals(gatekeeper, 401, 403, 413)
@@ -146,12 +153,12 @@ class InspectionRequests(MethodView):
 
 @gatekeeper.route("/decisions")
 class Decisions(MethodView):
+    @requires("gatekeeper")
     @gatekeeper.response(200, DecisionAnswer(many=True))
     @refusals(gatekeeper, 401, 403)
     def get(self) -> list[dict[str, Any]]:
         """Every decision, with policy ids, reasons, ledger figures and any overrides beside it
         (role: gatekeeper)."""
-        require_role("gatekeeper")
         return system().gatekeeper.decisions()
 
 
@@ -172,6 +179,7 @@ class OverrideSchema(Schema):
 
 @gatekeeper.route("/decisions/<decision_id>/override")
 class Override(MethodView):
+    @requires("gatekeeper")
     @gatekeeper.arguments(OverrideSchema)
     @gatekeeper.response(201, OverrideAnswer)
     @refusals(gatekeeper, 401, 403, 404, 409, 413)
@@ -194,13 +202,13 @@ class InspectionsQuery(Schema):
 
 @gatekeeper.route("/inspections")
 class Inspections(MethodView):
+    @requires("gatekeeper")
     @gatekeeper.arguments(InspectionsQuery, location="query")
     @gatekeeper.response(200, InspectionAnswer(many=True))
     @refusals(gatekeeper, 401, 403)
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """Every inspection at every body, optionally of one status, e.g. the declined ones to
         re-route (role: gatekeeper)."""
-        require_role("gatekeeper")
         status = args.get("status")
         return [i for i in system().gatekeeper.inspections() if status in (None, i["status"])]
 
@@ -212,12 +220,12 @@ class RerouteSchema(Schema):
 
 @gatekeeper.route("/inspections/<inspection_id>/reroute")
 class Reroute(MethodView):
+    @requires("gatekeeper")
     @gatekeeper.arguments(RerouteSchema)
     @gatekeeper.response(200, InspectionAnswer)
     @refusals(gatekeeper, 401, 403, 404, 409, 413)
     def post(self, args: dict[str, Any], inspection_id: str) -> dict[str, Any]:
         """Give a declined inspection to another inspectorate (role: gatekeeper)."""
-        require_role("gatekeeper")
         return system().gatekeeper.reroute(
             inspection_id, inspectorate=args["inspectorate"], reason=args["reason"]
         )
@@ -229,13 +237,13 @@ class DaySchema(Schema):
 
 @gatekeeper.route("/bodies/<code>/burden")
 class Burden(MethodView):
+    @requires(*VIEWER_ROLES)
     @gatekeeper.arguments(DaySchema, location="query")
     @gatekeeper.response(200, BurdenAnswer)
     @refusals(gatekeeper, 401, 403, 404)
     def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
         """A body's burden: inspections, on-site days used and left, the next date that fits
         (role: gatekeeper or any inspectorate)."""
-        require_viewer()
         if system().ingest.area_of(code) is None:
             abort(404, message=f"unknown body {code}")
         return system().gatekeeper.burden(code, args.get("on"))
@@ -256,6 +264,7 @@ class ProgrammeSchema(Schema):
 
 @gatekeeper.route("/programme")
 class Programme(MethodView):
+    @requires(*VIEWER_ROLES)
     @gatekeeper.arguments(ProgrammeSchema, location="query")
     @gatekeeper.response(200, InspectionAnswer(many=True))
     @refusals(gatekeeper, 401, 403)
@@ -263,7 +272,6 @@ class Programme(MethodView):
         """The national programme: inspections on site between `from` and `to`, filterable by
         inspectorate, area and theme (role: gatekeeper or any inspectorate; unannounced dates
         are not public)."""
-        require_viewer()
         return system().gatekeeper.programme(
             args["from_"],
             args["to"],
@@ -271,4 +279,3 @@ class Programme(MethodView):
             area=args.get("area"),
             theme=args.get("theme"),
         )
-

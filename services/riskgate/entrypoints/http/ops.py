@@ -25,7 +25,10 @@ class ReadinessAnswer(Answer):
         keys=fields.String(),
         values=fields.String(),
         required=True,
-        metadata={"description": "What is wrong, per consumer loop or store."},
+        metadata={
+            "description": 'What is not ready, e.g. {"store": "unreachable", '
+            '"consumer risk": "retrying"}; the errors themselves are in the log.'
+        },
     )
     ruleset_version = fields.String(required=True)
     embedded = fields.Boolean(required=True)
@@ -44,9 +47,12 @@ def healthz() -> dict[str, str]:
 def readyz() -> tuple[dict[str, Any], int]:
     """The process can reach its store and its consumers are not stuck."""
     sys = system()
-    problems = {name: loop.last_error for name, loop in sys.loops.items() if loop.last_error}
+    # what is not ready, in words: the errors themselves (with addresses) go to the log
+    problems = {
+        f"consumer {name}": "retrying" for name, loop in sys.loops.items() if loop.last_error
+    }
     if not sys.store.ping():
-        problems["store"] = "store unreachable"
+        problems["store"] = "unreachable"
     body = {
         "status": "ready" if not problems else "not ready",
         "problems": problems,
