@@ -293,3 +293,24 @@ def test_the_gatekeeper_role_may_not_post_events(client: FlaskClient, system: Sy
 
     assert status == 403 and "role gatekeeper may not do this" in body["message"]
     assert published(system) == []
+
+
+def test_straight_onto_the_embedded_topic_a_finding_from_a_source_no_token_names_is_dead_lettered(
+    system: System,
+) -> None:
+    forged = example("inspection.finding", source="ofsted-returns", payload={"finding": 1})
+    system.bus.publisher().publish(topics.EVENTS, HAMPSHIRE, forged)
+
+    system.pump()
+
+    letters = [json.loads(r.value) for r in system.bus.read_all(topics.DEAD_LETTERS)]
+    assert {(letter["consumer"], letter["kind"]) for letter in letters} == {
+        ("risk", "refused"),
+        ("citizens", "refused"),
+    }
+    assert letters[0]["reason"] == (
+        "producer 'ofsted-returns' (a producer no token names) may not publish this: "
+        "inspection.finding comes only from the inspectorate it names (ofsted) or the "
+        "gatekeeper completing an inspection; ofsted-returns is integrator"
+    )
+    assert not system.store.sismember("done:risk", forged["event_id"])

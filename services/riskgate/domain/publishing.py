@@ -53,10 +53,15 @@ def source_of(actor: Actor) -> str:
     return f"{actor.role}:{actor.holder}"
 
 
-def refusal(actor: Actor, event: dict[str, Any], area: str | None) -> Refusal | None:
-    """Why `actor` may not publish `event` (for a body in `area`, if known), or None if it may."""
+def refusal(
+    actor: Actor, event: dict[str, Any], area: str | None, who: str | None = None
+) -> Refusal | None:
+    """Why `actor` may not publish `event` (for a body in `area`, if known), or None if it may.
+
+    `who` names the producer in the reason (default: the source the actor stamps).
+    """
     kind = event["type"]
-    who = source_of(actor)
+    who = who or source_of(actor)
     internal = internal_type(kind)
     if internal is not None:
         return internal

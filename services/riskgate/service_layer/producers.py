@@ -52,7 +52,8 @@ class Producers:
         source = event["source"]
         candidates = [self._services[source]] if source in self._services else self._tokens(source)
         refusals = [
-            refusal(actor, event, area) for actor in candidates or [unknown_producer(source)]
+            refusal(actor, event, area, source)
+            for actor in candidates or [unknown_producer(source)]
         ]
         if all(refusals):
             first = refusals[0]
