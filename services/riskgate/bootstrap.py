@@ -26,6 +26,7 @@ from riskgate.service_layer.citizens_config import CitizensConfigSource
 from riskgate.service_layer.common import BodyRegistry
 from riskgate.service_layer.gatekeeper import GatekeeperService
 from riskgate.service_layer.ingest import IngestService
+from riskgate.service_layer.producers import Producers
 from riskgate.service_layer.risk import RiskService, RulesSource
 from riskgate.service_layer.tokens import Tokens
 from riskgate.service_layer.work import WorkService
@@ -52,6 +53,7 @@ class System:
     citizens: CitizensService
     tokens: Tokens
     rules: RulesSource
+    producers: Producers
     loops: dict[str, ConsumerLoop] = field(default_factory=dict)
 
     def handler_for(self, service: str) -> Callable[[dict[str, Any]], None]:
@@ -73,6 +75,7 @@ class System:
                 self.handler_for(service),
                 self.bus.publisher(),
                 area_of=self.area_of_event if keyed_by_area else None,
+                producer_check=self.producers.refusal if keyed_by_area else None,
             )
         return self.loops[service]
 
@@ -155,12 +158,13 @@ def bootstrap(
     set_known_indicators(reference.indicators)
     publisher = bus.publisher()
     rules = RulesSource(settings.rules_dir, settings.rules_reload_s)
+    bodies = BodyRegistry(store, reference)
     system = System(
         settings=settings,
         bus=bus,
         store=store,
         reference=reference,
-        ingest=IngestService(store, publisher, BodyRegistry(store, reference)),
+        ingest=IngestService(store, publisher, bodies),
         risk=RiskService(store, publisher, reference, rules, _fired),
         gatekeeper=GatekeeperService(
             store, publisher, load_policies(settings.rules_dir), clock=settings.clock
@@ -176,6 +180,7 @@ def bootstrap(
         ),
         tokens=Tokens(store),
         rules=rules,
+        producers=Producers(store, bodies.placed_in, embedded=settings.embedded),
     )
     return system
 

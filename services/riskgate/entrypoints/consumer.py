@@ -14,6 +14,10 @@ effects are stored or it has been dead-lettered. No record is skipped in silence
   yet goes on to the handler, which treats the body as its own area as it always
   has: another consumer group may not yet have stored the `body.registered` that
   came before it on the same partition, so "unknown" is not proof of a bad key.
+- On the events topic, an event its declared producer may not publish (an internal
+  type, a finding from a non-owner, a registration from a non-admin, an event outside
+  the producer's scope: `service_layer/producers.py`) is dead-lettered (`refused`,
+  naming the rule) before its handler sees it.
 - A handler that refuses a record (`InvalidMessage`) dead-letters it (`refused`).
 - A poison value: a handler that fails on the same record with a data error
   (ValueError, LookupError, TypeError, AttributeError, ArithmeticError,
@@ -45,6 +49,7 @@ from riskgate.service_layer.common import InvalidMessage
 log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], None]
 AreaOf = Callable[[dict[str, Any]], str | None]
+ProducerCheck = Callable[[dict[str, Any], str | None], str | None]  # (event, area) -> refusal
 PERSONAL_DATA_MARK = PERSONAL_DATA.split("(")[0].strip()  # "must not carry personal data"
 POISON_ATTEMPTS = 5
 # Errors that come from a record's content, not from a server being away.
@@ -168,6 +173,8 @@ class ConsumerLoop:
 
     `area_of`, for loops reading topics keyed by area, gives the area an event
     belongs to (None when its body is not known yet); its key must match.
+    `producer_check`, for loops reading the events topic, says why an event's
+    declared producer may not have published it (None when it may).
     """
 
     def __init__(
@@ -178,6 +185,7 @@ class ConsumerLoop:
         publisher: Publisher,
         retry_pause_s: float = 1.0,
         area_of: AreaOf | None = None,
+        producer_check: ProducerCheck | None = None,
     ) -> None:
         self.name = name
         self._subscription = subscription
@@ -185,6 +193,7 @@ class ConsumerLoop:
         self._publisher = publisher
         self._retry_pause_s = retry_pause_s
         self._area_of = area_of
+        self._producer_check = producer_check
         self._data_errors: dict[tuple[str, int, int], int] = {}  # record -> failures in a row
         self.last_error: str | None = None
 
@@ -233,10 +242,16 @@ class ConsumerLoop:
             return
         place = (record.topic, record.partition, record.offset)
         try:
+            area = self._area_of(event) if self._area_of is not None else None
             if self._area_of is not None:
-                mismatch = key_mismatch(record, event, self._area_of(event))
+                mismatch = key_mismatch(record, event, area)
                 if mismatch is not None:
                     self._dead_letter(record, mismatch)
+                    return
+            if self._producer_check is not None:
+                refused = self._producer_check(event, area)
+                if refused is not None:
+                    self._dead_letter(record, Unusable("refused", refused))
                     return
             self._handler(event)
             metrics.MESSAGES_HANDLED.labels(self.name).inc()

@@ -9,6 +9,15 @@ from typing import Any
 from riskgate import limits, topics
 from riskgate.adapters.bus import Publisher, encode
 from riskgate.adapters.store import Store
+from riskgate.domain.actors import Actor
+from riskgate.domain.publishing import (
+    LOADER,
+    Refusal,
+    internal_type,
+    moved_body,
+    refusal,
+    source_of,
+)
 from riskgate.schemas import validate_event
 from riskgate.service_layer.repositories.bodies import BodyRegistry
 from riskgate.service_layer.repositories.processed import AcceptedEvents
@@ -19,11 +28,17 @@ ACCEPTED = AcceptedEvents.KEY
 
 @dataclass
 class Submission:
-    """What happened to a list of events: all accepted (or duplicates), or errors per item."""
+    """What happened to a list of events: all accepted (or duplicates), or errors per item.
+
+    `errors` holds every item's problems; `refused` and `conflicts` name the items whose
+    problem is who sent them (403) or a body moved out of its area (409), the rest are invalid.
+    """
 
     accepted: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     errors: dict[int, dict[str, Any]] = field(default_factory=dict)
+    refused: set[int] = field(default_factory=set)
+    conflicts: set[int] = field(default_factory=set)
     accepted_types: Counter[str] = field(default_factory=Counter)
 
 
@@ -36,8 +51,13 @@ class IngestService:
         self._bodies = bodies
         self._accepted = AcceptedEvents(store)
 
-    def submit(self, items: list[Any]) -> Submission:
-        """Validate every item; if all are valid, publish the new ones keyed by area."""
+    def submit(self, items: list[Any], actor: Actor = LOADER) -> Submission:
+        """Check every item as published by `actor`; if all may be published, publish the new
+        ones keyed by area, each with `source` set from the actor (`source_of`).
+
+        The default actor is riskgate's trusted loader (the sample year, rule fixtures, tests);
+        every caller speaking for a token passes its Actor.
+        """
         result = Submission()
         clean: list[dict[str, Any]] = []
         registered_here: dict[str, str] = {}
@@ -46,7 +66,14 @@ class IngestService:
             if size_error:
                 result.errors[index] = size_error
                 continue
-            event, errors = validate_event(item)
+            internal = _internal_type(item)
+            if internal is not None:  # refused before its payload is even validated
+                result.errors[index] = internal.errors()
+                result.refused.add(index)
+                continue
+            event, errors = validate_event(_stamped(item, actor))
+            if event is not None and not errors:
+                errors = self._check_producer(index, event, actor, registered_here, result)
             if event is not None and not errors:
                 errors = self._check_bodies(event, registered_here)
             if errors:
@@ -90,6 +117,28 @@ class IngestService:
         """The area a known body belongs to."""
         return self._bodies.area_of(body)
 
+    def _check_producer(
+        self,
+        index: int,
+        event: dict[str, Any],
+        actor: Actor,
+        registered_here: dict[str, str],
+        result: Submission,
+    ) -> dict[str, Any]:
+        """Errors (and the item marked refused or in conflict) if `actor` may not publish it."""
+        body = event["body"]
+        area = registered_here.get(body) or self._bodies.area_of(body)
+        refused = refusal(actor, event, area)
+        if refused is not None:
+            result.refused.add(index)
+            return refused.errors()
+        if event["type"] == "body.registered":
+            moved = moved_body(body, self._bodies.placed_in(body), event["payload"]["area"])
+            if moved is not None:
+                result.conflicts.add(index)
+                return moved.errors()
+        return {}
+
     def _check_bodies(
         self, event: dict[str, Any], registered_here: dict[str, str]
     ) -> dict[str, Any]:
@@ -113,6 +162,21 @@ class IngestService:
                 ]
             }
         return {}
+
+
+def _internal_type(item: Any) -> Refusal | None:
+    """The refusal for an item naming one of the services' own types, read before validation
+    so that a forged judgement is refused as such, not for its payload."""
+    kind = item.get("type") if isinstance(item, dict) else None
+    return internal_type(kind) if isinstance(kind, str) else None
+
+
+def _stamped(item: Any, actor: Actor) -> Any:
+    """The item with `source` set from the actor, whatever it said (the loader's events say
+    `riskgate.loader`, which the consumers' producer check knows)."""
+    if not isinstance(item, dict):
+        return item
+    return {**item, "source": source_of(actor)}
 
 
 def _oversize(item: Any) -> dict[str, Any]:

@@ -51,3 +51,8 @@ class BodyRegistry:
     def registration(self, code: str, payload: dict[str, Any]) -> Callable[[WriteBatch], None]:
         """The write that stores a `body.registered` payload (for `UnitOfWork.store`)."""
         return lambda batch: self.register(batch, code, payload)
+
+    def placed_in(self, code: str) -> str | None:
+        """The area the reference data places a council in (None for a body it does not list):
+        a `body.registered` may not move it elsewhere."""
+        return self._reference.area_of(code) if code in self._reference.councils else None
