@@ -5,6 +5,7 @@ fold of `gatekeeper.decisions`, so rebuilding the gatekeeper's state restores it
 
 from __future__ import annotations
 
+import copy
 import inspect
 from dataclasses import dataclass, replace
 from datetime import date
@@ -15,10 +16,14 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from riskgate.adapters.store import MemoryStore
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
 from riskgate.entrypoints.http import create_app
+from riskgate.schemas.export import example_events
+from riskgate.service_layer.gatekeeper_fold import rebuild
 from riskgate.service_layer.rebuild import rebuild_gatekeeper
+from riskgate.service_layer.repositories.audit import AuditQuery, AuditTrail
 from tests.conftest import ROOT
 
 TODAY = date(2009, 10, 1)
@@ -283,3 +288,26 @@ def test_rebuilding_the_gatekeeper_restores_the_audit_trail(staff: Staff) -> Non
 
     assert folded >= len(before)
     assert staff.trail() == before
+
+
+def test_messages_from_before_actors_were_named_fold_into_the_trail_as_they_read() -> None:
+    examples = example_events()
+    old = []
+    for kind, said in (
+        ("gatekeeper.override", {"overridden_by": "gatekeeper"}),
+        ("inspection.updated", {}),
+    ):
+        message = copy.deepcopy(examples[kind])
+        del message["payload"]["actor"]
+        message["payload"].update(said)
+        old.append(message)
+    store = MemoryStore()
+
+    rebuild(store, old)
+
+    entries, following = AuditTrail(store).page(AuditQuery(since=date(2009, 1, 1)))
+    assert [(e["action"], e["actor"]) for e in entries] == [
+        ("overridden", {"id": "unrecorded", "holder": "gatekeeper", "role": "gatekeeper"}),
+        ("accepted", {"id": "unrecorded", "holder": "ofsted", "role": "inspectorate:ofsted"}),
+    ]
+    assert following is None
