@@ -19,6 +19,7 @@ from riskgate.domain.errors import Conflict, DomainError, Invalid, NotAllowed, N
 from riskgate.entrypoints.http import create_app
 from riskgate.entrypoints.http.answers import InspectionAnswer
 from riskgate.entrypoints.http.areas import AssessmentAnswer
+from riskgate.entrypoints.http.audit import AuditPageAnswer
 from riskgate.entrypoints.http.citizens import CaseAnswer, PetitionAnswer
 from riskgate.entrypoints.http.gatekeeper import (
     BurdenAnswer,
@@ -78,7 +79,7 @@ def _resolved(doc: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
 def test_every_operation_declares_the_schema_of_its_success_answer(client: FlaskClient) -> None:
     doc = client.get("/openapi.json").get_json()
     operations = _operations(doc)
-    assert len(operations) == 20  # 17 resource methods and 3 for operators
+    assert len(operations) == 21  # 18 resource methods and 3 for operators
     for method, path, operation in operations:
         successes = {k: v for k, v in operation["responses"].items() if k.startswith("2")}
         assert successes, f"{method} {path} declares no 2xx answer"
@@ -226,6 +227,10 @@ def test_the_gatekeepers_answers_validate_and_lose_nothing(
         "/v1/inspectorates/ofsted/work?status=cancelled": (
             InspectionAnswer(many=True),
             system.work.items("ofsted", "cancelled"),
+        ),
+        "/v1/audit?since=2009-01-01": (
+            AuditPageAnswer(),
+            system.gatekeeper.audit(date(2009, 1, 1)),
         ),
     }
     for url, (schema, service_answer) in answers.items():

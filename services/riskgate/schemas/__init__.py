@@ -110,6 +110,7 @@ from riskgate.schemas.personal_data import (
     personal_data_in,
 )
 from riskgate.schemas.services import (
+    ActorPayload,
     CitizensTransitionPayload,
     GatekeeperDecisionPayload,
     GatekeeperOverridePayload,
@@ -124,6 +125,7 @@ __all__ = [
     "ACTION_PLAN_STATUSES",
     "ALL_TYPES",
     "AcceptedSchema",
+    "ActorPayload",
     "BODY_CODE_MESSAGE",
     "BODY_CODE_PATTERN",
     "BodyRegisteredPayload",

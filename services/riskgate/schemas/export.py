@@ -392,6 +392,11 @@ def example_events() -> dict[str, dict[str, Any]]:
                 "decided_on": "2009-12-10",
                 "bypassed": [],
                 "policy_version": _POLICY,
+                "actor": {
+                    "id": "riskgate.gatekeeper",
+                    "holder": "riskgate.gatekeeper",
+                    "role": "service:gatekeeper",
+                },
                 "request": {
                     "request_id": "REQ-2009-0042",
                     "received_at": "2009-12-09T09:00:05+00:00",
@@ -488,8 +493,9 @@ def example_events() -> dict[str, dict[str, Any]]:
                 "previous_outcome": "approved",
                 "outcome": "rejected",
                 "justification": "Ofsted's unannounced visit in November already covered this.",
-                "overridden_by": "gatekeeper",
+                "overridden_by": "Jane Okafor",
                 "overridden_on": "2009-12-11",
+                "actor": {"id": "4b1f9e2a07c3", "holder": "Jane Okafor", "role": "gatekeeper"},
                 "area": _HAMPSHIRE,
                 "inspection": None,
             },
@@ -509,6 +515,11 @@ def example_events() -> dict[str, dict[str, Any]]:
                 "area": _HAMPSHIRE,
                 "removed": [],
                 "inspection": {"inspection_id": "INSP-2010-0007", "status": "accepted"},
+                "actor": {
+                    "id": "7c2d0a51e98f",
+                    "holder": "Ravi Patel",
+                    "role": "inspectorate:ofsted",
+                },
             },
         ),
         "organisational.assessed": _event(

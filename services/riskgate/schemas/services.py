@@ -43,6 +43,20 @@ from riskgate.schemas.fields import (
 )
 
 
+class ActorPayload(StrictSchema):
+    """Who took an action: the token's public id, its holder and the role it held (a service
+    deciding by policy names itself, e.g. `riskgate.gatekeeper` in role `service:gatekeeper`)."""
+
+    id = ref_field(metadata={"description": "The token's public id (never the secret)."})
+    holder = name_field(metadata={"description": "The person or system the token was issued to."})
+    role = name_field()
+
+
+def actor_field() -> fields.Nested:
+    """The actor of a gatekeeper message; the time is the envelope's `occurred_at`."""
+    return fields.Nested(ActorPayload, required=True)
+
+
 class RiskJudgementPayload(StrictSchema):
     """A flag (or none) for one area, theme and year, with its evidence and rules."""
 
@@ -111,6 +125,7 @@ class GatekeeperDecisionPayload(StrictSchema):
     area = body_code(required=True)
     decided_on = Day(required=True)
     policy_version = ref_field()
+    actor = actor_field()
     request = fields.Dict(
         keys=fields.String(),
         required=True,
@@ -133,8 +148,11 @@ class GatekeeperOverridePayload(StrictSchema):
     previous_outcome = fields.String(required=True, validate=one_of(DECISION_OUTCOMES))
     outcome = fields.String(required=True, validate=one_of(OVERRIDE_OUTCOMES))
     justification = text_field(10, 2000)
-    overridden_by = name_field()
+    overridden_by = name_field(
+        metadata={"description": "The holder of the token (`actor.holder`)."}
+    )
     overridden_on = Day(required=True)
+    actor = actor_field()
     area = body_code(required=True)
     inspection = fields.Dict(keys=fields.String(), allow_none=True, required=True)
 
@@ -144,9 +162,15 @@ class InspectionUpdatedPayload(StrictSchema):
 
     inspection_id = ref_field()
     action = fields.String(required=True, validate=one_of(INSPECTION_ACTIONS))
-    by = optional_text(MAX_NAME, allow_none=True, required=True)
+    by = optional_text(
+        MAX_NAME,
+        allow_none=True,
+        required=True,
+        metadata={"description": "The inspectorate that took the step (null for a re-route)."},
+    )
     reason = optional_text(MAX_SERVICE_TEXT, allow_none=True, required=True)
     on = Day(required=True)
+    actor = actor_field()
     area = body_code(required=True)
     removed = text_list(load_default=list, metadata={"default": []})
     inspection = fields.Dict(keys=fields.String(), required=True)

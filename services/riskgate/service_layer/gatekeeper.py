@@ -19,7 +19,8 @@ from riskgate import topics
 from riskgate.adapters.bus import Publisher
 from riskgate.adapters.store import Store
 from riskgate.domain import inspection as lifecycle
-from riskgate.domain.errors import NotFound
+from riskgate.domain.actors import Actor, service_actor
+from riskgate.domain.errors import NotAllowed, NotFound
 from riskgate.domain.gatekeeper import BodyContext, PolicySet, burden, decide
 from riskgate.domain.ids import derived_id
 from riskgate.domain.inspection import Inspection
@@ -33,6 +34,7 @@ from riskgate.service_layer.gatekeeper_fold import (
     update_id,
     work_messages,
 )
+from riskgate.service_layer.repositories.audit import AuditQuery, AuditTrail, position_of
 from riskgate.service_layer.repositories.register import Register
 from riskgate.service_layer.unit_of_work import UnitOfWork
 
@@ -42,8 +44,19 @@ Change = Callable[[Inspection], Inspection]
 __all__ = ["GatekeeperService", "apply", "rebuild"]  # the fold, from its old home too
 
 
+# Decisions by policy are the gatekeeper service's own; the policy version says which policies.
+POLICY = service_actor("gatekeeper")
+
+
 def _today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
+
+
+def _inspectorate_of(actor: Actor) -> str:
+    """The inspectorate an actor acts for; NotAllowed for anyone else."""
+    if actor.inspectorate is None:
+        raise NotAllowed(f"role {actor.role} is not an inspectorate's")
+    return actor.inspectorate
 
 
 class GatekeeperService:
@@ -55,6 +68,7 @@ class GatekeeperService:
         self._store = store
         self._publisher = publisher
         self._register = Register(store)
+        self._audit = AuditTrail(store)
         self.policies = policies
         self.clock = clock
         self._processed = Processed(store, GROUP)
@@ -86,6 +100,7 @@ class GatekeeperService:
             decision = decide(request, self.context(body, decided_on), self.policies)
             payload = {
                 **{k: v for k, v in decision.items() if k not in ("body", "inspection")},
+                "actor": POLICY.to_dict(),
                 "request": {
                     **event["payload"],
                     "received_at": event["occurred_at"],
@@ -130,10 +145,10 @@ class GatekeeperService:
         )
 
     def override(
-        self, decision_id: str, *, outcome: str, justification: str, by: str,
+        self, decision_id: str, *, outcome: str, justification: str, actor: Actor,
         start: dt.date | None = None,
     ) -> dict[str, Any]:  # fmt: skip
-        """Staff override a decision; the original stays in the record beside the override.
+        """Staff (`actor`) override a decision; the original stays in the record beside it.
 
         `outcome` approved (optionally on `start`) makes or revives the inspection;
         rejected cancels it.
@@ -158,7 +173,7 @@ class GatekeeperService:
                 event_id=override_id,
                 type="gatekeeper.override",
                 occurred_at=now_on(today),
-                source=f"{SOURCE}:{by}",
+                source=f"{SOURCE}:{actor.role}",
                 body=body,
                 payload={
                     "override_id": override_id,
@@ -167,8 +182,9 @@ class GatekeeperService:
                     "previous_outcome": self._effective_outcome(decision),
                     "outcome": outcome,
                     "justification": justification,
-                    "overridden_by": by,
+                    "overridden_by": actor.holder,
                     "overridden_on": today.isoformat(),
+                    "actor": actor.to_dict(),
                     "area": decision["area"],
                     "inspection": inspection.to_dict() if inspection else None,
                 },
@@ -176,31 +192,36 @@ class GatekeeperService:
             self._commit(message)
         return message["payload"]
 
-    def reroute(self, inspection_id: str, *, inspectorate: str, reason: str) -> dict[str, Any]:
-        """Give a declined inspection to another inspectorate (role: gatekeeper)."""
+    def reroute(
+        self, inspection_id: str, *, inspectorate: str, reason: str, actor: Actor
+    ) -> dict[str, Any]:
+        """Staff (`actor`) give a declined inspection to another inspectorate."""
         return self._update(
-            inspection_id, "rerouted", None, reason,
+            inspection_id, "rerouted", actor, reason,
             lambda i: lifecycle.reroute(i, to=inspectorate),
         )  # fmt: skip
 
-    def accept(self, inspection_id: str, *, by: str) -> dict[str, Any]:
-        """The inspectorate `by` accepts its part in the inspection."""
+    def accept(self, inspection_id: str, *, actor: Actor) -> dict[str, Any]:
+        """The actor's inspectorate accepts its part in the inspection."""
+        by = _inspectorate_of(actor)
         return self._update(
-            inspection_id, "accepted", by, None, lambda i: lifecycle.accept(i, by=by)
+            inspection_id, "accepted", actor, None, lambda i: lifecycle.accept(i, by=by)
         )
 
-    def decline(self, inspection_id: str, *, by: str, reason: str) -> dict[str, Any]:
+    def decline(self, inspection_id: str, *, actor: Actor, reason: str) -> dict[str, Any]:
         """The lead declines the inspection, or a participant steps out of a joint one."""
+        by = _inspectorate_of(actor)
         return self._update(
-            inspection_id, "declined", by, reason,
+            inspection_id, "declined", actor, reason,
             lambda i: lifecycle.decline(i, by=by, reason=reason),
         )  # fmt: skip
 
     def schedule(
-        self, inspection_id: str, *, by: str, start: dt.date, on_site_days: int
+        self, inspection_id: str, *, actor: Actor, start: dt.date, on_site_days: int
     ) -> dict[str, Any]:
-        """Set the on-site dates; refused, with the reasons, if they break notice, blackout,
-        cap or rest (checked as of today)."""
+        """The lead sets the on-site dates; refused, with the reasons, if they break notice,
+        blackout, cap or rest (checked as of today)."""
+        by = _inspectorate_of(actor)
 
         def change(inspection: Inspection) -> Inspection:
             return lifecycle.schedule(
@@ -212,23 +233,27 @@ class GatekeeperService:
                 policies=self.policies,
             )
 
-        return self._update(inspection_id, "scheduled", by, None, change)
+        return self._update(inspection_id, "scheduled", actor, None, change)
 
     def complete(
-        self, inspection_id: str, *, by: str, finding: int, summary: str
+        self, inspection_id: str, *, actor: Actor, finding: int, summary: str
     ) -> dict[str, Any]:
-        """Record the finding; it goes to the risk service as an `inspection.finding` event."""
+        """The lead records the finding; it goes to the risk service as an `inspection.finding`
+        event."""
+        by = _inspectorate_of(actor)
         return self._update(
-            inspection_id, "completed", by, summary,
+            inspection_id, "completed", actor, summary,
             lambda i: lifecycle.complete(
                 i, by=by, finding=finding, summary=summary, today=self.clock()
             ),
         )  # fmt: skip
 
     def _update(
-        self, inspection_id: str, action: str, by: str | None, reason: str | None, change: Change
+        self, inspection_id: str, action: str, actor: Actor, reason: str | None, change: Change
     ) -> dict[str, Any]:
-        """Apply one lifecycle step under the body's lock and commit it as `inspection.updated`."""
+        """Apply one lifecycle step under the body's lock and commit it as `inspection.updated`,
+        naming the actor (`by` is the actor's inspectorate, none for the gatekeeper's re-route)."""
+        by = actor.inspectorate
         body = self._register.body_of(inspection_id)
         if body is None:
             raise NotFound(f"no inspection {inspection_id}")
@@ -253,6 +278,7 @@ class GatekeeperService:
                     "area": after["area"],
                     "removed": sorted(set(before.participants) - set(after["participants"])),
                     "inspection": after,
+                    "actor": actor.to_dict(),
                 },
             )
             self._commit(message)
@@ -260,6 +286,24 @@ class GatekeeperService:
 
     def inspection(self, inspection_id: str) -> dict[str, Any] | None:
         return self._register.inspection(inspection_id)
+
+    def audit(
+        self,
+        since: dt.date,
+        *,
+        until: dt.date | None = None,
+        actor: str | None = None,
+        action: str | None = None,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> dict[str, Any]:
+        """A page of the audit trail, oldest first: `entries`, and `next`, the cursor (`after`)
+        for the following page, or None at the end. Days are UTC; `actor` is an id or holder."""
+        query = AuditQuery(
+            since, until, actor, action, limit, position_of(after) if after else None
+        )
+        entries, following = self._audit.page(query)
+        return {"entries": entries, "next": following}
 
     def _inspection_of(self, decision: dict[str, Any]) -> dict[str, Any] | None:
         """The decision's inspection, or the one an earlier override of it made."""

@@ -1,4 +1,5 @@
-"""What the blueprints answer with, where two of them give the same thing: an inspection.
+"""What the blueprints answer with, where two of them give the same thing: an inspection, an
+actor.
 
 Answers reuse the contract's payload schemas (`riskgate.schemas`), adding only the
 fields the services keep beside a payload. Dumping an answer keeps the service's
@@ -12,7 +13,7 @@ from typing import Any
 
 from marshmallow import Schema, fields, post_dump
 
-from riskgate.schemas import InspectionAssignedPayload, StrictBoolean, body_code
+from riskgate.schemas import ActorPayload, InspectionAssignedPayload, StrictBoolean, body_code
 
 
 class Answer(Schema):
@@ -40,3 +41,12 @@ class RequestIdAnswer(Answer):
     """The id of a request just proposed; its decision follows on `GET /v1/decisions`."""
 
     request_id = fields.String(required=True)
+
+
+class ActorAnswer(Answer, ActorPayload):
+    """Who took an action: the token's public id, its holder and its role."""
+
+
+def actor_answer() -> fields.Nested:
+    """The actor of a decision, an override or an audit entry, in the service's key order."""
+    return fields.Nested(ActorAnswer, required=True)

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from riskgate.bootstrap import System
 from riskgate.entrypoints.http.areas import areas
+from riskgate.entrypoints.http.audit import audit
 from riskgate.entrypoints.http.auth import authenticate_first
 from riskgate.entrypoints.http.bounds import BoundedJSON, BoundedRequest
 from riskgate.entrypoints.http.citizens import citizens
@@ -25,7 +26,7 @@ from riskgate.schemas import EnvelopeSchema, ErrorSchema
 BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
     "ingest": (events,),
     "risk": (areas,),
-    "gatekeeper": (gatekeeper, commands),
+    "gatekeeper": (gatekeeper, commands, audit),
     "work": (work,),
     "citizens": (citizens,),
 }

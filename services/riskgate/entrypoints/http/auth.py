@@ -121,14 +121,3 @@ def caller() -> Actor | None:
     """The authenticated caller of this request, or None on a public route."""
     return g.get("actor")
 
-
-def require_inspectorate() -> str:
-    """The calling inspectorate's code (401/403 for anyone else)."""
-    actor = require_role(*INSPECTORATE_ROLES)
-    assert actor.inspectorate is not None
-    return actor.inspectorate
-
-
-def require_viewer() -> None:
-    """The gatekeeper or any inspectorate (401/403 for anyone else)."""
-    require_role(*VIEWER_ROLES)

@@ -10,7 +10,12 @@ from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from riskgate.domain.vocabulary import INSPECTORATES, THEMES
-from riskgate.entrypoints.http.answers import Answer, InspectionAnswer, RequestIdAnswer
+from riskgate.entrypoints.http.answers import (
+    Answer,
+    InspectionAnswer,
+    RequestIdAnswer,
+    actor_answer,
+)
 from riskgate.entrypoints.http.auth import (
     INSPECTORATE_ROLES,
     VIEWER_ROLES,
@@ -67,6 +72,7 @@ class OverrideAnswer(Answer, GatekeeperOverridePayload):
 
     body = body_code(metadata={"description": "The body inspected (in the register's record)."})
     inspection = fields.Nested(InspectionAnswer, required=True, allow_none=True)  # type: ignore[assignment]
+    actor = actor_answer()
 
 
 class DecisionAnswer(Answer, GatekeeperDecisionPayload):
@@ -77,6 +83,7 @@ class DecisionAnswer(Answer, GatekeeperDecisionPayload):
 
     body = body_code(required=True)
     decided_at = OffsetDateTime(required=True)
+    actor = actor_answer()
     overrides = fields.List(fields.Nested(OverrideAnswer), required=True)
 
 
@@ -191,7 +198,7 @@ class Override(MethodView):
             decision_id,
             outcome=args["outcome"],
             justification=args["justification"],
-            by=actor.role,
+            actor=actor,
             start=args.get("start"),
         )
 
@@ -226,8 +233,9 @@ class Reroute(MethodView):
     @refusals(gatekeeper, 401, 403, 404, 409, 413)
     def post(self, args: dict[str, Any], inspection_id: str) -> dict[str, Any]:
         """Give a declined inspection to another inspectorate (role: gatekeeper)."""
+        actor = require_role("gatekeeper")
         return system().gatekeeper.reroute(
-            inspection_id, inspectorate=args["inspectorate"], reason=args["reason"]
+            inspection_id, inspectorate=args["inspectorate"], reason=args["reason"], actor=actor
         )
 
 

@@ -10,7 +10,7 @@ from marshmallow import Schema, fields, validate
 from riskgate.entrypoints.http.answers import InspectionAnswer
 from riskgate.entrypoints.http.auth import (
     INSPECTORATE_ROLES,
-    require_inspectorate,
+    require_role,
     requires,
     system,
 )
@@ -77,8 +77,8 @@ class Accept(MethodView):
     @refusals(commands, 401, 403, 404, 409)
     def post(self, inspection_id: str) -> dict[str, Any]:
         """Accept the work (role: an inspectorate taking part)."""
-        by = require_inspectorate()
-        return system().gatekeeper.accept(inspection_id, by=by)
+        actor = require_role(*INSPECTORATE_ROLES)
+        return system().gatekeeper.accept(inspection_id, actor=actor)
 
 
 @commands.route("/work/<inspection_id>/decline")
@@ -90,8 +90,8 @@ class Decline(MethodView):
     def post(self, args: dict[str, Any], inspection_id: str) -> dict[str, Any]:
         """Decline the work with a reason; the gatekeeper can re-route it (role: an inspectorate
         taking part)."""
-        by = require_inspectorate()
-        return system().gatekeeper.decline(inspection_id, by=by, reason=args["reason"])
+        actor = require_role(*INSPECTORATE_ROLES)
+        return system().gatekeeper.decline(inspection_id, actor=actor, reason=args["reason"])
 
 
 @commands.route("/work/<inspection_id>/schedule")
@@ -112,9 +112,9 @@ class Schedule(MethodView):
     def post(self, args: dict[str, Any], inspection_id: str) -> dict[str, Any]:
         """Set the on-site dates; 409 with the reasons if they break notice, blackout, the burden
         cap or the rest period (role: the lead inspectorate)."""
-        by = require_inspectorate()
+        actor = require_role(*INSPECTORATE_ROLES)
         return system().gatekeeper.schedule(
-            inspection_id, by=by, start=args["start"], on_site_days=args["on_site_days"]
+            inspection_id, actor=actor, start=args["start"], on_site_days=args["on_site_days"]
         )
 
 
@@ -127,7 +127,7 @@ class Complete(MethodView):
     def post(self, args: dict[str, Any], inspection_id: str) -> dict[str, Any]:
         """Complete with a finding 1-4 and a summary; the finding goes to the risk rules as an
         `inspection.finding` event (role: the lead inspectorate)."""
-        by = require_inspectorate()
+        actor = require_role(*INSPECTORATE_ROLES)
         return system().gatekeeper.complete(
-            inspection_id, by=by, finding=args["finding"], summary=args["summary"]
+            inspection_id, actor=actor, finding=args["finding"], summary=args["summary"]
         )
