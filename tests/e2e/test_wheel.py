@@ -325,7 +325,8 @@ def test_run_answers_health_prints_tokens_and_judges_a_posted_event(running: Run
     assert {"integrator", "gatekeeper", "inspectorate:ofsted"} <= set(tokens), running.output()
     event = _inadequate_finding()
 
-    status, reply = _request(f"{running.base}/v1/events", event, tokens["integrator"])
+    # Only the inspectorate that inspected may publish its finding (issue 10).
+    status, reply = _request(f"{running.base}/v1/events", event, tokens["inspectorate:ofsted"])
 
     assert status == 202, reply
     url = f"{running.base}/v1/areas/{AREA}/assessment?year={YEAR}"

@@ -19,7 +19,8 @@ import pytest
 from kafka import KafkaProducer
 
 from riskgate.adapters.redis_store import RedisStore
-from riskgate.service_layer.tokens import Tokens, mint
+from riskgate.domain.actors import Scope
+from riskgate.service_layer.tokens import Tokens
 from tests.conftest import ROOT
 from tests.integration.cluster import Service, call, indicator_event, read_topic, running, wait_for
 
@@ -34,9 +35,9 @@ SCOPED = "integrator:sandwell-hub"
 @pytest.fixture
 def risk(kafka: str, redis_url: str, tmp_path: Path) -> Iterator[Service]:
     store = RedisStore(redis_url)
-    Tokens(store).create("integrator")
-    scoped = {"role": "integrator", "holder": "sandwell-hub", "scope": {"bodies": [SANDWELL]}}
-    store.hset(Tokens.KEY, {Tokens.digest(mint()): json.dumps(scoped)})
+    tokens = Tokens(store)
+    tokens.create("integrator")
+    tokens.issue("integrator", "sandwell-hub", Scope(bodies=frozenset({SANDWELL})))
     with running(("risk",), kafka, redis_url, tmp_path) as services:
         yield services["risk"]
 

@@ -1,22 +1,17 @@
 """The citizens' thresholds from `citizens.yaml`: read through the rule-file adapter, kept live.
 
-`CitizensConfigSource` looks for a changed file at most every `check_every_s`
-seconds, as `RulesSource` does for the ruleset; a file that no longer loads is
-logged and the last good configuration kept.
+`CitizensConfigSource` keeps it live as `RulesSource` keeps the ruleset
+(`live_files.LiveFiles`).
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from pathlib import Path
 
 from riskgate.adapters.rule_files import content_version, read_rule_file
 from riskgate.domain.citizens import CITIZENS_FILE, CitizensConfig, parse_citizens_config
 from riskgate.domain.rules import RuleError
-
-log = logging.getLogger(__name__)
+from riskgate.service_layer.live_files import LiveFiles
 
 
 def load_citizens_config(rules_dir: Path) -> CitizensConfig:
@@ -31,37 +26,14 @@ def load_citizens_config(rules_dir: Path) -> CitizensConfig:
     return parse_citizens_config(document, lines, content_version([path]))
 
 
-class CitizensConfigSource:
+class CitizensConfigSource(LiveFiles[CitizensConfig]):
     """The current citizens' configuration, reloaded when `citizens.yaml` changes."""
 
     def __init__(self, directory: Path, check_every_s: float = 2.0) -> None:
-        self.directory = directory
-        self._check_every_s = check_every_s
-        self._lock = threading.Lock()
-        self._config = load_citizens_config(directory)
-        self._checked = time.monotonic()
-
-    def current(self) -> CitizensConfig:
-        """The configuration to decide by now (the last good one if the file broke)."""
-        with self._lock:
-            if time.monotonic() - self._checked >= self._check_every_s:
-                self._checked = time.monotonic()
-                self._reload_if_changed()
-            return self._config
-
-    def _reload_if_changed(self) -> None:
-        path = self.directory / CITIZENS_FILE
-        try:
-            if content_version([path]) == self._config.version:
-                return
-            candidate = load_citizens_config(self.directory)
-        except (OSError, RuleError) as exc:
-            log.error(
-                "%s changed but does not load; keeping %s: %s",
-                CITIZENS_FILE,
-                self._config.version,
-                exc,
-            )
-            return
-        log.info("citizens' configuration %s replaces %s", candidate.version, self._config.version)
-        self._config = candidate
+        super().__init__(
+            "the citizens' configuration",
+            directory,
+            load_citizens_config,
+            lambda d: [d / CITIZENS_FILE],
+            check_every_s,
+        )

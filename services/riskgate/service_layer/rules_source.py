@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-import time
 from pathlib import Path
 
 from riskgate.adapters.rule_files import content_version, read_rule_file, yaml_files
-from riskgate.domain.rules import CITIZENS_FILE, POLICY_FILE, RuleError, RuleSet, parse_ruleset
-
-log = logging.getLogger(__name__)
+from riskgate.domain.rules import CITIZENS_FILE, POLICY_FILE, RuleSet, parse_ruleset
+from riskgate.service_layer.live_files import LiveFiles
 
 
 def rule_files(directory: Path) -> list[Path]:
@@ -26,31 +22,8 @@ def load_ruleset(directory: Path) -> RuleSet:
     return parse_ruleset(documents, content_version(files))
 
 
-class RulesSource:
+class RulesSource(LiveFiles[RuleSet]):
     """The current ruleset, reloaded when the rule files change (no restart needed)."""
 
     def __init__(self, directory: Path, check_every_s: float = 2.0) -> None:
-        self.directory = directory
-        self._check_every_s = check_every_s
-        self._lock = threading.Lock()
-        self._ruleset = load_ruleset(directory)
-        self._checked = time.monotonic()
-
-    def current(self) -> RuleSet:
-        """The ruleset now in force, looking for changed files at most every `check_every_s`."""
-        with self._lock:
-            if time.monotonic() - self._checked >= self._check_every_s:
-                self._checked = time.monotonic()
-                self._reload_if_changed()
-            return self._ruleset
-
-    def _reload_if_changed(self) -> None:
-        if content_version(rule_files(self.directory)) == self._ruleset.version:
-            return
-        try:
-            candidate = load_ruleset(self.directory)
-        except RuleError as exc:
-            log.error("rules changed but do not load; keeping %s: %s", self._ruleset.version, exc)
-            return
-        log.info("ruleset %s replaces %s", candidate.version, self._ruleset.version)
-        self._ruleset = candidate
+        super().__init__("the ruleset", directory, load_ruleset, rule_files, check_every_s)
