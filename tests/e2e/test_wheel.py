@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import ROOT, free_port
+from tests.e2e.demo_summary import check_demo_summary
 
 INSTALL_TIMEOUT_S = 1800  # durable-rules compiles from source on a cold pip cache
 START_TIMEOUT_S = 60.0
@@ -199,7 +200,9 @@ def test_assess_writes_every_areas_assessment_as_json(installed: Installed) -> N
     ), "the sample year's planted problems are flagged"
 
 
-def test_demo_runs_the_sample_year_and_prints_its_summary(installed: Installed) -> None:
+def test_demo_flags_exactly_the_planted_problems_and_routes_them_to_work(
+    installed: Installed, sample_year: list[dict[str, Any]]
+) -> None:
     result = installed.riskgate("demo")
 
     assert result.returncode == 0, result.stderr[-3000:]
@@ -208,6 +211,7 @@ def test_demo_runs_the_sample_year_and_prints_its_summary(installed: Installed) 
     assert re.search(r"^areas judged: 152; flags: red [1-9]\d*, green \d+$", out, re.M), out[:2000]
     assert re.search(r"^gatekeeper decisions: [1-9]\d* ", out, re.M), out[:2000]
     assert "dead letters: 0" in out
+    check_demo_summary(out, sample_year)
 
 
 def test_rules_export_writes_a_copy_that_riskgate_rules_dir_points_at(
