@@ -12,7 +12,7 @@ from typing import Any
 from riskgate import failpoints, topics
 from riskgate.adapters.bus import Bus, MemoryBus
 from riskgate.adapters.durable_engine import engine_for
-from riskgate.adapters.policy_file import load_policies
+from riskgate.adapters.policy_file import live_policies
 from riskgate.adapters.sqlite_bus import SqliteBus
 from riskgate.adapters.sqlite_store import SqliteStore
 from riskgate.adapters.store import MemoryStore, Store
@@ -167,7 +167,10 @@ def bootstrap(
         ingest=IngestService(store, publisher, bodies),
         risk=RiskService(store, publisher, reference, rules, _fired),
         gatekeeper=GatekeeperService(
-            store, publisher, load_policies(settings.rules_dir), clock=settings.clock
+            store,
+            publisher,
+            live_policies(settings.rules_dir, settings.rules_reload_s),
+            clock=settings.clock,
         ),
         work=WorkService(store),
         citizens=CitizensService(

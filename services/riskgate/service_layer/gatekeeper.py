@@ -34,6 +34,7 @@ from riskgate.service_layer.gatekeeper_fold import (
     update_id,
     work_messages,
 )
+from riskgate.service_layer.live_files import LiveFiles
 from riskgate.service_layer.repositories.audit import AuditQuery, AuditTrail, position_of
 from riskgate.service_layer.repositories.register import Register
 from riskgate.service_layer.unit_of_work import UnitOfWork
@@ -63,15 +64,26 @@ class GatekeeperService:
     GROUP = GROUP
 
     def __init__(
-        self, store: Store, publisher: Publisher, policies: PolicySet, clock: Clock = _today
+        self,
+        store: Store,
+        publisher: Publisher,
+        policies: PolicySet | LiveFiles[PolicySet],
+        clock: Clock = _today,
     ) -> None:
         self._store = store
         self._publisher = publisher
         self._register = Register(store)
         self._audit = AuditTrail(store)
-        self.policies = policies
+        self._policies = policies
         self.clock = clock
         self._processed = Processed(store, GROUP)
+
+    @property
+    def policies(self) -> PolicySet:
+        """The policies in force now: a live source reloads `policies.yaml` when it changes."""
+        if isinstance(self._policies, LiveFiles):
+            return self._policies.current()
+        return self._policies
 
     def handle(self, event: dict[str, Any]) -> None:
         """Decide an `inspection.requested`; remember an `organisational.assessed`."""
