@@ -216,7 +216,7 @@ def gatekeeper_state(redis_url: str, namespace: str = "riskgate:") -> dict[str, 
         client.close()
 
 
-def _descendants(pid: int) -> list[int]:
+def descendants(pid: int) -> list[int]:
     """pid and every process below it (from /proc)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
@@ -239,7 +239,7 @@ def _descendants(pid: int) -> list[int]:
 def tcp_ports_to(pid: int, remote_port: int) -> set[int]:
     """Local ports of the TCP connections that a process (or a child) has open to `remote_port`."""
     inodes: set[str] = set()
-    for p in _descendants(pid):
+    for p in descendants(pid):
         try:
             fds = list(Path(f"/proc/{p}/fd").iterdir())
         except OSError:

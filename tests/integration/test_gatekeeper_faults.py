@@ -4,6 +4,7 @@ stored state from the topics, Redis dying mid-stream, and a crash between publis
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -34,6 +35,7 @@ from tests.conftest import _start_redis, riskgate_command, service_env
 from tests.integration.cluster import (
     Service,
     call,
+    descendants,
     gatekeeper_state,
     group_caught_up,
     read_topic,
@@ -337,14 +339,23 @@ def test_two_gatekeepers_racing_on_one_stream_decide_each_request_once_and_keep_
             what="both gatekeepers to take the first request",
         )
         # Which process wins each lock is down to timing; a wave in which one process happened
-        # to win every race proves less, so another wave follows (at most three in all).
+        # to win every race proves less, so another wave follows (at most three in all), and
+        # that wave's burst meets the last winner stalled for a moment, so the other starts
+        # first; once it resumes, the two race for the rest of the burst.
         events = [warm]
         won: Counter[str] = Counter()
         for wave in range(3):
             burst = mixed_stream(bodies, 60, seed=2009 + wave, start=dt.date(2009, 11, 2))
+            stalled = [name for name in racers if won[name] > 0] if wave else []
+            for name in stalled:
+                signal_tree(racers[name].proc.pid, signal.SIGSTOP)
             # Bodies spread over the partitions, so each process meets them in its own order.
             produce(kafka, burst, partition_of=lambda e: bodies.index(e["body"]) % 3)
             events += burst
+            if stalled:
+                time.sleep(0.5)
+                for name in stalled:
+                    signal_tree(racers[name].proc.pid, signal.SIGCONT)
             wait_for(
                 lambda: (
                     len(stored_decisions(redis_url)) >= len(events)  # noqa: B023 - waited on here
@@ -430,6 +441,13 @@ class ClientPorts:
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(5)
+
+
+def signal_tree(pid: int, signum: int) -> None:
+    """Send `signum` to a service process and every process below it (its gunicorn worker)."""
+    for member in descendants(pid):
+        with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+            os.kill(member, signum)
 
 
 def redis_port(url: str) -> int:
