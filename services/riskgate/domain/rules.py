@@ -27,7 +27,6 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
 }
 OBSERVATIONS = ("indicator", "complaints", "finding", "peers", "audit", "combined")
 POLICY_FILE = "policies.yaml"
-CITIZENS_FILE = "citizens.yaml"  # the citizens' triggers' thresholds, not risk rules
 ROUTING_FILE = "routing.yaml"
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from riskgate.adapters.rule_files import content_version, read_rule_file, yaml_files
-from riskgate.domain.rules import CITIZENS_FILE, POLICY_FILE, RuleSet, parse_ruleset
+from riskgate.domain.citizens import CITIZENS_FILE
+from riskgate.domain.rules import POLICY_FILE, RuleSet, parse_ruleset
 from riskgate.service_layer.live_files import LiveFiles
 
 

@@ -45,11 +45,15 @@ class UnitOfWork:
         """Mark `event_id` processed by this service when the work commits."""
         self.consumed.append(event_id)
 
-    def commit(self, publisher: Publisher, store: Store) -> None:
-        """Publish and flush the outputs, then apply every write and marker atomically."""
-        for topic, key, message in self.outputs:
-            publisher.publish(topic, key, message)
+    def commit(self, publisher: Publisher | None, store: Store) -> None:
+        """Publish and flush the outputs, then apply every write and marker atomically.
+
+        `publisher` may be None only for work that publishes nothing (the work lists)."""
         if self.outputs:
+            if publisher is None:
+                raise ValueError(f"{self.service}: a unit of work with outputs needs a publisher")
+            for topic, key, message in self.outputs:
+                publisher.publish(topic, key, message)
             publisher.flush()
             failpoints.hit(f"{self.service}.exit_after_publish")
         if not self.writes and not self.consumed:

@@ -10,19 +10,6 @@ from riskgate.service_layer.repositories.work_lists import WorkLists
 from riskgate.service_layer.unit_of_work import UnitOfWork, Write
 
 
-class _PublishesNothing:
-    """The work service only stores; its units of work have nothing to publish."""
-
-    def publish(self, topic: str, key: str, value: dict) -> None:
-        raise AssertionError("the work service publishes nothing")
-
-    def publish_raw(self, topic: str, key: str | None, value: bytes) -> None:
-        raise AssertionError("the work service publishes nothing")
-
-    def flush(self) -> None:
-        """Nothing was published, so nothing waits."""
-
-
 class WorkService:
     GROUP = "work"
 
@@ -41,7 +28,7 @@ class WorkService:
         for inspectorate in recipients:
             work.store(self._listing(inspectorate, item))
         work.consume(event["event_id"])
-        work.commit(_PublishesNothing(), self._store)
+        work.commit(None, self._store)  # the work service only stores
 
     def _listing(self, inspectorate: str, item: dict[str, Any]) -> Write:
         """The write that puts the item on the inspectorate's list, or takes it off."""
