@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 from flask import Request, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import Blueprint, Page
+from flask_smorest.pagination import PaginationMetadataSchema
 from marshmallow import ValidationError
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -144,6 +145,17 @@ class BoundedBlueprint(Blueprint):
         return result, headers
 
     def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
-        super()._document_pagination_metadata(spec, resp_doc)
-        link = {"description": LINK_DESCRIPTION, "schema": {"type": "string"}}
-        resp_doc.setdefault("headers", {})["Link"] = link
+        """The two headers; `X-Pagination` is JSON, so declared by its content, not a schema
+        (which OpenAPI would read as comma-separated values)."""
+        if "PaginationMetadata" not in spec.components.schemas:
+            spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
+        metadata = {"$ref": "#/components/schemas/PaginationMetadata"}
+        resp_doc.setdefault("headers", {}).update(
+            {
+                self.PAGINATION_HEADER_NAME: {
+                    "description": "The page's metadata, as JSON",
+                    "content": {"application/json": {"schema": metadata}},
+                },
+                "Link": {"description": LINK_DESCRIPTION, "schema": {"type": "string"}},
+            }
+        )
