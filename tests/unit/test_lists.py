@@ -38,6 +38,12 @@ def _metadata(response: TestResponse) -> dict[str, Any]:
     return dict(json.loads(response.headers["X-Pagination"]))
 
 
+def _list(client: FlaskClient, url: str, headers: dict[str, str] | None = None) -> list[Any]:
+    response = client.get(url, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return list(response.get_json())
+
+
 def _links(response: TestResponse) -> dict[str, str]:
     """rel -> URL from an RFC 8288 Link header."""
     return {
@@ -63,7 +69,7 @@ def test_the_areas_come_a_page_at_a_time_with_metadata_and_links(client: FlaskCl
     assert len(last.get_json()) == 152 - 3 * PAGE_SIZE
     assert _metadata(last)["previous_page"] == 3
     assert set(_links(last)) == {"first", "prev", "last"}
-    codes = [a["code"] for page in (1, 2, 3, 4) for a in client.get(f"/v1/areas?page={page}").json]
+    codes = [a["code"] for page in (1, 2, 3, 4) for a in _list(client, f"/v1/areas?page={page}")]
     assert len(codes) == len(set(codes)) == 152, "the pages neither overlap nor skip"
 
 
@@ -72,7 +78,7 @@ def test_a_link_keeps_the_filters_and_the_page_size(client: FlaskClient) -> None
     assert _metadata(response)["total"] == 33
     next_url = _links(response)["next"]
     assert next_url == "http://localhost/v1/areas?region=London&page_size=10&page=2"
-    assert all(a["region"] == "London" for a in client.get(next_url).json)
+    assert all(a["region"] == "London" for a in _list(client, next_url))
 
 
 def test_the_page_size_is_bounded(client: FlaskClient) -> None:
@@ -105,10 +111,10 @@ def test_an_area_lists_its_councils_lead_first(client: FlaskClient) -> None:
 def test_areas_are_searchable_by_code_name_or_council_and_filterable_by_region(
     client: FlaskClient,
 ) -> None:
-    assert [a["code"] for a in client.get(f"/v1/areas?q={HAMPSHIRE.lower()}").json] == [HAMPSHIRE]
+    assert [a["code"] for a in _list(client, f"/v1/areas?q={HAMPSHIRE.lower()}")] == [HAMPSHIRE]
     # Winchester is a district: the search finds the area it belongs to
-    assert [a["code"] for a in client.get("/v1/areas?q=Winchester").json] == [HAMPSHIRE]
-    west_midlands = client.get("/v1/areas?region=West%20Midlands&page_size=100").json
+    assert [a["code"] for a in _list(client, "/v1/areas?q=Winchester")] == [HAMPSHIRE]
+    west_midlands = _list(client, "/v1/areas?region=West%20Midlands&page_size=100")
     assert {SANDWELL, DUDLEY} <= {a["code"] for a in west_midlands}
     assert {a["region"] for a in west_midlands} == {"West Midlands"}
     refused = client.get("/v1/areas?region=Atlantis")
@@ -187,7 +193,7 @@ def test_an_inspectorates_work_and_the_register_filter_by_body(
     work = client.get("/v1/inspectorates/ofsted/work", headers=ofsted)
     assert _metadata(work)["total"] == len(work.get_json())
     assert {item["body"] for item in work.get_json()} == {SANDWELL, DUDLEY}
-    at_dudley = client.get(f"/v1/inspectorates/ofsted/work?body={DUDLEY}", headers=ofsted).json
+    at_dudley = _list(client, f"/v1/inspectorates/ofsted/work?body={DUDLEY}", headers=ofsted)
     assert [item["body"] for item in at_dudley] == [DUDLEY]
     # an inspection's inspectorate is its lead (CQC's Sandwell request joined Ofsted's visit)
     every = client.get("/v1/inspections", headers=gatekeeper).get_json()
