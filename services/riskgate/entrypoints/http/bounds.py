@@ -115,15 +115,20 @@ LINK_DESCRIPTION = (
 __all__ = ["MAX_PAGE_SIZE", "PAGE_SIZE", "BoundedBlueprint", "Page"]
 
 
+def this_url_with(name: str, value: str) -> str:
+    """This request's URL with the query parameter `name` set to `value`, the others kept."""
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != name]
+    return f"{request.base_url}?{urlencode([*query, (name, value)])}"
+
+
 def page_links(page: int, last_page: int) -> str:
     """The `Link` header for page `page` of `last_page`: this URL with only `page` changed."""
     rels = {"first": 1, "prev": page - 1, "next": page + 1, "last": last_page}
-    links = []
-    for rel, number in rels.items():
-        if 1 <= number <= last_page:
-            query = [(k, v) for k, v in request.args.items(multi=True) if k != "page"]
-            url = f"{request.base_url}?{urlencode([*query, ('page', str(number))])}"
-            links.append(f'<{url}>; rel="{rel}"')
+    links = [
+        f'<{this_url_with("page", str(number))}>; rel="{rel}"'
+        for rel, number in rels.items()
+        if 1 <= number <= last_page
+    ]
     return ", ".join(links)
 
 
