@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +200,41 @@ def test_an_inspectorates_work_and_the_register_filter_by_body(
     by_ofsted = client.get("/v1/inspections?inspectorate=ofsted", headers=gatekeeper).get_json()
     assert by_ofsted == [i for i in every if i["lead_inspectorate"] == "ofsted"] != []
     assert client.get("/v1/inspections?inspectorate=hmic", headers=gatekeeper).get_json() == []
+
+
+# --- the citizens' lists -----------------------------------------------------------------------
+
+
+def test_the_petitions_and_calls_for_action_filter_by_area_and_day(tmp_path: Path) -> None:
+    from riskgate.sample.stories import scripted_stories
+
+    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path, today=date(2009, 12, 31)))
+    events = sorted(
+        (e for _, story in scripted_stories(2009, 2009) for e in story),
+        key=lambda e: (e["occurred_at"], e["event_id"]),
+    )
+    assert not system.ingest.submit(events).errors
+    system.pump()
+    client = create_app(system).test_client()
+
+    petitions = _list(client, "/v1/petitions?page_size=500")
+    cases = _list(client, "/v1/calls-for-action?page_size=500")
+    assert petitions and cases
+    area = petitions[0]["area"]
+    assert _list(client, f"/v1/petitions?area={area}") == [
+        p for p in petitions if p["area"] == area
+    ]
+    day = sorted(p["submitted_on"] for p in petitions)[-1]
+    assert _list(client, f"/v1/petitions?since={day}") == [
+        p for p in petitions if p["submitted_on"] >= day
+    ]
+    area = cases[-1]["area"]
+    assert _list(client, f"/v1/calls-for-action?area={area}") == [
+        c for c in cases if c["area"] == area
+    ]
+    # each filter leaves something out
+    assert {p["area"] for p in petitions} == {"E10000017"}  # the stories' petitions: Lancashire
+    assert _list(client, f"/v1/petitions?area={HAMPSHIRE}") == []
+    assert len({c["area"] for c in cases}) > 1
+    after = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    assert _list(client, f"/v1/petitions?since={after}") == []

@@ -23,6 +23,7 @@ from riskgate.entrypoints.http.answers import InspectionAnswer
 from riskgate.entrypoints.http.areas import AssessmentAnswer
 from riskgate.entrypoints.http.audit import AuditPageAnswer
 from riskgate.entrypoints.http.citizens import CaseAnswer, PetitionAnswer
+from riskgate.entrypoints.http.errors import PAGE_ERRORS
 from riskgate.entrypoints.http.gatekeeper import (
     BurdenAnswer,
     DecisionAnswer,
@@ -178,6 +179,17 @@ def test_an_unknown_route_and_a_wrong_method_are_json_errors_naming_what_is_wron
     assert unknown["errors"] == {"path": ["no such route: /v1/no-such-route"]}
     wrong = _assert_error_shape(client.delete("/v1/events"), 405)
     assert wrong["errors"] == {"method": ["DELETE is not allowed on /v1/events; allowed: POST"]}
+
+
+def test_a_page_handler_may_answer_off_the_api_paths_while_the_api_stays_json(app: Flask) -> None:
+    """The hook the public pages use: errors off the API's paths go to their handler."""
+    app.extensions[PAGE_ERRORS] = lambda error: (f"<h1>{error.code}</h1>", error.code)
+    client = app.test_client()
+    page = client.get("/no-such-page")
+    assert page.status_code == 404 and page.get_data(as_text=True) == "<h1>404</h1>"
+    for path in ("/v1/no-such-route", "/healthz/x", "/openapi.json/x"):
+        _assert_error_shape(client.get(path), 404)
+    _assert_error_shape(client.delete("/v1/events"), 405)
 
 
 def test_a_refusal_that_names_no_field_names_what_it_is_about(

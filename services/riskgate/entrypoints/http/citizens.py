@@ -112,7 +112,7 @@ class CallsForAction(MethodView):
         """Community Calls for Action with their stage, dates, deadlines and what is overdue; a
         page at a time, filterable by council, status and area (public)."""
         cases = system().citizens.calls_for_action(args.get("council"), args.get("status"))
-        return kept(cases, {"area": args["area"]} if "area" in args else {})
+        return kept(cases, args)
 
 
 class PetitionsQuerySchema(Schema):
@@ -129,5 +129,4 @@ class Petitions(MethodView):
     def get(self, args: dict[str, Any]) -> list[Any]:
         """Petitions with their status, debate threshold and any call for action they became;
         a page at a time, filterable by council, area and `since` (public)."""
-        petitions = system().citizens.petitions(args.get("council"))
-        return kept(petitions, {k: v for k, v in args.items() if k != "council"}, since="submitted_on")
+        return kept(system().citizens.petitions(args.get("council")), args, since="submitted_on")
