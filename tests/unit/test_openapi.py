@@ -186,8 +186,9 @@ def test_a_page_handler_may_answer_off_the_api_paths_while_the_api_stays_json(ap
     """The hook the public pages use: errors off the API's paths go to their handler."""
     app.extensions[PAGE_ERRORS] = lambda error: (f"<h1>{error.code}</h1>", error.code)
     client = app.test_client()
-    page = client.get("/no-such-page")
-    assert page.status_code == 404 and page.get_data(as_text=True) == "<h1>404</h1>"
+    for path in ("/no-such-page", "/healthzz", "/v1x"):
+        page = client.get(path)
+        assert page.status_code == 404 and page.get_data(as_text=True) == "<h1>404</h1>", path
     for path in ("/v1/no-such-route", "/healthz/x", "/openapi.json/x"):
         _assert_error_shape(client.get(path), 404)
     _assert_error_shape(client.delete("/v1/events"), 405)

@@ -76,7 +76,7 @@ def refusals(blueprint: Blueprint, *statuses: int, **descriptions: str) -> Calla
 
 # The paths whose unknown routes and wrong methods answer in the JSON error shape; a path
 # outside them (the public pages, say) is left to the app's other handlers.
-API_PATHS = ("/v1/", "/openapi.json", "/docs", "/healthz", "/readyz", "/metrics")
+API_PATHS = ("/v1", "/openapi.json", "/docs", "/healthz", "/readyz", "/metrics")
 # app.extensions key: a handler `(HTTPException) -> response` for errors off the API's paths
 # (an HTML page's 404, say); without one, every path answers in the JSON error shape.
 PAGE_ERRORS = "riskgate.page_errors"
@@ -84,7 +84,7 @@ PAGE_ERRORS = "riskgate.page_errors"
 
 def is_api_path(path: str) -> bool:
     """True when `path` is the API's: its errors answer JSON in the one shape."""
-    return path.startswith(API_PATHS)
+    return any(path == api or path.startswith(f"{api}/") for api in API_PATHS)
 
 
 def _werkzeugs_reason(error: HTTPException) -> tuple[str, str] | None:
