@@ -25,9 +25,7 @@ from werkzeug.exceptions import (
     RequestEntityTooLarge,
     default_exceptions,
 )
-from werkzeug.exceptions import (
-    NotFound as NoRoute,
-)
+from werkzeug.exceptions import NotFound as NoRoute
 
 from riskgate.domain.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from riskgate.schemas import ErrorSchema
