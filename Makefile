@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run demo test unit integration lint contracts redis clean
+.PHONY: run demo test unit integration lint contracts redis clean swagger-ui
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "riskgate needs Python 3.11 or newer (set PYTHON=...)")'
@@ -42,6 +42,18 @@ integration: $(STAMP) redis
 
 contracts: $(STAMP)  ## regenerate contracts/ from the marshmallow schemas
 	$(PY) -m riskgate.schemas.export
+
+# Swagger UI for /docs, vendored in the package so that neither install nor run needs node or
+# the internet; this refreshes the copy from the npm registry (needs npm), at the pinned version.
+SWAGGER_UI_VERSION := 5.32.0
+SWAGGER_UI_DIR     := services/riskgate/entrypoints/http/static/swagger-ui
+swagger-ui:
+	rm -rf .swagger-ui && mkdir -p .swagger-ui
+	cd .swagger-ui && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null && tar xzf swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz
+	cd .swagger-ui/package && cp swagger-ui-bundle.js swagger-ui-standalone-preset.js swagger-ui.css \
+	  favicon-32x32.png LICENSE NOTICE $(CURDIR)/$(SWAGGER_UI_DIR)/
+	echo $(SWAGGER_UI_VERSION) > $(SWAGGER_UI_DIR)/VERSION
+	rm -rf .swagger-ui
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info services/*.egg-info

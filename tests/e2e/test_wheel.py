@@ -142,6 +142,10 @@ def test_the_wheel_holds_every_module_every_rule_file_the_reference_data_and_the
     modules = {str(p.relative_to(services)) for p in (services / "riskgate").rglob("*.py")}
     data = {str(p.relative_to(services)) for p in (services / "riskgate" / "data").iterdir()}
     scripts = {str(p.relative_to(services)) for p in (services / "riskgate").rglob("*.yaml")}
+    # Swagger UI for /docs, vendored so that the installed API reference needs no network
+    static = services / "riskgate" / "entrypoints" / "http" / "static"
+    assets = {str(p.relative_to(services)) for p in static.rglob("*") if p.is_file()}
+    assert "riskgate/entrypoints/http/static/swagger-ui/swagger-ui-bundle.js" in assets
     assert "riskgate/sample/stories.yaml" in scripts
     rules = {
         f"riskgate/rules/{p.relative_to(ROOT / 'rules')}"
@@ -149,7 +153,7 @@ def test_the_wheel_holds_every_module_every_rule_file_the_reference_data_and_the
         if p.is_file() and "__pycache__" not in p.parts
     }
     assert {"riskgate/rules/policies.yaml", "riskgate/rules/fixtures/findings.yaml"} <= rules
-    missing = sorted((modules | data | scripts | rules) - names)
+    missing = sorted((modules | data | scripts | rules | assets) - names)
     assert missing == [], f"not in {wheel.name}: {missing}"
 
 
@@ -348,3 +352,16 @@ def test_run_answers_health_prints_tokens_and_judges_a_posted_event(running: Run
     )
     assert judgement["rule_ids"] == ["FND-INADEQUATE"]
     assert [e["event_id"] for e in judgement["evidence"]] == [event["event_id"]]
+
+
+def test_the_installed_api_reference_at_docs_loads_its_files_from_the_wheel(
+    running: Running,
+) -> None:
+    assert _healthy(running), running.output()[-4000:]
+    with urllib.request.urlopen(f"{running.base}/docs", timeout=10) as page:  # noqa: S310 - loopback
+        html = page.read().decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets and all(a.startswith("/docs/assets/") for a in assets), assets
+    for asset in assets:
+        with urllib.request.urlopen(f"{running.base}{asset}", timeout=10) as served:  # noqa: S310
+            assert served.status == 200 and len(served.read()) > 10_000, asset

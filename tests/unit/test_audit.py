@@ -249,6 +249,25 @@ def test_the_audit_pages_through_with_the_cursor_it_gives(staff: Staff) -> None:
     assert seen == whole and len(whole) == 6
 
 
+def test_the_audit_pages_link_to_the_next_until_the_last(staff: Staff) -> None:
+    visit_and_override(staff)
+    seen: list[dict[str, Any]] = []
+    url: str | None = "/v1/audit?since=2009-01-01&limit=4"
+    while url is not None:
+        response = staff.get(url.removeprefix("http://localhost"), "bob")
+        page = response.get_json()
+        seen += page["entries"]
+        link = response.headers.get("Link")
+        if page["next"] is None:
+            assert link is None
+            url = None
+        else:
+            assert link is not None and link.endswith('; rel="next"')
+            url = link[1 : link.index(">")]
+            assert url.endswith(f"after={page['next']}") and "limit=4" in url
+    assert seen == staff.trail() and len(seen) == 6
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [

@@ -1,9 +1,11 @@
-"""The finished contract: every route in /openapi.json declares its answer and its errors, the
-answers really are what the schemas say, and every error, Flask's own included, has one shape."""
+"""The finished contract: every route in /openapi.json declares its answer, its errors and its
+security, the answers really are what the schemas say, every error, Flask's own included, has
+one shape, an unknown query parameter is refused, and /docs shows it all from local files."""
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from riskgate.entrypoints.http.answers import InspectionAnswer
 from riskgate.entrypoints.http.areas import AssessmentAnswer
 from riskgate.entrypoints.http.audit import AuditPageAnswer
 from riskgate.entrypoints.http.citizens import CaseAnswer, PetitionAnswer
+from riskgate.entrypoints.http.errors import PAGE_ERRORS, is_api_path
 from riskgate.entrypoints.http.gatekeeper import (
     BurdenAnswer,
     DecisionAnswer,
@@ -76,10 +79,33 @@ def _resolved(doc: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
 # --- the document ------------------------------------------------------------------------------
 
 
+# API paths that are not operations: the document itself, its reference page and its files.
+NOT_OPERATIONS = {"/openapi.json", "/docs", "/docs/assets/{filename}"}
+
+
+def _rules(app: Flask) -> set[tuple[str, str]]:
+    """Every (METHOD, path) the app routes, in the document's spelling of paths."""
+    return {
+        (method, re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule))
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+
+
+def test_every_route_is_in_the_document(app: Flask, client: FlaskClient) -> None:
+    doc = client.get("/openapi.json").get_json()
+    documented = {(method, path) for method, path, _ in _operations(doc)}
+    # the API's paths only: pages for people (`/`, their static files) are not operations
+    routed = {(m, p) for m, p in _rules(app) if is_api_path(p) and p not in NOT_OPERATIONS}
+    assert routed == documented
+    assert ("GET", "/v1/areas") in documented
+    assert len(documented) >= 22
+
+
 def test_every_operation_declares_the_schema_of_its_success_answer(client: FlaskClient) -> None:
     doc = client.get("/openapi.json").get_json()
     operations = _operations(doc)
-    assert len(operations) == 21  # 18 resource methods and 3 for operators
     for method, path, operation in operations:
         successes = {k: v for k, v in operation["responses"].items() if k.startswith("2")}
         assert successes, f"{method} {path} declares no 2xx answer"
@@ -114,6 +140,27 @@ def test_errors_are_declared_where_they_happen(client: FlaskClient) -> None:
     assert "401" not in responses[("GET", "/v1/calls-for-action")], "a public route"
 
 
+def _example_path(path: str) -> str:
+    return re.sub(r"{[^}]+}", "x", path).replace("/inspectorates/x/", "/inspectorates/ofsted/")
+
+
+def test_security_is_declared_exactly_where_a_token_is_required(client: FlaskClient) -> None:
+    """The document says bearer on an operation iff the server answers 401 without a token."""
+    doc = client.get("/openapi.json").get_json()
+    assert doc["components"]["securitySchemes"]["bearer"] == {"type": "http", "scheme": "bearer"}
+    secured = []
+    for method, path, operation in _operations(doc):
+        answer = client.open(_example_path(path), method=method)
+        declared = operation.get("security") == [{"bearer": []}]
+        assert declared == (answer.status_code == 401), f"{method} {path}: {answer.status_code}"
+        if declared:
+            secured.append((method, path))
+            assert {"401", "403", "429"} <= set(operation["responses"]), f"{method} {path}"
+            assert operation["x-roles"], f"{method} {path} names no role"
+    assert len(secured) >= 15
+    assert ("GET", "/v1/areas") not in secured and ("GET", "/v1/decisions") in secured
+
+
 # --- Flask's own errors and the domain's refusals ---------------------------------------------
 
 
@@ -126,9 +173,82 @@ def _assert_error_shape(response: Any, status: int) -> dict[str, Any]:
     return dict(body)
 
 
-def test_an_unknown_route_and_a_wrong_method_are_json_errors(client: FlaskClient) -> None:
-    _assert_error_shape(client.get("/v1/no-such-route"), 404)
+def test_an_unknown_route_and_a_wrong_method_are_json_errors_naming_what_is_wrong(
+    client: FlaskClient,
+) -> None:
+    unknown = _assert_error_shape(client.get("/v1/no-such-route"), 404)
+    assert unknown["errors"] == {"path": ["no such route: /v1/no-such-route"]}
+    wrong = _assert_error_shape(client.delete("/v1/events"), 405)
+    assert wrong["errors"] == {"method": ["DELETE is not allowed on /v1/events; allowed: POST"]}
+
+
+def test_a_page_handler_may_answer_off_the_api_paths_while_the_api_stays_json(app: Flask) -> None:
+    """The hook the public pages use: errors off the API's paths go to their handler."""
+    app.extensions[PAGE_ERRORS] = lambda error: (f"<h1>{error.code}</h1>", error.code)
+    client = app.test_client()
+    for path in ("/no-such-page", "/healthzz", "/v1x"):
+        page = client.get(path)
+        assert page.status_code == 404 and page.get_data(as_text=True) == "<h1>404</h1>", path
+    for path in ("/v1/no-such-route", "/healthz/x", "/openapi.json/x"):
+        _assert_error_shape(client.get(path), 404)
     _assert_error_shape(client.delete("/v1/events"), 405)
+
+
+def test_a_refusal_that_names_no_field_names_what_it_is_about(
+    system: System, client: FlaskClient
+) -> None:
+    """409 and 403 carry `errors` like every other error, never null."""
+    gatekeeper, ofsted = _auth(system, "gatekeeper"), _auth(system, "inspectorate:ofsted")
+    proposal = {
+        "body": SANDWELL, "inspectorate": "ofsted", "theme": "children_and_young_people",
+        "origin": "department", "reason": "DCSF is concerned about children's services",
+        "window_start": "2009-10-05", "window_end": "2009-12-31", "on_site_days": 3,
+    }  # fmt: skip
+    assert client.post("/v1/inspection-requests", json=proposal, headers=gatekeeper).status_code
+    system.pump()
+    [decision] = _ok(client, "/v1/decisions", gatekeeper)
+    inspection = decision["inspection_id"]
+    completed_too_soon = client.post(
+        f"/v1/work/{inspection}/complete", json={"finding": 2, "summary": "ok"}, headers=ofsted
+    )
+    conflict = _assert_error_shape(completed_too_soon, 409)
+    assert list(conflict["errors"]) == ["inspection_id"]
+    assert "must be scheduled or on_site" in conflict["errors"]["inspection_id"][0]
+    wrong_role = _assert_error_shape(client.get("/v1/decisions", headers=ofsted), 403)
+    assert list(wrong_role["errors"]) == ["Authorization"]
+
+
+@pytest.mark.parametrize(
+    ("url", "role"),
+    [
+        ("/v1/areas?colour=red", None),
+        ("/healthz?colour=red", None),
+        ("/v1/decisions?page=1&colour=red", "gatekeeper"),
+        ("/v1/inspectorates/ofsted/work?colour=red", "inspectorate:ofsted"),
+    ],
+)
+def test_an_unknown_query_parameter_is_a_400_naming_it(
+    system: System, client: FlaskClient, url: str, role: str | None
+) -> None:
+    headers = _auth(system, role) if role else None
+    body = _assert_error_shape(client.get(url, headers=headers), 400)
+    assert body["message"] == "unknown query parameter: colour"
+    assert list(body["errors"]) == ["colour"]
+    assert "it takes:" in body["errors"]["colour"][0]
+
+
+def test_an_unknown_query_parameter_on_a_command_is_refused_before_anything_changes(
+    system: System, client: FlaskClient
+) -> None:
+    response = client.post(
+        "/v1/work/x/accept?force=yes", headers=_auth(system, "inspectorate:ofsted")
+    )
+    body = _assert_error_shape(response, 400)
+    assert body["errors"]["force"][0].startswith("not a query parameter of POST /v1/work/x/accept")
+
+
+def test_without_a_token_an_unknown_parameter_is_still_401_first(client: FlaskClient) -> None:
+    _assert_error_shape(client.get("/v1/decisions?colour=red"), 401)
 
 
 def test_a_body_over_the_limit_is_a_json_413_naming_the_setting(
@@ -267,3 +387,37 @@ def test_the_public_answers_validate_and_lose_nothing(tmp_path: Path) -> None:
         assert json.dumps(answer) == json.dumps(service_answer), url
     _loads(AssessmentAnswer(), _ok(client, f"/v1/areas/{area}/assessment?year=2009"))
     _loads(ReadinessAnswer(), _ok(client, "/readyz"))
+
+
+# --- the reference at /docs --------------------------------------------------------------------
+
+
+def test_docs_is_swagger_ui_on_this_document_with_every_file_from_this_server(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200 and page.content_type.startswith("text/html")
+    html = page.get_data(as_text=True)
+    assert "SwaggerUIBundle" in html and "/openapi.json" in html
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert len(assets) == 3, assets
+    for asset in assets:
+        assert asset.startswith("/docs/assets/"), f"{asset} is not served from this package"
+        served = client.get(asset)
+        assert served.status_code == 200, asset
+        assert len(served.get_data()) > 10_000, asset
+    assert not re.search(r"https?://", html), "the page names another origin"
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "http" not in policy
+    # Swagger UI would otherwise send the document to its public validator
+    assert '"validatorUrl": null' in html
+
+
+def test_the_vendored_swagger_ui_is_the_pinned_version() -> None:
+    assets = ROOT / "services" / "riskgate" / "entrypoints" / "http" / "static" / "swagger-ui"
+    pinned = re.search(r"SWAGGER_UI_VERSION := (\S+)", (ROOT / "Makefile").read_text())
+    assert pinned is not None
+    assert (assets / "VERSION").read_text().strip() == pinned.group(1)
+    assert {"swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"} <= {
+        p.name for p in assets.iterdir()
+    }

@@ -10,12 +10,17 @@ class ErrorSchema(Schema):
 
     code = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
     status = fields.String(required=True, metadata={"description": "The HTTP status name."})
-    message = fields.String(metadata={"description": "What was wrong, naming the field."})
-    # null when a refused command names no field (the gatekeeper's 403/404/409)
+    message = fields.String(
+        required=True, metadata={"description": "What was wrong, naming the field."}
+    )
     errors = fields.Dict(
         keys=fields.String(),
-        allow_none=True,
-        metadata={"description": "Reasons per field (per item for a list of events)."},
+        required=True,
+        metadata={
+            "description": "Reasons per field (per item for a list of events). A refusal that "
+            "names no field of its own names what it is about: `path` (an unknown route), "
+            "`method`, `Authorization`, the path argument (e.g. `inspection_id`) or `request`."
+        },
     )
 
 

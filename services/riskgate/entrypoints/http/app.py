@@ -1,31 +1,40 @@
 """The application factory: the services' blueprints, the one error shape, authentication
-before any body is read, the security headers and the OpenAPI document at `/openapi.json`."""
+before any body is read, unknown query parameters refused, the security headers, the OpenAPI
+document at `/openapi.json` and its reference at `/docs`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 
 from riskgate.bootstrap import System
+from riskgate.entrypoints.http.area_directory import area_directory
 from riskgate.entrypoints.http.areas import areas
 from riskgate.entrypoints.http.audit import audit
 from riskgate.entrypoints.http.auth import authenticate_first
 from riskgate.entrypoints.http.bounds import BoundedJSON, BoundedRequest
 from riskgate.entrypoints.http.citizens import citizens
-from riskgate.entrypoints.http.errors import error_payload, register_refusals
+from riskgate.entrypoints.http.docs import SWAGGER_UI_CONFIG, confine_docs, docs_assets
+from riskgate.entrypoints.http.errors import (
+    PAGE_ERRORS,
+    error_payload,
+    is_api_path,
+    register_refusals,
+)
 from riskgate.entrypoints.http.events import events
 from riskgate.entrypoints.http.gatekeeper import gatekeeper
 from riskgate.entrypoints.http.ops import ops
+from riskgate.entrypoints.http.query import API, refuse_unknown_query_parameters
 from riskgate.entrypoints.http.throttle import FailedAuthentications
 from riskgate.entrypoints.http.work import commands, work
 from riskgate.schemas import EnvelopeSchema, ErrorSchema
 
 BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
     "ingest": (events,),
-    "risk": (areas,),
+    "risk": (areas, area_directory),
     "gatekeeper": (gatekeeper, commands, audit),
     "work": (work,),
     "citizens": (citizens,),
@@ -50,12 +59,15 @@ def security_headers(response: Response) -> Response:
 
 
 class _Api(Api):
-    """flask-smorest's Api with riskgate's ErrorSchema and a message on every error (werkzeug's
-    own have none)."""
+    """flask-smorest's Api with riskgate's ErrorSchema, every error completed to the one shape
+    (werkzeug's own carry no message), and errors off the API's paths left to the pages."""
 
     ERROR_SCHEMA = ErrorSchema
 
     def handle_http_exception(self, error: HTTPException) -> Any:
+        pages = current_app.extensions.get(PAGE_ERRORS)
+        if pages is not None and not is_api_path(request.path):
+            return pages(error)
         payload, code, headers = super().handle_http_exception(error)
         return error_payload(error, payload), code, headers
 
@@ -75,6 +87,7 @@ def create_app(system_: System, services: tuple[str, ...] | None = None) -> Flas
         API_SPEC_OPTIONS={
             "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}}
         },
+        **SWAGGER_UI_CONFIG,
     )
     app.json.sort_keys = False
     app.extensions["riskgate"] = system_
@@ -82,8 +95,12 @@ def create_app(system_: System, services: tuple[str, ...] | None = None) -> Flas
         system_.settings.auth_failures_per_minute
     )
     app.before_request(authenticate_first)
+    app.before_request(refuse_unknown_query_parameters)
     app.after_request(security_headers)
+    app.after_request(confine_docs)
     api = _Api(app)
+    app.extensions[API] = api
+    app.register_blueprint(docs_assets)
     register_refusals(app, api.handle_http_exception)
     api.spec.components.schema("Envelope", schema=EnvelopeSchema)
     api.register_blueprint(ops)

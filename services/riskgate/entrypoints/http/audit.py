@@ -11,13 +11,17 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from riskgate.domain.errors import Invalid
 from riskgate.entrypoints.http.answers import Answer, actor_answer
 from riskgate.entrypoints.http.auth import requires, system
-from riskgate.entrypoints.http.bounds import BoundedBlueprint
+from riskgate.entrypoints.http.bounds import BoundedBlueprint, this_url_with
 from riskgate.entrypoints.http.errors import refusals
 from riskgate.schemas import MAX_NAME, Choice, Day, OffsetDateTime, body_code
 from riskgate.service_layer.gatekeeper_fold import AUDITED
 from riskgate.service_layer.repositories.audit import MAX_CURSOR, position_of
 
 MAX_PAGE = 1000
+NEXT_LINK = {
+    "description": 'The next page, when there is one: `<...?since=...&after=NEXT>; rel="next"`',
+    "schema": {"type": "string"},
+}
 
 audit = BoundedBlueprint(
     "audit", __name__, url_prefix="/v1", description="Who did what, in which role, and when"
@@ -94,14 +98,14 @@ class AuditPageAnswer(Answer):
 @audit.route("/audit")
 class Audit(MethodView):
     @audit.arguments(AuditQuerySchema, location="query")
-    @audit.response(200, AuditPageAnswer)
+    @audit.response(200, AuditPageAnswer, headers={"Link": NEXT_LINK})
     @refusals(audit, 401, 403)
     @requires("gatekeeper")
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         """The audit trail from `since` (a UTC day), oldest first, optionally to `until`, of one
-        actor and of one action; at most `limit` entries, then `next` for `after` (role:
-        gatekeeper)."""
-        return system().gatekeeper.audit(
+        actor and of one action; at most `limit` entries, then `next` for `after`, also given
+        as a `Link` (role: gatekeeper)."""
+        page = system().gatekeeper.audit(
             args["since"],
             until=args.get("until"),
             actor=args.get("actor"),
@@ -109,3 +113,6 @@ class Audit(MethodView):
             limit=args["limit"],
             after=args.get("after"),
         )
+        following = page["next"]
+        link = f'<{this_url_with("after", following)}>; rel="next"' if following else None
+        return page, {"Link": link} if link else {}

@@ -18,7 +18,7 @@ from flask import current_app, g, request
 from riskgate.bootstrap import System
 from riskgate.domain.actors import Actor
 from riskgate.domain.vocabulary import INSPECTORATES
-from riskgate.entrypoints.http.errors import abort
+from riskgate.entrypoints.http.errors import WHEN, abort
 from riskgate.entrypoints.http.throttle import FailedAuthentications
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -26,6 +26,12 @@ INSPECTORATE_ROLES = tuple(f"inspectorate:{code}" for code in INSPECTORATES)
 VIEWER_ROLES = ("gatekeeper", *INSPECTORATE_ROLES)
 _DECLARED = "_riskgate_roles"
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
+_THROTTLED = {
+    "429": {
+        "description": WHEN[429],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+}
 
 
 def system() -> System:
@@ -37,11 +43,18 @@ def requires(*roles: str) -> Callable[[View], View]:
     """Declare the roles that may call a view, checked before its arguments are parsed.
 
     A role may name a path argument, e.g. `inspectorate:{code}`. The decorator may sit
-    anywhere among flask-smorest's (they copy it to their wrappers).
+    anywhere among flask-smorest's (they copy it to their wrappers). It also declares the
+    bearer security and the roles in `/openapi.json`.
     """
 
     def declare(view: View) -> View:
         setattr(view, _DECLARED, roles)
+        apidoc: dict[str, Any] = getattr(view, "_apidoc", {})
+        manual = {"security": [{"bearer": []}], "x-roles": list(roles), "responses": _THROTTLED}
+        view._apidoc = {  # type: ignore[attr-defined]
+            **apidoc,
+            "manual_doc": {**apidoc.get("manual_doc", {}), **manual},
+        }
         return view
 
     return declare

@@ -1,8 +1,11 @@
-"""Request bodies parsed within the limits (`riskgate.limits`), refused in the one error shape.
+"""Request bodies parsed within the limits (`riskgate.limits`), refused in the one error shape;
+lists answered a bounded page at a time.
 
 A body over RISKGATE_MAX_BODY_BYTES is 413, chunked or not; JSON that is malformed,
 nested too deep or not valid Unicode is 400 naming the field: every request body is
-parsed by `limits.loads_bounded`, by Flask and by webargs alike.
+parsed by `limits.loads_bounded`, by Flask and by webargs alike. A list view decorated
+with `blueprint.paginate(Page)` answers `page` and `page_size` (at most MAX_PAGE_SIZE)
+with flask-smorest's `X-Pagination` metadata and an RFC 8288 `Link` header.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from typing import Any, NoReturn
+from urllib.parse import urlencode
 
-from flask import Request
+from flask import Request, request
 from flask.json.provider import DefaultJSONProvider
-from flask_smorest import Blueprint
+from flask_smorest import Blueprint, Page
+from flask_smorest.pagination import PaginationMetadataSchema
 from marshmallow import ValidationError
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -98,7 +103,64 @@ class _Parser(FlaskParser):
         )
 
 
+# A page of a list: 50 items unless asked, never more than 500 (a local setting: riskgate's
+# default, so that no answer grows with the register).
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+LINK_DESCRIPTION = (
+    'RFC 8288 links to the `first`, `prev`, `next` and `last` pages, e.g. '
+    '`<http://host/v1/decisions?page=2&page_size=50>; rel="next"`'
+)
+
+__all__ = ["MAX_PAGE_SIZE", "PAGE_SIZE", "BoundedBlueprint", "Page"]
+
+
+def this_url_with(name: str, value: str) -> str:
+    """This request's URL with the query parameter `name` set to `value`, the others kept."""
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != name]
+    return f"{request.base_url}?{urlencode([*query, (name, value)])}"
+
+
+def page_links(page: int, last_page: int) -> str:
+    """The `Link` header for page `page` of `last_page`: this URL with only `page` changed."""
+    rels = {"first": 1, "prev": page - 1, "next": page + 1, "last": last_page}
+    links = [
+        f'<{this_url_with("page", str(number))}>; rel="{rel}"'
+        for rel, number in rels.items()
+        if 1 <= number <= last_page
+    ]
+    return ", ".join(links)
+
+
 class BoundedBlueprint(Blueprint):
-    """A blueprint whose query and body arguments are parsed within the limits."""
+    """A blueprint whose query and body arguments are parsed within the limits, and whose
+    paginated lists are bounded and linked."""
 
     ARGUMENTS_PARSER = _Parser()
+    PAGINATION_ARGUMENTS_PARSER = ARGUMENTS_PARSER  # a bad page is 400 in the one shape
+    DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": PAGE_SIZE, "max_page_size": MAX_PAGE_SIZE}  # fmt: skip
+
+    def _set_pagination_metadata(self, page_params: Any, result: Any, headers: Any) -> Any:
+        """flask-smorest's `X-Pagination` metadata, and the `Link` header beside it."""
+        result, headers = super()._set_pagination_metadata(page_params, result, headers)
+        last_page = -(-page_params.item_count // page_params.page_size)
+        links = page_links(page_params.page, last_page)
+        if links:
+            headers["Link"] = links
+        return result, headers
+
+    def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
+        """The two headers; `X-Pagination` is JSON, so declared by its content, not a schema
+        (which OpenAPI would read as comma-separated values)."""
+        if "PaginationMetadata" not in spec.components.schemas:
+            spec.components.schema("PaginationMetadata", schema=PaginationMetadataSchema)
+        metadata = {"$ref": "#/components/schemas/PaginationMetadata"}
+        resp_doc.setdefault("headers", {}).update(
+            {
+                self.PAGINATION_HEADER_NAME: {
+                    "description": "The page's metadata, as JSON",
+                    "content": {"application/json": {"schema": metadata}},
+                },
+                "Link": {"description": LINK_DESCRIPTION, "schema": {"type": "string"}},
+            }
+        )

@@ -9,7 +9,8 @@ from marshmallow import Schema, fields, validate
 
 from riskgate.entrypoints.http.answers import Answer
 from riskgate.entrypoints.http.auth import system
-from riskgate.entrypoints.http.bounds import BoundedBlueprint
+from riskgate.entrypoints.http.bounds import BoundedBlueprint, Page
+from riskgate.entrypoints.http.lists import area_filter, kept, since_filter
 from riskgate.schemas import (
     CCFA_COMMITTEES,
     MAX_NAME,
@@ -99,27 +100,33 @@ class PetitionAnswer(Answer, PetitionSubmittedPayload):
 class CasesQuerySchema(Schema):
     council = body_code(metadata={"description": "the council the calls were made to"})
     status = fields.String(validate=Choice(CASE_STATUSES))
+    area = area_filter()
 
 
 @citizens.route("/calls-for-action")
 class CallsForAction(MethodView):
     @citizens.arguments(CasesQuerySchema, location="query")
     @citizens.response(200, CaseAnswer(many=True))
-    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
-        """Community Calls for Action with their stage, dates, deadlines and what is overdue
-        (public)."""
-        return system().citizens.calls_for_action(args.get("council"), args.get("status"))
+    @citizens.paginate(Page)
+    def get(self, args: dict[str, Any]) -> list[Any]:
+        """Community Calls for Action with their stage, dates, deadlines and what is overdue; a
+        page at a time, filterable by council, status and area (public)."""
+        cases = system().citizens.calls_for_action(args.get("council"), args.get("status"))
+        return kept(cases, args)
 
 
 class PetitionsQuerySchema(Schema):
     council = body_code()
+    area = area_filter()
+    since = since_filter("submitted")
 
 
 @citizens.route("/petitions")
 class Petitions(MethodView):
     @citizens.arguments(PetitionsQuerySchema, location="query")
     @citizens.response(200, PetitionAnswer(many=True))
-    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
-        """Petitions with their status, debate threshold and any call for action they became
-        (public)."""
-        return system().citizens.petitions(args.get("council"))
+    @citizens.paginate(Page)
+    def get(self, args: dict[str, Any]) -> list[Any]:
+        """Petitions with their status, debate threshold and any call for action they became;
+        a page at a time, filterable by council, area and `since` (public)."""
+        return kept(system().citizens.petitions(args.get("council")), args, since="submitted_on")

@@ -23,9 +23,11 @@ from riskgate.entrypoints.http.auth import (
     requires,
     system,
 )
-from riskgate.entrypoints.http.bounds import BoundedBlueprint
+from riskgate.entrypoints.http.bounds import BoundedBlueprint, Page
 from riskgate.entrypoints.http.errors import abort, refusals
+from riskgate.entrypoints.http.lists import PlaceFilters, kept, since_filter
 from riskgate.schemas import (
+    DECISION_OUTCOMES,
     INSPECTION_STATUSES,
     MAX_SOURCE,
     Choice,
@@ -38,6 +40,9 @@ from riskgate.schemas import (
     body_code,
 )
 from riskgate.service_layer.proposals import propose_inspection
+
+# An inspection's inspectorate is its lead's.
+LEAD = {"inspectorate": "lead_inspectorate"}
 
 gatekeeper = BoundedBlueprint(
     "gatekeeper", __name__, url_prefix="/v1", description="The gatekeeper's register"
@@ -129,14 +134,22 @@ def _proposer_roles(proposal: Mapping[str, Any]) -> tuple[str, ...]:
     return ("integrator", "gatekeeper")
 
 
+class RequestsQuery(PlaceFilters):
+    since = since_filter("received")
+
+
 @gatekeeper.route("/inspection-requests")
 class InspectionRequests(MethodView):
     @requires("gatekeeper")
+    @gatekeeper.arguments(RequestsQuery, location="query")
     @gatekeeper.response(200, RequestAnswer(many=True))
+    @gatekeeper.paginate(Page)
     @refusals(gatekeeper, 401, 403)
-    def get(self) -> list[dict[str, Any]]:
-        """Every inspection request received, with the decision it got (role: gatekeeper)."""
-        return system().gatekeeper.requests()
+    def get(self, args: dict[str, Any]) -> list[Any]:
+        """The inspection requests received, oldest first, with the decision each got; a page
+        at a time, filterable by area, body, inspectorate, theme and `since` (role:
+        gatekeeper)."""
+        return kept(system().gatekeeper.requests(), args, since="received_at")
 
     @requires("integrator", "gatekeeper", *INSPECTORATE_ROLES)  # narrowed by the proposal
     @gatekeeper.arguments(ProposalSchema)
@@ -158,15 +171,25 @@ class InspectionRequests(MethodView):
         return {"request_id": request_id}
 
 
+class DecisionsQuery(PlaceFilters):
+    outcome = fields.String(
+        validate=Choice(DECISION_OUTCOMES), metadata={"description": "only this outcome"}
+    )
+    since = since_filter("decided")
+
+
 @gatekeeper.route("/decisions")
 class Decisions(MethodView):
     @requires("gatekeeper")
+    @gatekeeper.arguments(DecisionsQuery, location="query")
     @gatekeeper.response(200, DecisionAnswer(many=True))
+    @gatekeeper.paginate(Page)
     @refusals(gatekeeper, 401, 403)
-    def get(self) -> list[dict[str, Any]]:
-        """Every decision, with policy ids, reasons, ledger figures and any overrides beside it
-        (role: gatekeeper)."""
-        return system().gatekeeper.decisions()
+    def get(self, args: dict[str, Any]) -> list[Any]:
+        """The decisions, oldest first, with policy ids, reasons, ledger figures and any
+        overrides beside them; a page at a time, filterable by area, body, inspectorate, theme,
+        outcome and `since` (role: gatekeeper)."""
+        return kept(system().gatekeeper.decisions(), args, since="decided_on")
 
 
 class OverrideSchema(Schema):
@@ -203,7 +226,7 @@ class Override(MethodView):
         )
 
 
-class InspectionsQuery(Schema):
+class InspectionsQuery(PlaceFilters):
     status = fields.String(validate=Choice(INSPECTION_STATUSES))
 
 
@@ -212,12 +235,13 @@ class Inspections(MethodView):
     @requires("gatekeeper")
     @gatekeeper.arguments(InspectionsQuery, location="query")
     @gatekeeper.response(200, InspectionAnswer(many=True))
+    @gatekeeper.paginate(Page)
     @refusals(gatekeeper, 401, 403)
-    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
-        """Every inspection at every body, optionally of one status, e.g. the declined ones to
-        re-route (role: gatekeeper)."""
-        status = args.get("status")
-        return [i for i in system().gatekeeper.inspections() if status in (None, i["status"])]
+    def get(self, args: dict[str, Any]) -> list[Any]:
+        """The inspections at every body, a page at a time, filterable by status (e.g. the
+        declined ones to re-route), area, body, lead inspectorate and theme (role:
+        gatekeeper)."""
+        return kept(system().gatekeeper.inspections(), args, keys=LEAD)
 
 
 class RerouteSchema(Schema):
@@ -275,6 +299,7 @@ class Programme(MethodView):
     @requires(*VIEWER_ROLES)
     @gatekeeper.arguments(ProgrammeSchema, location="query")
     @gatekeeper.response(200, InspectionAnswer(many=True))
+    @gatekeeper.paginate(Page)
     @refusals(gatekeeper, 401, 403)
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """The national programme: inspections on site between `from` and `to`, filterable by

@@ -14,8 +14,9 @@ from riskgate.entrypoints.http.auth import (
     requires,
     system,
 )
-from riskgate.entrypoints.http.bounds import BoundedBlueprint
+from riskgate.entrypoints.http.bounds import BoundedBlueprint, Page
 from riskgate.entrypoints.http.errors import refusals
+from riskgate.entrypoints.http.lists import area_filter, body_filter, kept, theme_filter
 from riskgate.schemas import INSPECTION_STATUSES, Choice
 
 work = BoundedBlueprint(
@@ -25,6 +26,9 @@ work = BoundedBlueprint(
 
 class WorkQuerySchema(Schema):
     status = fields.String(validate=Choice(INSPECTION_STATUSES))
+    area = area_filter()
+    body = body_filter()
+    theme = theme_filter()
 
 
 @work.route("/inspectorates/<code>/work")
@@ -32,13 +36,16 @@ class InspectorateWork(MethodView):
     @requires("inspectorate:{code}")
     @work.arguments(WorkQuerySchema, location="query")
     @work.response(200, InspectionAnswer(many=True))
+    @work.paginate(Page)
     @refusals(work, 401, 403, e403="Not this inspectorate's token (an unknown code has none)")
-    def get(self, args: dict[str, Any], code: str) -> list[dict[str, Any]]:
-        """The inspections assigned to an inspectorate (role: that inspectorate only); a
-        cancelled one is no longer work and shows only with `status=cancelled`."""
+    def get(self, args: dict[str, Any], code: str) -> list[Any]:
+        """The inspections assigned to an inspectorate, a page at a time, filterable by status,
+        area, body and theme (role: that inspectorate only); a cancelled one is no longer work
+        and shows only with `status=cancelled`."""
         status = args.get("status")
         items = system().work.items(code, status)
-        return items if status else [i for i in items if i["status"] != "cancelled"]
+        current = items if status else [i for i in items if i["status"] != "cancelled"]
+        return kept(current, args)
 
 
 # The inspectorates' commands change the gatekeeper's register (which re-checks a
@@ -74,7 +81,7 @@ class CompleteSchema(Schema):
 class Accept(MethodView):
     @requires(*INSPECTORATE_ROLES)
     @commands.response(200, InspectionAnswer)
-    @refusals(commands, 401, 403, 404, 409)
+    @refusals(commands, 400, 401, 403, 404, 409, e400="An unknown query parameter, named in `errors`")
     def post(self, inspection_id: str) -> dict[str, Any]:
         """Accept the work (role: an inspectorate taking part)."""
         actor = require_role(*INSPECTORATE_ROLES)
