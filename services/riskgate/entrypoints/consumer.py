@@ -74,9 +74,7 @@ class Unusable:
 WITHHELD_PERSONAL = "carries personal data"
 
 
-def decode(
-    record: Record, trusted: bool = False
-) -> tuple[dict[str, Any] | None, Unusable | None]:
+def decode(record: Record, trusted: bool = False) -> tuple[dict[str, Any] | None, Unusable | None]:
     """The event in a record, or why it cannot be one (only the envelope checked when
     `trusted`). Never raises."""
     try:

@@ -25,9 +25,9 @@ def check_envelope(raw: object) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     errors: dict[str, Any] = {}
     for name in _TEXT_FIELDS:
         if not isinstance(raw.get(name), str) or not raw[name]:
-            errors[name] = ["Missing data for required field."] if name not in raw else [
-                "Not a valid string."
-            ]
+            errors[name] = (
+                ["Missing data for required field."] if name not in raw else ["Not a valid string."]
+            )
     if "type" not in errors and raw["type"] not in _KNOWN_TYPES:
         errors["type"] = [f"unknown event type '{raw['type']}'"]
     if not isinstance(raw.get("payload"), dict):
