@@ -13,9 +13,14 @@ from riskgate.domain.calendar import next_working_day
 from riskgate.domain.gatekeeper.placement import NoFitError, Placement
 from riskgate.domain.gatekeeper.policies import BYPASSABLE_KINDS, PLACEMENT_KINDS, Policy
 from riskgate.domain.gatekeeper.register import count_in, twelve_months_to
-from riskgate.domain.inspection import on_site_period
 
 SEARCH_DAYS = 3 * 366
+
+
+def on_site_period(start: dt.date, on_site_days: int) -> tuple[dt.date, ...]:
+    """The on-site working days, counted day by day as before."""
+    first = next_working_day(start)
+    return tuple(calendar.add_working_days(first, n) for n in range(on_site_days))
 
 
 class DayByDayPlacement(Placement):

@@ -18,12 +18,12 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from riskgate.domain import working_days as wd
 from riskgate.domain.calendar import (
     is_working_day,
     next_working_day,
     working_days_between,
 )
-from riskgate.domain.gatekeeper import working_days as wd
 from riskgate.domain.gatekeeper.policies import BYPASSABLE_KINDS, PLACEMENT_KINDS, Policy, PolicySet
 from riskgate.domain.gatekeeper.register import (
     ROLLING_DAYS,
@@ -34,7 +34,7 @@ from riskgate.domain.gatekeeper.register import (
     visits_of,
 )
 from riskgate.domain.gatekeeper.words import plural
-from riskgate.domain.gatekeeper.working_days import add_working_days, on_site_period
+from riskgate.domain.working_days import add_working_days, on_site_period
 
 SEARCH_DAYS = 3 * 366  # earliest_fit looks this far ahead, then gives up
 
@@ -63,12 +63,14 @@ class Placement:
         self.unannounced = unannounced
         self.visits = visits_of(context.register, exclude)
         self.days = sorted(d for v in self.visits for d in v.days)
+        self._ordinals = [d.toordinal() for d in self.days]
         self.notice = policies.of_kind("notice")
         self.blackout = policies.of_kind("blackout")
         self.cap = policies.of_kind("cap")
         self.rest = policies.of_kind("rest")
         self.floor = add_working_days(context.decided_on, 1)  # never on or before the decision
         self._open = [v for v in self.visits if v.is_open]
+        self._open_ends = sorted(v.end for v in self._open)
 
     def earliest_notice(self) -> dt.date:
         """The first start the notice policy allows (the floor if unannounced)."""
@@ -136,18 +138,24 @@ class Placement:
 
     def days_12m_with(self, days: tuple[dt.date, ...]) -> tuple[int, dt.date]:
         """The most on-site days in any 12 months that include one of `days`, and when it ends."""
+        have, new = self._ordinals, [d.toordinal() for d in days]
+        span = ROLLING_DAYS - 1
         # Only a 12 months ending from the first new day to a year after the last holds one.
-        low = bisect.bisect_left(self.days, days[0])
-        high = bisect.bisect_right(self.days, days[-1] + dt.timedelta(days=ROLLING_DAYS - 1))
-        worst, worst_end = 0, days[-1]
-        for end in sorted([*self.days[low:high], *days]):
-            first = twelve_months_to(end)
-            if first > days[-1]:
+        ends = have[bisect.bisect_left(have, new[0]) : bisect.bisect_right(have, new[-1] + span)]
+        worst, worst_end = 0, new[-1]
+        for end in sorted(ends + new):
+            first = end - span
+            if first > new[-1]:
                 continue  # this 12 months holds none of the new days
-            count = count_in(self.days, first, end) + count_in(days, first, end)
+            count = (
+                bisect.bisect_right(have, end)
+                - bisect.bisect_left(have, first)
+                + bisect.bisect_right(new, end)
+                - bisect.bisect_left(new, first)
+            )
             if count > worst:
                 worst, worst_end = count, end
-        return worst, worst_end
+        return worst, dt.date.fromordinal(worst_end)
 
     def _check_cap(self, policy: Policy, days: tuple[dt.date, ...]) -> str | None:
         reasons = []
@@ -218,7 +226,7 @@ class Placement:
         first, last = wd.index_on_or_after(start), wd.index_on_or_before(limit)
         ruled_out = {kind: self._ruled_out(kind, on_site_days) for kind in kinds if kind != "cap"}
         cap = self.cap if "cap" in kinds else None
-        capped: dict[int, bool] = {}  # start's number -> whether the cap rules it out
+        capped: dict[int, int] = {}  # a start the cap rules out -> the last start it surely does
         blocked = _merged([span for spans in ruled_out.values() for span in spans])
         fit, index = None, first
         while index <= last:
@@ -226,9 +234,10 @@ class Placement:
             if index > last:
                 break
             if cap is not None:
-                capped[index] = self._check_cap(cap, self._period(index, on_site_days)) is not None
-                if capped[index]:
-                    index += 1
+                through = self._capped_through(cap, index, on_site_days)
+                if through is not None:
+                    capped[index] = through
+                    index = through + 1
                     continue
             fit = index
             break
@@ -300,18 +309,50 @@ class Placement:
                 )
         return [(low, high) for low, high in spans if low <= high]
 
+    def _capped_through(self, cap: Policy, index: int, on_site_days: int) -> int | None:
+        """None if the cap allows the start numbered `index`; else the last start it surely
+        rules out: while the inspections in progress that end last go on, so does "too many
+        at once"."""
+        days = self._period(index, on_site_days)
+        if not self._capped(cap, days):
+            return None
+        at_once = int(cap.parameters["max_open_at_once"])
+        busy = sorted(
+            (
+                v.end
+                for v in self._open
+                if min(v.window_start, v.start) <= days[-1] and days[0] <= v.end
+            ),
+            reverse=True,
+        )
+        if at_once < 1 or len(busy) < at_once:
+            return index
+        return max(index, wd.index_on_or_before(busy[at_once - 1]))
+
+    def _capped(self, cap: Policy, days: tuple[dt.date, ...]) -> bool:
+        """Whether the cap rules out this on-site period (its full check only where the days
+        within a year either side, or the inspections still open, could reach the cap)."""
+        around = ROLLING_DAYS - 1
+        near = bisect.bisect_right(
+            self._ordinals, days[-1].toordinal() + around
+        ) - bisect.bisect_left(self._ordinals, days[0].toordinal() - around)
+        still_open = len(self._open_ends) - bisect.bisect_left(self._open_ends, days[0])
+        if near + len(days) <= int(cap.parameters["max_on_site_days_12m"]) and still_open < int(
+            cap.parameters["max_open_at_once"]
+        ):
+            return False
+        return self._check_cap(cap, days) is not None
+
     def _last_capped(
-        self, policy: Policy, capped: dict[int, bool], first: int, end: int, on_site_days: int
+        self, policy: Policy, capped: dict[int, int], first: int, end: int, on_site_days: int
     ) -> int | None:
         """The last start in first..end the cap rules out (checked where the search did not)."""
-        for index in range(end, first - 1, -1):
-            if index not in capped:
-                capped[index] = (
-                    self._check_cap(policy, self._period(index, on_site_days)) is not None
-                )
-            if capped[index]:
+        known = _last_in(list(capped.items()), first, end)
+        lowest = first if known is None else max(first, known + 1)
+        for index in range(end, lowest - 1, -1):
+            if self._capped(policy, self._period(index, on_site_days)):
                 return index
-        return None
+        return known
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
