@@ -37,6 +37,7 @@ from riskgate.domain.gatekeeper.words import plural
 from riskgate.domain.working_days import add_working_days, on_site_period
 
 SEARCH_DAYS = 3 * 366  # earliest_fit looks this far ahead, then gives up
+NEVER = 1 << 40  # a working-day number past any search
 
 
 class NoFitError(ValueError):
@@ -311,11 +312,25 @@ class Placement:
 
     def _capped_through(self, cap: Policy, index: int, on_site_days: int) -> int | None:
         """None if the cap allows the start numbered `index`; else the last start it surely
-        rules out: while the inspections in progress that end last go on, so does "too many
-        at once"."""
+        rules out, by whichever of these reaches further: the 12 months ending on the visit's
+        last day hold too many days until their first day passes the earliest of them; and
+        "too many at once" lasts while the inspections in progress that end last go on."""
         days = self._period(index, on_site_days)
         if not self._capped(cap, days):
             return None
+        most = int(cap.parameters["max_on_site_days_12m"])
+        last_day = days[-1].toordinal()
+        window = self._ordinals[
+            bisect.bisect_left(self._ordinals, last_day - (ROLLING_DAYS - 1)) : bisect.bisect_right(
+                self._ordinals, last_day
+            )
+        ]
+        through = index
+        if len(window) + on_site_days > most:
+            if not window:
+                return NEVER  # the visit alone is over the cap
+            clear = dt.date.fromordinal(window[0] + ROLLING_DAYS - 1)  # the last day it is in
+            through = max(through, wd.index_on_or_before(clear) - (on_site_days - 1))
         at_once = int(cap.parameters["max_open_at_once"])
         busy = sorted(
             (
@@ -325,9 +340,9 @@ class Placement:
             ),
             reverse=True,
         )
-        if at_once < 1 or len(busy) < at_once:
-            return index
-        return max(index, wd.index_on_or_before(busy[at_once - 1]))
+        if at_once >= 1 and len(busy) >= at_once:
+            through = max(through, wd.index_on_or_before(busy[at_once - 1]))
+        return through
 
     def _capped(self, cap: Policy, days: tuple[dt.date, ...]) -> bool:
         """Whether the cap rules out this on-site period (its full check only where the days
