@@ -22,9 +22,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # tests.reference_placement; bench/ itself is on the path already
 
-from bench.gatekeeper import RULES, national_stream, organisational_assessments  # noqa: E402
+from gatekeeper import RULES, national_stream, organisational_assessments  # noqa: E402
+
 from riskgate import topics  # noqa: E402
 from riskgate.adapters.bus import MemoryBus  # noqa: E402
 from riskgate.adapters.policy_file import load_policies  # noqa: E402
