@@ -76,6 +76,9 @@ class System:
                 self.bus.publisher(),
                 area_of=self.area_of_event if keyed_by_area else None,
                 producer_check=self.producers.refusal if keyed_by_area else None,
+                # Validated once where they entered: integrators produce only to the events
+                # topic, and only with Kafka (embedded, ingest is the one way in).
+                trusted=self.settings.embedded or not keyed_by_area,
             )
         return self.loops[service]
 

@@ -116,6 +116,32 @@ def test_sadd_counts_only_new_members(stores: Handles) -> None:
     assert store.smembers("done:none") == set()
 
 
+def test_read_many_gives_each_read_what_it_gives_alone_in_order(stores: Handles) -> None:
+    store, other = stores
+    store.hset("bodies", {"E08000028": "sandwell"})
+    store.sadd("done:risk", "e1")
+    reads = [
+        ("sismember", "done:risk", "e1"),
+        ("sismember", "done:risk", "e9"),
+        ("hgetall", "bodies"),
+        ("hgetall", "nothing"),
+        ("hget", "bodies", "E08000028"),
+        ("hget", "bodies", "E99999999"),
+    ]
+
+    assert other().read_many(reads) == [
+        True,
+        False,
+        {"E08000028": "sandwell"},
+        {},
+        "sandwell",
+        None,
+    ]
+    assert store.read_many([]) == []
+    with pytest.raises(ValueError, match="'set' is not one of"):
+        store.read_many([("set", "bodies", "x")])
+
+
 def test_keys_lists_every_kind_of_key_under_a_prefix_sorted(stores: Handles) -> None:
     store, _ = stores
     store.hset("gk:register:E2", {"i": "x"})

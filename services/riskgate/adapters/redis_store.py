@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import builtins  # `set` is also a method name here
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import cast
+from typing import Any, cast
 
 import redis
+
+from riskgate.adapters.store import READS, Read
 
 
 class _RedisBatch:
@@ -72,6 +74,19 @@ class RedisStore:
 
     def sismember(self, key: str, member: str) -> bool:
         return bool(self._redis.sismember(self._k(key), member))
+
+    def read_many(self, reads: Sequence[Read]) -> list[Any]:
+        """The reads pipelined: one round trip."""
+        pipe = self._redis.pipeline(transaction=False)
+        for op, key, *args in reads:
+            if op not in READS:
+                raise ValueError(f"read_many: {op!r} is not one of {', '.join(READS)}")
+            getattr(pipe, op)(self._k(key), *args)
+        results = pipe.execute()
+        return [
+            bool(result) if op == "sismember" else result
+            for (op, *_), result in zip(reads, results, strict=True)
+        ]
 
     def smembers(self, key: str) -> builtins.set[str]:
         return cast(builtins.set[str], set(self._redis.smembers(self._k(key))))

@@ -13,11 +13,13 @@ import fcntl
 import hashlib
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from riskgate.adapters.sqlite_db import Database
+from riskgate.adapters.store import Read, read_each
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS store_strings (
@@ -137,6 +139,9 @@ class SqliteStore:
             self._one("SELECT 1 FROM store_sets WHERE key = ? AND member = ?", (key, member))
             is not None
         )
+
+    def read_many(self, reads: Sequence[Read]) -> list[Any]:
+        return read_each(self, reads)  # one process: no round trips to save
 
     def smembers(self, key: str) -> builtins.set[str]:
         rows = self._db.connection().execute("SELECT member FROM store_sets WHERE key = ?", (key,))

@@ -10,9 +10,22 @@ from __future__ import annotations
 import builtins  # `set` is also a method name here
 import threading
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from typing import Protocol
+from typing import Any, Protocol
+
+# A read for `Store.read_many`: ("hget", key, field), ("hgetall", key) or ("sismember", key,
+# member).
+Read = tuple[str, ...]
+READS = ("hget", "hgetall", "sismember")
+
+
+def read_each(store: Store, reads: Sequence[Read]) -> list[Any]:
+    """`read_many` for a store with no round trips to save: the reads one after another."""
+    for op, *_ in reads:
+        if op not in READS:
+            raise ValueError(f"read_many: {op!r} is not one of {', '.join(READS)}")
+    return [getattr(store, op)(*args) for op, *args in reads]
 
 
 class WriteBatch(Protocol):
@@ -47,6 +60,11 @@ class Store(Protocol):
     def sismember(self, key: str, member: str) -> bool: ...
 
     def smembers(self, key: str) -> builtins.set[str]: ...
+
+    def read_many(self, reads: Sequence[Read]) -> list[Any]:
+        """Several reads in one round trip (on a server), each result in order, as the single
+        reads would give it."""
+        ...
 
     def keys(self, prefix: str) -> list[str]:
         """Keys starting with prefix, sorted."""
@@ -126,6 +144,9 @@ class MemoryStore:
     def sismember(self, key: str, member: str) -> bool:
         with self._mutex:
             return key in self._sets and member in self._sets[key]
+
+    def read_many(self, reads: Sequence[Read]) -> list[Any]:
+        return read_each(self, reads)
 
     def smembers(self, key: str) -> builtins.set[str]:
         with self._mutex:

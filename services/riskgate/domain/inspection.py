@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
-from riskgate.domain.calendar import add_working_days, next_working_day
+from riskgate.domain import working_days
 from riskgate.domain.errors import Conflict, NotAllowed
 from riskgate.domain.ids import derived_id
 from riskgate.domain.vocabulary import INSPECTION_STATUSES
@@ -41,8 +41,7 @@ _OPTIONAL = {"optional": True}
 
 def on_site_period(start: dt.date, on_site_days: int) -> tuple[dt.date, ...]:
     """The on-site working days: `on_site_days` of them, from the first working day >= start."""
-    first = next_working_day(start)
-    return tuple(add_working_days(first, n) for n in range(on_site_days))
+    return working_days.on_site_period(start, on_site_days)  # numbered once, not walked
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,11 @@ class Complaint:
     partner: str | None = None
 
 
+# A complaint's or finding's time, parsed once per distinct text: every later event about the
+# body sorts and windows the same facts again.
+_moment = functools.lru_cache(maxsize=1 << 16)(datetime.fromisoformat)
+
+
 @functools.cache
 def _quarter_index(period: str) -> int:
     year, quarter = period.split("-Q")
@@ -54,7 +59,10 @@ def indicator_observation(
     floor: float | None,
 ) -> dict[str, Any]:
     """One area's indicator over one year, against its floor."""
-    values = sorted((v for v in series if v.period.startswith(f"{year}-Q")), key=lambda v: v.period)
+    quarter_of_year = f"{year}-Q"
+    values = sorted(
+        (v for v in series if v.period.startswith(quarter_of_year)), key=lambda v: v.period
+    )
     latest = values[-1] if values else None
     longest: list[IndicatorValue] = []
     run: list[IndicatorValue] = []
@@ -198,7 +206,7 @@ def complaints_observation(
     # In time order, not text order: integrators send different zone offsets.
     on_theme = sorted(
         (c for c in complaints if c.theme == theme),
-        key=lambda c: (datetime.fromisoformat(c.occurred_at), c.event_id),
+        key=lambda c: (_moment(c.occurred_at), c.event_id),
     )
     subject = {
         "observation": "complaints",
@@ -209,9 +217,9 @@ def complaints_observation(
     }
     if not on_theme:
         return {**subject, "evidence": []}
-    end = datetime.fromisoformat(on_theme[-1].occurred_at)
+    end = _moment(on_theme[-1].occurred_at)
     start = end - timedelta(days=365)
-    window = [c for c in on_theme if datetime.fromisoformat(c.occurred_at) > start]
+    window = [c for c in on_theme if _moment(c.occurred_at) > start]
     upheld = [c for c in window if c.upheld]
     rate = round(len(upheld) / population * 10_000, 3) if population else None
     from_partners = [c for c in window if c.formal and c.channel == "partner" and c.partner]
@@ -256,7 +264,7 @@ def finding_observation(
     *, body: str, area: str, theme: str, findings: Iterable[Finding]
 ) -> dict[str, Any]:
     """The most recent inspection finding on a theme for a body (1 inadequate ... 4 outstanding)."""
-    latest = max(findings, key=lambda f: (datetime.fromisoformat(f.occurred_at), f.event_id))
+    latest = max(findings, key=lambda f: (_moment(f.occurred_at), f.event_id))
     return {
         "observation": "finding",
         "subject": "inspection finding",

@@ -8,7 +8,10 @@ effects are stored or it has been dead-lettered. No record is skipped in silence
   a value over `limits.MAX_EVENT_BYTES` (`oversize`: its size and digest, not
   its bytes), nesting deeper than `limits.MAX_DEPTH` (`too_deep`, checked before
   parsing), bytes that are not UTF-8 (`not_utf8`), not JSON (`not_json`), a lone
-  surrogate (`bad_text`), or not a valid event (`invalid_event`).
+  surrogate (`bad_text`), or not a valid event (`invalid_event`). A loop reading a
+  topic integrators produce to validates every event against the contract; a loop
+  reading what riskgate wrote itself (`trusted`) checks only the envelope's shape,
+  the events having been validated once where they entered.
 - On topics keyed by area, an event whose key is not its area is dead-lettered
   (`key_mismatch`, naming both). An event for a body the registry does not know
   yet goes on to the handler, which treats the body as its own area as it always
@@ -44,6 +47,7 @@ from kafka.errors import CommitFailedError
 from riskgate import failpoints, limits, metrics, topics
 from riskgate.adapters.bus import Publisher, Record, Subscription
 from riskgate.schemas import PERSONAL_DATA, validate_event
+from riskgate.schemas.trusted import check_envelope
 from riskgate.service_layer.common import InvalidMessage
 
 log = logging.getLogger(__name__)
@@ -70,10 +74,11 @@ class Unusable:
 WITHHELD_PERSONAL = "carries personal data"
 
 
-def decode(record: Record) -> tuple[dict[str, Any] | None, Unusable | None]:
-    """The event in a record, or why it cannot be one. Never raises."""
+def decode(record: Record, trusted: bool = False) -> tuple[dict[str, Any] | None, Unusable | None]:
+    """The event in a record, or why it cannot be one (only the envelope checked when
+    `trusted`). Never raises."""
     try:
-        event, unusable = _read_value(record)
+        event, unusable = _read_value(record, check_envelope if trusted else validate_event)
         bad_key = _key_problem(record)
     except Exception as exc:  # noqa: BLE001 - reading is pure: a failure is the record's own
         return None, Unusable("invalid_event", f"could not be read: {type(exc).__name__}: {exc}")
@@ -91,7 +96,10 @@ def _key_problem(record: Record) -> str | None:
     return None
 
 
-def _read_value(record: Record) -> tuple[dict[str, Any] | None, Unusable | None]:
+Check = Callable[[object], tuple[dict[str, Any] | None, dict[str, Any]]]
+
+
+def _read_value(record: Record, check: Check) -> tuple[dict[str, Any] | None, Unusable | None]:
     size = len(record.value)
     if size > limits.MAX_EVENT_BYTES:
         limit = limits.MAX_EVENT_BYTES
@@ -109,7 +117,7 @@ def _read_value(record: Record) -> tuple[dict[str, Any] | None, Unusable | None]
         return None, Unusable("not_json", f"not JSON: {exc}")
     except ValueError as exc:  # LimitExceeded: a lone surrogate
         return None, Unusable("bad_text", str(exc))
-    event, errors = validate_event(raw)
+    event, errors = check(raw)
     if errors or event is None:
         reason = "invalid event: " + json.dumps(errors, sort_keys=True)
         personal = WITHHELD_PERSONAL if PERSONAL_DATA_MARK in reason else None
@@ -175,6 +183,8 @@ class ConsumerLoop:
     belongs to (None when its body is not known yet); its key must match.
     `producer_check`, for loops reading the events topic, says why an event's
     declared producer may not have published it (None when it may).
+    `trusted`, for loops reading only what riskgate wrote (the embedded log, internal
+    topics), checks each event's envelope instead of validating it again.
     """
 
     def __init__(
@@ -186,6 +196,7 @@ class ConsumerLoop:
         retry_pause_s: float = 1.0,
         area_of: AreaOf | None = None,
         producer_check: ProducerCheck | None = None,
+        trusted: bool = False,
     ) -> None:
         self.name = name
         self._subscription = subscription
@@ -194,6 +205,7 @@ class ConsumerLoop:
         self._retry_pause_s = retry_pause_s
         self._area_of = area_of
         self._producer_check = producer_check
+        self._trusted = trusted
         self._data_errors: dict[tuple[str, int, int], int] = {}  # record -> failures in a row
         self.last_error: str | None = None
 
@@ -236,7 +248,7 @@ class ConsumerLoop:
 
     def _handle(self, record: Record) -> None:
         """Apply one record or dead-letter it; raise only for a failure worth retrying."""
-        event, unusable = decode(record)
+        event, unusable = decode(record, self._trusted)
         if event is None or unusable is not None:
             self._dead_letter(record, unusable or Unusable("invalid_event", "no event"))
             return

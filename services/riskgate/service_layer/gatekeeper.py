@@ -106,10 +106,16 @@ class GatekeeperService:
         body = event["body"]
         request = {**event["payload"], "body": body}
         with self._register.lock(body):
-            if self._processed.seen(event["event_id"]):
+            # One round trip for everything the decision reads.
+            seen, stored_register, stored_org = self._store.read_many(
+                [self._processed.seen_read(event["event_id"]), *self._register.context_reads(body)]
+            )
+            if seen:
                 return  # another gatekeeper decided it while we waited for the lock
+            register, org_score = self._register.context_from(stored_register, stored_org)
             decided_on = dt.datetime.fromisoformat(event["occurred_at"]).date()
-            decision = decide(request, self.context(body, decided_on), self.policies)
+            context = BodyContext(register, org_score, decided_on, body)
+            decision = decide(request, context, self.policies)
             payload = {
                 **{k: v for k, v in decision.items() if k not in ("body", "inspection")},
                 "actor": POLICY.to_dict(),

@@ -69,4 +69,3 @@ __all__ = [
     "ForumIssue", "Outcome", "Petition", "Transition",
     "council_year", "issue_key", "parse_citizens_config", "partner_complaint", "summarise",
 ]  # fmt: skip
-

@@ -47,4 +47,3 @@ __all__ = [
     "Policy", "PolicySet", "burden", "check_schedule", "decide", "earliest_fit",
     "on_site_period", "parse_policies",
 ]  # fmt: skip
-

@@ -3,22 +3,30 @@
 `urgent` concerns (safeguarding, fraud) bypass cap and rest. The same checks
 place a new request's visit and re-check the dates an inspectorate proposes
 (`check_schedule`).
+
+The earliest start is found by intervals, not day by day: the starts that notice, a
+blackout period or rest with one visit rule out each form one interval of working days
+(a period's end only moves later as its start does), so the search jumps past them and
+checks the cap only where nothing else rules a start out. What moved the start is then
+each policy's reason at the last start it ruled out, exactly as a day-by-day walk sees it.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from riskgate.domain import working_days as wd
 from riskgate.domain.calendar import (
-    add_working_days,
     is_working_day,
     next_working_day,
     working_days_between,
 )
 from riskgate.domain.gatekeeper.policies import BYPASSABLE_KINDS, PLACEMENT_KINDS, Policy, PolicySet
 from riskgate.domain.gatekeeper.register import (
+    ROLLING_DAYS,
     BodyContext,
     count_in,
     themes_of,
@@ -26,9 +34,10 @@ from riskgate.domain.gatekeeper.register import (
     visits_of,
 )
 from riskgate.domain.gatekeeper.words import plural
-from riskgate.domain.inspection import on_site_period
+from riskgate.domain.working_days import add_working_days, on_site_period
 
 SEARCH_DAYS = 3 * 366  # earliest_fit looks this far ahead, then gives up
+NEVER = 1 << 40  # a working-day number past any search
 
 
 class NoFitError(ValueError):
@@ -55,11 +64,14 @@ class Placement:
         self.unannounced = unannounced
         self.visits = visits_of(context.register, exclude)
         self.days = sorted(d for v in self.visits for d in v.days)
+        self._ordinals = [d.toordinal() for d in self.days]
         self.notice = policies.of_kind("notice")
         self.blackout = policies.of_kind("blackout")
         self.cap = policies.of_kind("cap")
         self.rest = policies.of_kind("rest")
         self.floor = add_working_days(context.decided_on, 1)  # never on or before the decision
+        self._open = [v for v in self.visits if v.is_open]
+        self._open_ends = sorted(v.end for v in self._open)
 
     def earliest_notice(self) -> dt.date:
         """The first start the notice policy allows (the floor if unannounced)."""
@@ -127,15 +139,24 @@ class Placement:
 
     def days_12m_with(self, days: tuple[dt.date, ...]) -> tuple[int, dt.date]:
         """The most on-site days in any 12 months that include one of `days`, and when it ends."""
-        combined = sorted([*self.days, *days])
-        worst, worst_end = 0, days[-1]
-        for end in combined:
-            if end < days[0] or twelve_months_to(end) > days[-1]:
+        have, new = self._ordinals, [d.toordinal() for d in days]
+        span = ROLLING_DAYS - 1
+        # Only a 12 months ending from the first new day to a year after the last holds one.
+        ends = have[bisect.bisect_left(have, new[0]) : bisect.bisect_right(have, new[-1] + span)]
+        worst, worst_end = 0, new[-1]
+        for end in sorted(ends + new):
+            first = end - span
+            if first > new[-1]:
                 continue  # this 12 months holds none of the new days
-            count = count_in(combined, twelve_months_to(end), end)
+            count = (
+                bisect.bisect_right(have, end)
+                - bisect.bisect_left(have, first)
+                + bisect.bisect_right(new, end)
+                - bisect.bisect_left(new, first)
+            )
             if count > worst:
                 worst, worst_end = count, end
-        return worst, worst_end
+        return worst, dt.date.fromordinal(worst_end)
 
     def _check_cap(self, policy: Policy, days: tuple[dt.date, ...]) -> str | None:
         reasons = []
@@ -163,8 +184,8 @@ class Placement:
         """Open inspections in progress (window start to on-site end) during first..last."""
         return sorted(
             v.inspection_id
-            for v in self.visits
-            if v.is_open and min(v.window_start, v.start) <= last and first <= v.end
+            for v in self._open
+            if min(v.window_start, v.start) <= last and first <= v.end
         )
 
     def _check_rest(self, policy: Policy, days: tuple[dt.date, ...]) -> str | None:
@@ -203,20 +224,179 @@ class Placement:
         kinds = [k for k in PLACEMENT_KINDS if not (urgent and k in BYPASSABLE_KINDS)]
         start = next_working_day(max(not_before, self.floor))
         limit = start + dt.timedelta(days=SEARCH_DAYS)
+        first, last = wd.index_on_or_after(start), wd.index_on_or_before(limit)
+        ruled_out = {kind: self._ruled_out(kind, on_site_days) for kind in kinds if kind != "cap"}
+        cap = self.cap if "cap" in kinds else None
+        capped: dict[int, int] = {}  # a start the cap rules out -> the last start it surely does
+        blocked = _merged([span for spans in ruled_out.values() for span in spans])
+        fit, index = None, first
+        while index <= last:
+            index = _past(blocked, index)
+            if index > last:
+                break
+            if cap is not None:
+                through = self._capped_through(cap, index, on_site_days)
+                if through is not None:
+                    capped[index] = through
+                    index = through + 1
+                    continue
+            fit = index
+            break
+        end = last if fit is None else fit - 1  # the starts tried before the one that fits
         moved: dict[str, tuple[Policy, str]] = {}
-        while start <= limit:
-            problems = self.check(start, on_site_days, kinds=kinds)
-            if not problems:
-                return start, moved
-            for policy, reason in problems:
-                moved[policy.kind] = (policy, reason)
-            start = next_working_day(start + dt.timedelta(days=1))
+        for kind in kinds:
+            policy = self._policy(kind)
+            if policy is None:
+                continue
+            if kind == "cap":
+                at = self._last_capped(policy, capped, first, end, on_site_days)
+            else:
+                at = _last_in(ruled_out[kind], first, end)
+            if at is not None:
+                day = wd.working_day(at)
+                ((_, reason),) = self.check(day, on_site_days, kinds=[kind])
+                moved[kind] = (policy, reason)
+        if fit is not None:
+            return wd.working_day(fit), moved
         found = [moved[k] for k in PLACEMENT_KINDS if k in moved]
         raise NoFitError(
             f"no on-site period of {on_site_days} working days at {self.body} fits between "
             f"{not_before} and {limit}",
             found,
         )
+
+    def _policy(self, kind: str) -> Policy | None:
+        return {
+            "notice": self.notice,
+            "blackout": self.blackout,
+            "cap": self.cap,
+            "rest": self.rest,
+        }[kind]
+
+    @staticmethod
+    def _period(index: int, on_site_days: int) -> tuple[dt.date, ...]:
+        return on_site_period(wd.working_day(index), on_site_days)
+
+    def _ruled_out(self, kind: str, on_site_days: int) -> list[tuple[int, int]]:
+        """The starts (working-day numbers, first..last) that notice, blackout or rest rule
+        out. A period from start s ends n - 1 working days later, so "ends on or after day d"
+        is "starts at d's number - (n - 1) or later"."""
+        policy, back = self._policy(kind), on_site_days - 1
+        if policy is None:
+            return []
+        if kind == "notice":
+            return [(0, wd.index_on_or_after(self.earliest_notice()) - 1)]
+        spans = []
+        if kind == "blackout":
+            for period in policy.parameters["periods"]:
+                if period["bodies"] != "all" and self.body not in period["bodies"]:
+                    continue
+                # Some on-site day within from..to: the period starts by its last working day
+                # and ends on or after its first (a period with no working day rules out none).
+                opens = wd.index_on_or_after(period["from"])
+                closes = wd.index_on_or_before(period["to"])
+                if opens <= closes:
+                    spans.append((opens - back, closes))
+        if kind == "rest":
+            gap = dt.timedelta(days=max(int(policy.parameters["min_gap_days"]), 1) - 1)
+            for visit in self.visits:
+                # Too close: starting less than the gap after the visit ends, and ending less
+                # than the gap before it starts.
+                spans.append(
+                    (
+                        wd.index_on_or_after(visit.start - gap) - back,
+                        wd.index_on_or_before(visit.end + gap),
+                    )
+                )
+        return [(low, high) for low, high in spans if low <= high]
+
+    def _capped_through(self, cap: Policy, index: int, on_site_days: int) -> int | None:
+        """None if the cap allows the start numbered `index`; else the last start it surely
+        rules out, by whichever of these reaches further: the 12 months ending on the visit's
+        last day hold too many days until their first day passes the earliest of them; and
+        "too many at once" lasts while the inspections in progress that end last go on."""
+        days = self._period(index, on_site_days)
+        if not self._capped(cap, days):
+            return None
+        most = int(cap.parameters["max_on_site_days_12m"])
+        last_day = days[-1].toordinal()
+        window = self._ordinals[
+            bisect.bisect_left(self._ordinals, last_day - (ROLLING_DAYS - 1)) : bisect.bisect_right(
+                self._ordinals, last_day
+            )
+        ]
+        through = index
+        if len(window) + on_site_days > most:
+            if not window:
+                return NEVER  # the visit alone is over the cap
+            clear = dt.date.fromordinal(window[0] + ROLLING_DAYS - 1)  # the last day it is in
+            through = max(through, wd.index_on_or_before(clear) - (on_site_days - 1))
+        at_once = int(cap.parameters["max_open_at_once"])
+        busy = sorted(
+            (
+                v.end
+                for v in self._open
+                if min(v.window_start, v.start) <= days[-1] and days[0] <= v.end
+            ),
+            reverse=True,
+        )
+        if at_once >= 1 and len(busy) >= at_once:
+            through = max(through, wd.index_on_or_before(busy[at_once - 1]))
+        return through
+
+    def _capped(self, cap: Policy, days: tuple[dt.date, ...]) -> bool:
+        """Whether the cap rules out this on-site period (its full check only where the days
+        within a year either side, or the inspections still open, could reach the cap)."""
+        around = ROLLING_DAYS - 1
+        near = bisect.bisect_right(
+            self._ordinals, days[-1].toordinal() + around
+        ) - bisect.bisect_left(self._ordinals, days[0].toordinal() - around)
+        still_open = len(self._open_ends) - bisect.bisect_left(self._open_ends, days[0])
+        if near + len(days) <= int(cap.parameters["max_on_site_days_12m"]) and still_open < int(
+            cap.parameters["max_open_at_once"]
+        ):
+            return False
+        return self._check_cap(cap, days) is not None
+
+    def _last_capped(
+        self, policy: Policy, capped: dict[int, int], first: int, end: int, on_site_days: int
+    ) -> int | None:
+        """The last start in first..end the cap rules out (checked where the search did not)."""
+        known = _last_in(list(capped.items()), first, end)
+        lowest = first if known is None else max(first, known + 1)
+        for index in range(end, lowest - 1, -1):
+            if self._capped(policy, self._period(index, on_site_days)):
+                return index
+        return known
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans joined, in order."""
+    out: list[tuple[int, int]] = []
+    for low, high in sorted(spans):
+        if out and low <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], high))
+        else:
+            out.append((low, high))
+    return out
+
+
+def _past(blocked: list[tuple[int, int]], index: int) -> int:
+    """The first number >= index outside the merged spans."""
+    at = bisect.bisect_right(blocked, (index, float("inf"))) - 1
+    if at >= 0 and blocked[at][0] <= index <= blocked[at][1]:
+        return blocked[at][1] + 1
+    return index
+
+
+def _last_in(spans: list[tuple[int, int]], first: int, end: int) -> int | None:
+    """The greatest number in first..end inside one of the spans, or None."""
+    best = None
+    for low, high in spans:
+        top = min(high, end)
+        if top >= max(low, first) and (best is None or top > best):
+            best = top
+    return best
 
 
 def earliest_fit(

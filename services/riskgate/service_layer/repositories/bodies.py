@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -9,6 +10,13 @@ from typing import Any
 from riskgate.adapters.store import Store, WriteBatch
 from riskgate.domain.reference import Reference
 from riskgate.service_layer.repositories.stored_json import dumps
+
+
+@functools.lru_cache(maxsize=4096)
+def _registered(raw: str) -> dict[str, Any]:
+    """A stored registration, parsed once per distinct text (the text is the cache's key, so
+    a re-registration is read afresh)."""
+    return json.loads(raw)
 
 
 class BodyRegistry:
@@ -19,16 +27,25 @@ class BodyRegistry:
     def __init__(self, store: Store, reference: Reference) -> None:
         self._store = store
         self._reference = reference
+        self._listed: dict[str, dict[str, Any]] = {}  # the reference councils never change
 
     def get(self, code: str) -> dict[str, Any] | None:
         """The body's name, kind, area (and population, if registered with one), or None."""
         raw = self._store.hget(self.KEY, code)
         if raw is not None:
-            return json.loads(raw)
-        council = self._reference.councils.get(code)
-        if council is None:
-            return None
-        return {"name": council.name, "kind": council.kind, "area": self._reference.area_of(code)}
+            return dict(_registered(raw))
+        listed = self._listed.get(code)
+        if listed is None:
+            council = self._reference.councils.get(code)
+            if council is None:
+                return None  # unknown codes are not kept: their number has no bound
+            listed = {
+                "name": council.name,
+                "kind": council.kind,
+                "area": self._reference.area_of(code),
+            }
+            self._listed[code] = listed
+        return dict(listed)
 
     def area_of(self, code: str) -> str | None:
         """The area the body belongs to, or None for an unknown body."""

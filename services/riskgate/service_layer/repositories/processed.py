@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from riskgate.adapters.store import Store, WriteBatch
+from riskgate.adapters.store import Read, Store, WriteBatch
 from riskgate.service_layer.unit_of_work import processed_key
 
 
@@ -18,6 +18,10 @@ class Processed:
     def seen(self, event_id: str) -> bool:
         """Whether the event was applied already."""
         return self._store.sismember(self._key, event_id)
+
+    def seen_read(self, event_id: str) -> Read:
+        """`seen` as a read for `Store.read_many`."""
+        return ("sismember", self._key, event_id)
 
     def mark(self, batch: WriteBatch, event_id: str) -> None:
         """Remember the event as applied, inside the batch's transaction."""

@@ -14,7 +14,7 @@ import json
 from contextlib import AbstractContextManager
 from typing import Any
 
-from riskgate.adapters.store import Store, WriteBatch
+from riskgate.adapters.store import Read, Store, WriteBatch
 from riskgate.service_layer.common import dumps
 
 PREFIX = "gk:"
@@ -42,6 +42,19 @@ class Register:
     def at(self, body: str) -> list[dict[str, Any]]:
         """The body's inspections, every status."""
         return [json.loads(v) for v in self._store.hgetall(_register_of(body)).values()]
+
+    def context_reads(self, body: str) -> list[Read]:
+        """The reads a decision at `body` needs (for `Store.read_many`): its register, its
+        organisational assessment; `context_from` reads their results."""
+        return [("hgetall", _register_of(body)), ("hget", _ORG, body)]
+
+    @staticmethod
+    def context_from(
+        register: dict[str, str], org: str | None
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """The body's inspections and organisational score from `context_reads`' results."""
+        score = int(json.loads(org)["score"]) if org else None
+        return [json.loads(v) for v in register.values()], score
 
     def body_of(self, inspection_id: str) -> str | None:
         """The body an inspection is at, or None if there is no such inspection."""

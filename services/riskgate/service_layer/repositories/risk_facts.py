@@ -40,6 +40,12 @@ def _indicator_fact(raw: str) -> IndicatorFact:
     return fact["value"], fact["event_id"]
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _fact(raw: str) -> dict[str, Any]:
+    """A stored complaint or finding; each stored text is parsed once (callers only read it)."""
+    return json.loads(raw)
+
+
 class RiskFacts:
     """The risk service's state; writes go through the unit of work it is bound to."""
 
@@ -86,7 +92,7 @@ class RiskFacts:
 
     def complaints(self, body: str) -> dict[str, dict[str, Any]]:
         """Every stored complaint about a body, by event id."""
-        return {eid: json.loads(v) for eid, v in self._store.hgetall(f"risk:cmp:{body}").items()}
+        return {eid: _fact(v) for eid, v in self._store.hgetall(f"risk:cmp:{body}").items()}
 
     def record_complaint(self, body: str, event_id: str, fact: dict[str, Any]) -> None:
         """Keep a complaint's facts."""
