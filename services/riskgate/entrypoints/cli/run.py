@@ -54,6 +54,7 @@ def _embedded_factory(
         load = with_sample and sample_wanted(system)
         if load:
             mark_sample(system, "loading")  # before the first request can post
+            system.loading.begin()  # /readyz says 503 from the first request on
         elif with_sample:
             log.info("the home already holds events: the sample year is not loaded again")
         for token, role in tokens.items():
