@@ -62,9 +62,10 @@ def dict_config(level: str = "INFO", library_level: str = "WARNING") -> dict[str
         "formatters": {
             "json": {
                 "()": "pythonjsonlogger.json.JsonFormatter",
-                "fmt": "{asctime}{levelname}{name}{process}{message}",
+                "fmt": "{levelname}{name}{process}{message}",
                 "style": "{",
-                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+                "timestamp": "time",  # ISO 8601 in UTC
+                "rename_fields": {"levelname": "level", "name": "logger"},
             }
         },
         "handlers": {
