@@ -27,7 +27,11 @@ CONSUMER_TIMINGS = {
 }
 
 # /metrics must answer while a broker is away: the lag reader gives up after a few seconds.
-LAG_READER_TIMINGS = {"request_timeout_ms": 5000, "session_timeout_ms": 4000}
+LAG_READER_TIMINGS = {
+    "request_timeout_ms": 5000,
+    "session_timeout_ms": 4000,
+    "heartbeat_interval_ms": 1000,
+}
 
 
 class KafkaBus:
