@@ -52,7 +52,3 @@ class LoadProgress:
     def now(self) -> Progress:
         with self._lock:
             return self._now
-
-    @property
-    def loading(self) -> bool:
-        return self.now().state == "loading"

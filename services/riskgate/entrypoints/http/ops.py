@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Response
 from marshmallow import fields
@@ -12,12 +12,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 
 from riskgate import metrics
+from riskgate.bootstrap import SUBSCRIPTIONS, System
 from riskgate.entrypoints.http.answers import Answer
 from riskgate.entrypoints.http.auth import system
 from riskgate.entrypoints.http.bounds import BoundedBlueprint
-
-if TYPE_CHECKING:
-    from riskgate.bootstrap import System
 
 log = logging.getLogger(__name__)
 
@@ -148,14 +146,14 @@ class LiveState:
         yield self._lag()
 
     def _lag(self) -> GaugeMetricFamily:
-        from riskgate.bootstrap import SUBSCRIPTIONS
-
         sys = self._system
         family = GaugeMetricFamily(
             "riskgate_consumer_lag",
             "Records on a topic partition that the consumer group has not committed yet",
             labels=["group", "topic", "partition"],
         )
+        if not sys.bus.reachable():  # asking a broker that is away would hold /metrics
+            return family
         for service in sorted(sys.loops):
             group = f"{sys.settings.consumer_group_prefix}-{service}"
             try:
