@@ -26,6 +26,7 @@ from riskgate.service_layer.citizens_config import CitizensConfigSource
 from riskgate.service_layer.common import BodyRegistry
 from riskgate.service_layer.gatekeeper import GatekeeperService
 from riskgate.service_layer.ingest import IngestService
+from riskgate.service_layer.loading import LoadProgress
 from riskgate.service_layer.producers import Producers
 from riskgate.service_layer.risk import RiskService, RulesSource
 from riskgate.service_layer.tokens import Tokens
@@ -55,6 +56,7 @@ class System:
     rules: RulesSource
     producers: Producers
     loops: dict[str, ConsumerLoop] = field(default_factory=dict)
+    loading: LoadProgress = field(default_factory=LoadProgress)  # the sample year's, for /readyz
 
     def handler_for(self, service: str) -> Callable[[dict[str, Any]], None]:
         return {

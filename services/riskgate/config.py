@@ -30,6 +30,13 @@ def _int(env: dict[str, str], key: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def _level(env: dict[str, str], key: str, default: str) -> str:
+    level = (env.get(key) or default).upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"{key}: one of DEBUG, INFO, WARNING, ERROR, got {level!r}")
+    return level
+
+
 def _shipped_rules() -> Path:
     """The default rules directory: the rules that ship inside the package."""
     try:
@@ -50,6 +57,7 @@ class Settings:
     kafka_replication: int = 1
     consumer_group_prefix: str = "riskgate"
     log_level: str = "INFO"
+    library_log_level: str = "WARNING"  # kafka-python, urllib3, werkzeug, redis…
     rules_reload_s: float = 2.0
     failpoints: frozenset[str] = field(default_factory=frozenset)
     today: dt.date | None = None  # pinned "today" (RISKGATE_TODAY); None: the real date
@@ -86,11 +94,8 @@ class Settings:
         rules_dir = Path(env.get("RISKGATE_RULES_DIR") or _shipped_rules())
         if not rules_dir.is_dir():
             raise ConfigError(f"RISKGATE_RULES_DIR: {rules_dir} is not a directory")
-        level = env.get("RISKGATE_LOG_LEVEL", "INFO").upper()
-        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-            raise ConfigError(
-                f"RISKGATE_LOG_LEVEL: one of DEBUG, INFO, WARNING, ERROR, got {level!r}"
-            )
+        level = _level(env, "RISKGATE_LOG_LEVEL", "INFO")
+        library_level = _level(env, "RISKGATE_LIBRARY_LOG_LEVEL", "WARNING")
         failpoints = frozenset(p for p in env.get("RISKGATE_FAILPOINTS", "").split(",") if p)
         today = None
         if env.get("RISKGATE_TODAY"):
@@ -109,6 +114,7 @@ class Settings:
             kafka_replication=_int(env, "RISKGATE_KAFKA_REPLICATION", 1, minimum=1),
             consumer_group_prefix=env.get("RISKGATE_GROUP_PREFIX") or "riskgate",
             log_level=level,
+            library_log_level=library_level,
             rules_reload_s=_int(env, "RISKGATE_RULES_RELOAD_SECONDS", 2),
             failpoints=failpoints,
             today=today,

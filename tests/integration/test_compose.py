@@ -8,6 +8,7 @@ the `kafka` and `redis` hostnames mapped onto the test broker and Redis.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import signal
@@ -33,6 +34,8 @@ DOCKERFILE = ROOT / "docker" / "Dockerfile"
 SERVICES = ("ingest", "risk", "gatekeeper", "work", "citizens")
 COMPOSE_KAFKA = "kafka:9092"
 COMPOSE_REDIS_HOST = "redis://redis:6379"
+COMPOSE_INGEST = "http://ingest:8000"
+IMAGE = "riskgate:local"
 READY_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 10.0  # `docker stop` sends SIGKILL 10 s after SIGTERM
 
@@ -44,8 +47,21 @@ def compose() -> dict[str, Any]:
 
 
 def riskgate_services() -> dict[str, dict[str, Any]]:
-    """The compose services built from the riskgate image, by name."""
-    return {name: spec for name, spec in compose()["services"].items() if "build" in spec}
+    """The long-running services of the riskgate image (`riskgate run SERVICE`), by name."""
+    return {
+        name: spec
+        for name, spec in compose()["services"].items()
+        if spec.get("image") == IMAGE and "profiles" not in spec
+    }
+
+
+def jobs() -> dict[str, dict[str, Any]]:
+    """The one-shot jobs of the riskgate image, each in a profile, by name."""
+    return {
+        name: spec
+        for name, spec in compose()["services"].items()
+        if spec.get("image") == IMAGE and "profiles" in spec
+    }
 
 
 def environment(spec: dict[str, Any]) -> dict[str, str]:
@@ -95,15 +111,21 @@ def test_redis_persists_with_aof_on_a_volume() -> None:
     assert named <= set(compose().get("volumes") or {})
 
 
-def test_every_riskgate_service_runs_one_service_from_the_dockerfile() -> None:
+def test_one_build_of_the_dockerfile_serves_every_service_and_job() -> None:
+    built = {name: spec for name, spec in compose()["services"].items() if "build" in spec}
+    assert list(built) == ["ingest"], f"the riskgate image is built by {list(built)}"
+    build = built["ingest"]["build"]
+    assert Path(build["context"]) == Path(".")
+    assert (ROOT / build["context"] / build["dockerfile"]).resolve() == DOCKERFILE
+    assert built["ingest"]["image"] == IMAGE
+    assert set(riskgate_services()) == set(SERVICES)
+    assert set(jobs()) == {"gatekeeper-token", "sample"}
+
+
+def test_every_riskgate_service_runs_one_service_and_is_healthy_on_readyz() -> None:
     services = riskgate_services()
-    assert set(services) == set(SERVICES)
-    assert DOCKERFILE.is_file()
     host_ports = set()
     for name, spec in services.items():
-        build = spec["build"]
-        assert Path(build["context"]) == Path(".")
-        assert (ROOT / build["context"] / build["dockerfile"]).resolve() == DOCKERFILE
         command = spec["command"]
         assert command[:2] == ["run", name], f"{name}: command {command}"
         assert command[1] in SERVICES
@@ -115,12 +137,52 @@ def test_every_riskgate_service_runs_one_service_from_the_dockerfile() -> None:
         for dependency in ("kafka", "redis"):
             assert spec["depends_on"][dependency]["condition"] == "service_healthy"
         assert spec["restart"] == "unless-stopped"
+        check = spec["healthcheck"]["test"]
+        assert check[0] == "CMD" and "http://127.0.0.1:8000/readyz" in " ".join(check)
         (port,) = spec["ports"]
         host, container = str(port).rsplit(":", 1)
         assert container == "8000"
         host_ports.add(host)
     assert len(host_ports) == len(SERVICES), "two services publish the same host port"
     assert services["risk"]["ports"] == ["8002:8000"]  # the public assessment API
+
+
+def test_the_jobs_run_once_in_profiles_after_what_they_need() -> None:
+    token, sample = jobs()["gatekeeper-token"], jobs()["sample"]
+    assert token["profiles"] == ["setup"] and sample["profiles"] == ["sample"]
+    for job in (token, sample):
+        assert job["restart"] == "no"
+        assert job["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert environment(job)["REDIS_URL"].startswith(COMPOSE_REDIS_HOST)
+    assert token["command"][:4] == ["tokens", "create", "--role", "gatekeeper"]
+    assert sample["depends_on"]["ingest"]["condition"] == "service_healthy"
+    assert sample["command"] == ["sample", "--publish", COMPOSE_INGEST]
+
+
+def shell_words(command: list[str]) -> str:
+    """A command as a reader would type it: words with spaces quoted."""
+    return " ".join(f'"{word}"' if " " in word else word for word in command)
+
+
+def test_the_compose_header_and_docker_readme_say_what_runs() -> None:
+    header = " ".join(COMPOSE_FILE.read_text().split("\nname:", 1)[0].replace("#", " ").split())
+    said_ports = dict(re.findall(r"(\w+) (80\d\d)", header))
+    run_ports = {
+        name: str(spec["ports"][0]).split(":")[0] for name, spec in riskgate_services().items()
+    }
+    assert said_ports == run_ports, f"the header says {said_ports}; compose runs {run_ports}"
+    assert "five riskgate services" in header and "four" not in header
+    for name in jobs():
+        assert name in header, f"the header does not show how to run {name}"
+    readme = (ROOT / "docker" / "README.md").read_text()
+    for name in compose()["services"]:
+        assert f"| `{name}`" in readme, f"docker/README.md does not list {name}"
+    for name in riskgate_services():
+        assert f"`riskgate run {name}`" in readme
+        assert f"| {run_ports[name]} |" in readme.split(f"| `{name}`", 1)[1].split("\n")[0]
+    for name, spec in jobs().items():
+        shown = f"riskgate {shell_words(spec['command'])}"
+        assert shown in readme, f"docker/README.md does not show {name}'s command: {shown}"
 
 
 # --- the Dockerfile --------------------------------------------------------------------
@@ -171,7 +233,7 @@ def test_dockerfile_is_multi_stage_pinned_non_root_with_the_rules() -> None:
     assert ("ENTRYPOINT", '["riskgate"]') in instructions
     assert ("CMD", '["run", "ingest", "--host", "0.0.0.0", "--port", "8000"]') in instructions
     healthchecks = [args for keyword, args in instructions if keyword == "HEALTHCHECK"]
-    assert healthchecks and "urllib" in healthchecks[-1] and "/healthz" in healthchecks[-1]
+    assert healthchecks and "urllib" in healthchecks[-1] and "/readyz" in healthchecks[-1]
 
 
 def test_the_runtime_stage_installs_the_built_wheel_and_no_source_tree() -> None:
@@ -287,6 +349,21 @@ def stop(proc: subprocess.Popen[bytes]) -> bool:
         return False
 
 
+def run_healthcheck(spec: dict[str, Any], port: int) -> subprocess.CompletedProcess[str]:
+    """The service's compose healthcheck (`CMD python -c …`), pointed at the test port."""
+    kind, program, *args = spec["healthcheck"]["test"]
+    assert (kind, program) == ("CMD", "python")
+    args = [arg.replace("127.0.0.1:8000", f"127.0.0.1:{port}") for arg in args]
+    return subprocess.run(
+        [sys.executable, *args], capture_output=True, text=True, timeout=spec_seconds(spec)
+    )
+
+
+def spec_seconds(spec: dict[str, Any]) -> float:
+    """The healthcheck's timeout (`5s`) in seconds."""
+    return float(str(spec["healthcheck"]["timeout"]).removesuffix("s"))
+
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_container_command_serves_healthz_and_readyz(
     service: str, kafka: str, redis_url: str, tmp_path: Path
@@ -315,6 +392,7 @@ def test_container_command_serves_healthz_and_readyz(
                 if all(code == 200 for code in status.values()):
                     break
                 time.sleep(0.25)
+            healthcheck = run_healthcheck(spec, port)
         finally:
             stopped_by_sigterm = stop(proc)
     output = log_path.read_text(errors="replace")[-8000:]
@@ -322,9 +400,113 @@ def test_container_command_serves_healthz_and_readyz(
         f"`riskgate {' '.join(container_command(spec, port))}` not ready in {READY_TIMEOUT_S:.0f}s "
         f"(last answers {status}, exit code {proc.returncode}); output:\n{output}"
     )
+    assert healthcheck.returncode == 0, f"the compose healthcheck failed: {healthcheck.stderr}"
     assert stopped_by_sigterm, (
         f"{service} still running {STOP_TIMEOUT_S:.0f}s after SIGTERM; killed. Output:\n{output}"
     )
     assert proc.returncode == 0, (
         f"{service} exited with {proc.returncode} on SIGTERM; output:\n{output}"
     )
+
+
+# --- the one-shot jobs, run for real --------------------------------------------------------
+
+
+def job_command(spec: dict[str, Any], ingest_url: str | None = None) -> list[str]:
+    """The job's compose command, the `ingest` hostname mapped onto a test server."""
+    return [
+        ingest_url if (ingest_url and part == COMPOSE_INGEST) else str(part)
+        for part in spec["command"]
+    ]
+
+
+def test_the_token_job_prints_a_gatekeeper_token_once(
+    kafka: str, redis_url: str, tmp_path: Path
+) -> None:
+    from riskgate.adapters.redis_store import RedisStore
+    from riskgate.service_layer.tokens import Tokens
+
+    spec = jobs()["gatekeeper-token"]
+
+    result = subprocess.run(
+        riskgate_command(*job_command(spec)),
+        env=container_env(spec, kafka, redis_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    (secret,) = result.stdout.split()
+    assert secret.startswith("rg_")
+    found = Tokens(RedisStore(redis_url)).record_of(secret)
+    assert found is not None, "the printed token is not in Redis"
+    record = found[1]
+    assert (record.role, record.holder) == ("gatekeeper", "first gatekeeper")
+    assert record.id in result.stderr  # its public id, for `tokens revoke`
+
+
+def test_the_sample_job_publishes_to_ingest_with_a_token_per_role(
+    kafka: str, redis_url: str, tmp_path: Path
+) -> None:
+    """The job's command runs against the ingest service's own command until ingest has
+    accepted its first runs (registrations as admin, the rest as integrator). The whole year
+    takes ingest about 2.7 s per 500 events here, 12 minutes in all, too long for a test: that
+    every event of the year is published with the right token is held by
+    tests/unit/test_sample_publishing.py."""
+    from riskgate.adapters.redis_store import RedisStore
+    from riskgate.service_layer.tokens import Tokens
+
+    ingest = riskgate_services()["ingest"]
+    port = free_port()
+    log_path = tmp_path / "ingest.log"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            riskgate_command(*container_command(ingest, port)),
+            env=container_env(ingest, kafka, redis_url),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=tmp_path,
+        )
+    spec = jobs()["sample"]
+    job_log = tmp_path / "sample.log"
+    accepted: list[dict[str, Any]] = []
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while time.monotonic() < deadline and run_healthcheck(ingest, port).returncode != 0:
+            time.sleep(0.5)
+        with job_log.open("wb") as out:
+            job = subprocess.Popen(
+                riskgate_command(*job_command(spec, f"http://127.0.0.1:{port}")),
+                env=container_env(spec, kafka, redis_url),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=tmp_path,
+            )
+        try:
+            deadline = time.monotonic() + 180
+            while len(accepted) < 3 and time.monotonic() < deadline and job.poll() is None:
+                time.sleep(1.0)
+                accepted = [
+                    line
+                    for line in (
+                        json.loads(text)
+                        for text in log_path.read_text().splitlines()
+                        if text.startswith("{")  # the JSON log; the first line is the banner
+                    )
+                    if line.get("route") == "/v1/events" and line.get("status") == 202
+                ]
+        finally:
+            still_running = stop(job) and job.returncode in (0, -signal.SIGTERM)
+    finally:
+        stop(proc)
+
+    assert len(accepted) >= 3, job_log.read_text()[-3000:] + log_path.read_text()[-3000:]
+    assert still_running, job_log.read_text()[-3000:]
+    roles = {
+        record.role
+        for record in Tokens(RedisStore(redis_url)).records()
+        if record.holder == "sample-loader"
+    }
+    assert {"admin", "integrator"} <= roles, roles

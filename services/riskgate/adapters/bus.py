@@ -81,6 +81,14 @@ class Bus(Protocol):
         """Every record on a topic from the start (for replay and rebuild)."""
         ...
 
+    def lag(self, group: str, topics: Iterable[str]) -> dict[tuple[str, int], int]:
+        """Records the group has not committed yet, per (topic, partition): /metrics' lag."""
+        ...
+
+    def reachable(self) -> bool:
+        """True if the bus answers now (/readyz): always, in process; Kafka: a broker."""
+        ...
+
 
 class MemoryBus:
     """An in-process, single-partition-per-topic log with consumer groups."""
@@ -117,10 +125,17 @@ class MemoryBus:
             log = list(self._logs.get(topic, ()))
         return [record_of(topic, 0, i, k, v) for i, (k, v) in enumerate(log)]
 
+    def reachable(self) -> bool:
+        return True
+
     def backlog(self, group: str, topics: Iterable[str]) -> int:
         """How many records the group has not yet committed."""
+        return sum(self.lag(group, topics).values())
+
+    def lag(self, group: str, topics: Iterable[str]) -> dict[tuple[str, int], int]:
+        """Records not yet committed by the group, per (topic, partition): one partition here."""
         with self._lock:
-            return sum(len(self._logs[t]) - self._positions[(group, t)] for t in topics)
+            return {(t, 0): len(self._logs[t]) - self._positions[(group, t)] for t in topics}
 
 
 class MemorySubscription:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -24,6 +26,13 @@ CONSUMER_TIMINGS = {
     "max_poll_interval_ms": 30000,
 }
 
+# /metrics must answer while a broker is away: the lag reader gives up after a few seconds.
+LAG_READER_TIMINGS = {
+    "request_timeout_ms": 5000,
+    "session_timeout_ms": 4000,
+    "heartbeat_interval_ms": 1000,
+}
+
 
 class KafkaBus:
     """Producer, consumers and topic administration against one Kafka cluster."""
@@ -33,6 +42,9 @@ class KafkaBus:
         self.partitions = partitions
         self.replication = replication
         self._producer: KafkaPublisher | None = None
+        # one idle consumer per group, never subscribed, to read its committed offsets for lag
+        self._lag_readers: dict[str, KafkaConsumer] = {}
+        self._lag_lock = threading.Lock()
 
     def publisher(self) -> KafkaPublisher:
         if self._producer is None:
@@ -78,9 +90,56 @@ class KafkaBus:
         finally:
             consumer.close()
 
+    def reachable(self, timeout_s: float = 1.0) -> bool:
+        """True if a bootstrap server accepts a connection within `timeout_s` (for /readyz,
+        which must answer quickly whether or not the broker does)."""
+        for server in self.bootstrap_servers.split(","):
+            host, _, port = server.strip().rpartition(":")
+            try:
+                socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+                return True
+            except (OSError, ValueError):
+                continue
+        return False
+
+    def lag(self, group: str, topics: Iterable[str]) -> dict[tuple[str, int], int]:
+        """Records not yet committed by the group, per (topic, partition), from the broker: the
+        same answer from every process of the group. A partition the group never committed
+        counts from its beginning (the group starts at the earliest offset)."""
+        with self._lag_lock:
+            reader = self._lag_readers.get(group)
+            if reader is None:
+                reader = KafkaConsumer(
+                    bootstrap_servers=self.bootstrap_servers,
+                    group_id=group,
+                    enable_auto_commit=False,
+                    client_id=f"{group}-lag",
+                    **LAG_READER_TIMINGS,
+                )
+                self._lag_readers[group] = reader
+            partitions = [
+                TopicPartition(topic, p)
+                for topic in topics
+                for p in sorted(reader.partitions_for_topic(topic) or ())
+            ]
+            if not partitions:
+                return {}
+            ends = reader.end_offsets(partitions)
+            starts = reader.beginning_offsets(partitions)
+            out = {}
+            for tp in partitions:
+                committed = reader.committed(tp)
+                position = starts[tp] if committed is None or committed < 0 else committed
+                out[(tp.topic, tp.partition)] = max(0, ends[tp] - position)
+            return out
+
     def close(self) -> None:
         if self._producer is not None:
             self._producer.close()
+        with self._lag_lock:
+            for reader in self._lag_readers.values():
+                reader.close(autocommit=False)
+            self._lag_readers.clear()
 
 
 def _record(m: Any) -> Record:

@@ -68,6 +68,22 @@ class SqliteBus:
             total += count
         return int(total)
 
+    def reachable(self) -> bool:
+        """The file is this process's own."""
+        return True
+
+    def lag(self, group: str, topics: Iterable[str]) -> dict[tuple[str, int], int]:
+        """Records not yet committed by the group, per (topic, partition): one partition here."""
+        conn = self._db.connection()
+        out = {}
+        for topic in topics:
+            (last,) = conn.execute(
+                "SELECT max(offset) FROM bus_records WHERE topic = ?", (topic,)
+            ).fetchone()
+            end = 0 if last is None else int(last) + 1
+            out[(topic, 0)] = max(0, end - _committed(self._db, group, topic))
+        return out
+
     def close(self) -> None:
         """Close the file's connections (unflushed records stay unpublished, as on Kafka)."""
         self._db.close()

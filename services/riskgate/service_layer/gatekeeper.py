@@ -12,10 +12,11 @@ once. Every change commits through one `UnitOfWork`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from riskgate import topics
+from riskgate import metrics, topics
 from riskgate.adapters.bus import Publisher
 from riskgate.adapters.store import Store
 from riskgate.domain import inspection as lifecycle
@@ -39,6 +40,7 @@ from riskgate.service_layer.repositories.audit import AuditQuery, AuditTrail, po
 from riskgate.service_layer.repositories.register import Register
 from riskgate.service_layer.unit_of_work import UnitOfWork
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], dt.date]
 Change = Callable[[Inspection], Inspection]
 
@@ -47,6 +49,40 @@ __all__ = ["GatekeeperService", "apply", "rebuild"]  # the fold, from its old ho
 
 # Decisions by policy are the gatekeeper service's own; the policy version says which policies.
 POLICY = service_actor("gatekeeper")
+
+
+def _log_outcome(message: dict[str, Any]) -> None:
+    """One log line, and one count, per decision and per override once committed."""
+    payload = message["payload"]
+    if message["type"] == "gatekeeper.decision":
+        metrics.DECISIONS.labels(payload["outcome"]).inc()
+        fields = {"policy_ids": payload["policy_ids"], "policy_version": payload["policy_version"]}
+    elif message["type"] == "gatekeeper.override":
+        metrics.OVERRIDES.labels(payload["outcome"]).inc()
+        fields = {
+            "previous_outcome": payload["previous_outcome"],
+            "justification": payload["justification"],
+        }
+    else:
+        return
+    log.info(
+        "%s %s: %s",
+        message["type"],
+        payload["decision_id"],
+        payload["outcome"],
+        extra={
+            "action": message["type"].removeprefix("gatekeeper."),
+            "event_id": message["event_id"],
+            "decision_id": payload["decision_id"],
+            "inspection_request_id": payload.get("request_id"),
+            "inspection_id": (payload.get("inspection") or {}).get("inspection_id"),
+            "body": message["body"],
+            "area": payload["area"],
+            "outcome": payload["outcome"],
+            "actor": payload["actor"],
+            **fields,
+        },
+    )
 
 
 def _today() -> dt.date:
@@ -149,6 +185,7 @@ class GatekeeperService:
         if consumed_event_id is not None:
             work.consume(consumed_event_id)
         work.commit(self._publisher, self._store)
+        _log_outcome(message)
 
     def register(self, body: str) -> list[dict[str, Any]]:
         """The body's inspections, every status."""

@@ -23,20 +23,25 @@ def load_sample(system: System, year: int = 2009) -> Counter[str]:
     to the gatekeeper; count the events ingest accepted."""
     from riskgate.sample import generate_year, proposals
 
+    system.loading.begin()
     events = generate_year(year)
+    system.loading.expect(len(events))
     accepted: Counter[str] = Counter()
     for start in range(0, len(events), SAMPLE_CHUNK):
-        result = system.ingest.submit(events[start : start + SAMPLE_CHUNK], LOADER)
+        chunk = events[start : start + SAMPLE_CHUNK]
+        result = system.ingest.submit(chunk, LOADER)
         if result.errors:
             raise RuntimeError(f"the sample year failed validation: {result.errors}")
         accepted += result.accepted_types
         system.pump()
+        system.loading.advance(len(chunk))
     # Government Offices', departments' and inspectorates' own proposals, as the API takes them.
     publisher = system.bus.publisher()
     for proposal in proposals(year):
         publisher.publish(topics.REQUESTS, proposal["payload"]["area"], proposal)
     publisher.flush()
     system.pump()
+    system.loading.finish()
     return accepted
 
 

@@ -3,10 +3,9 @@ by the service layer. One module per command group."""
 
 from __future__ import annotations
 
-import logging
-
 import click
 
+from riskgate import logs
 from riskgate.entrypoints.cli import assess, demo, events, operations, rules, run, tokens
 from riskgate.entrypoints.cli.common import settings
 
@@ -14,9 +13,8 @@ from riskgate.entrypoints.cli.common import settings
 @click.group()
 def main() -> None:
     """riskgate: risk-based inspection gatekeeping for English local government."""
-    logging.basicConfig(
-        level=settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configured = settings()
+    logs.configure(configured.log_level, configured.library_log_level)
 
 
 for command in (

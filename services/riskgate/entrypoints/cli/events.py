@@ -9,7 +9,9 @@ import click
 
 from riskgate.adapters.event_files import write_events
 from riskgate.adapters.ingest_client import IngestUnavailable, post_events
-from riskgate.entrypoints.cli.common import events_from
+from riskgate.bootstrap import token_registry
+from riskgate.entrypoints.cli.common import events_from, settings
+from riskgate.service_layer.sample_publishing import SAMPLE_HOLDER, publish_sample
 
 
 @click.command()
@@ -47,9 +49,35 @@ def publish(file: Path, url: str, token: str, batch: int) -> None:
 @click.command()
 @click.option("--year", default=2009, show_default=True, type=int)
 @click.option("--seed", default=2009, show_default=True, type=int)
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
-def sample(year: int, seed: int, out: Path) -> None:
-    """Write the bundled sample year (deterministic, synthetic) as JSON lines."""
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write it here")
+@click.option(
+    "--publish",
+    "publish_to",
+    metavar="URL",
+    help="or publish it to this ingest API, with a token per role it needs (held by "
+    f"{SAMPLE_HOLDER!r}, created in the token registry: REDIS_URL, or the embedded home)",
+)
+def sample(year: int, seed: int, out: Path | None, publish_to: str | None) -> None:
+    """Write the bundled sample year (deterministic, synthetic) as JSON lines, or publish it."""
     from riskgate.sample import generate_year
 
-    click.echo(f"wrote {write_events(generate_year(year, seed), out)} events to {out}")
+    if (out is None) == (publish_to is None):
+        raise click.UsageError("give --out FILE to write the sample year, or --publish URL")
+    events = generate_year(year, seed)
+    if out is not None:
+        click.echo(f"wrote {write_events(events, out)} events to {out}")
+        return
+    assert publish_to is not None
+    url = f"{publish_to.rstrip('/')}/v1/events"
+    try:
+        done = publish_sample(
+            events,
+            token_registry(settings()),
+            lambda batch, token: post_events(url, batch, token),
+        )
+    except IngestUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"published the {year} sample year to {publish_to}: {done.accepted} events accepted, "
+        f"{done.duplicates} already there; tokens held by {SAMPLE_HOLDER} as {', '.join(done.roles)}"
+    )

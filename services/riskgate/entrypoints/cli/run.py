@@ -19,6 +19,7 @@ from gunicorn.app.base import BaseApplication
 from riskgate.bootstrap import CONSUMING, bootstrap
 from riskgate.config import SERVICES, Settings
 from riskgate.entrypoints.cli.common import settings as read_settings
+from riskgate.entrypoints.gunicorn_config import gunicorn_options, shared_metrics_dir
 from riskgate.failpoints import SUPERVISOR_ENV
 from riskgate.service_layer.sample_year import mark_sample, sample_wanted
 from riskgate.service_layer.scheduler import run_embedded, sweep_forever
@@ -54,6 +55,7 @@ def _embedded_factory(
         load = with_sample and sample_wanted(system)
         if load:
             mark_sample(system, "loading")  # before the first request can post
+            system.loading.begin()  # /readyz says 503 from the first request on
         elif with_sample:
             log.info("the home already holds events: the sample year is not loaded again")
         for token, role in tokens.items():
@@ -114,14 +116,14 @@ def run(
 ) -> None:
     """Run every service (embedded by default), or one SERVICE against Kafka and Redis."""
     settings = read_settings()
+    metrics_dir = shared_metrics_dir()  # may start this command again, with it set
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers,
         "threads": threads,
         "timeout": 120,
-        "accesslog": "-",
-        "loglevel": settings.log_level.lower(),
         "control_socket_disable": True,  # several services on one host would share one socket path
+        **gunicorn_options(settings),
     }
     if settings.embedded:
         if service is not None:
@@ -132,7 +134,7 @@ def run(
         options["workers"] = 1  # one pipeline per home: a second would handle every event twice
         tokens = one_per_role()
         kept = "memory only (--ephemeral)" if ephemeral else f"{settings.home.resolve()}"
-        with _home_claimed(settings, ephemeral):
+        with metrics_dir, _home_claimed(settings, ephemeral):
             click.echo(f"riskgate (embedded, no servers) on http://{host}:{port}")
             click.echo(f"state in {kept}")
             for token, role in tokens.items():
@@ -145,7 +147,8 @@ def run(
             f"riskgate {' '.join(services)} against Kafka {settings.kafka_bootstrap_servers} "
             f"and Redis {settings.redis_url} on http://{host}:{port}"
         )
-        _Gunicorn(_service_factory(settings, services), options).run()
+        with metrics_dir:
+            _Gunicorn(_service_factory(settings, services), options).run()
 
 
 @contextlib.contextmanager

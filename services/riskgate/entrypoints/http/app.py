@@ -11,6 +11,7 @@ from flask_smorest import Api, Blueprint
 from werkzeug.exceptions import HTTPException
 
 from riskgate.bootstrap import System
+from riskgate.entrypoints.http import request_log
 from riskgate.entrypoints.http.area_directory import area_directory
 from riskgate.entrypoints.http.areas import areas
 from riskgate.entrypoints.http.audit import audit
@@ -94,6 +95,7 @@ def create_app(system_: System, services: tuple[str, ...] | None = None) -> Flas
     app.extensions["riskgate.failed_authentications"] = FailedAuthentications(
         system_.settings.auth_failures_per_minute
     )
+    request_log.install(app)  # first: a request refused early still has its id and its count
     app.before_request(authenticate_first)
     app.before_request(refuse_unknown_query_parameters)
     app.after_request(security_headers)
