@@ -24,6 +24,7 @@ def load_sample(system: System, year: int = 2009) -> Counter[str]:
     from riskgate.sample import generate_year, proposals
 
     events = generate_year(year)
+    system.clock.start_sample(year)  # the embedded clock is the sample's (service_layer/clock.py)
     accepted: Counter[str] = Counter()
     for start in range(0, len(events), SAMPLE_CHUNK):
         result = system.ingest.submit(events[start : start + SAMPLE_CHUNK], LOADER)
@@ -55,8 +56,10 @@ def mark_sample(system: System, state: str) -> None:
 
 
 def run_year(system: System, year: int) -> Counter[str]:
-    """The sample year loaded and the year's peer comparisons made, as `demo` and
-    `report burden` need it before they read the outcome."""
+    """The sample year loaded, then its areas compared with their peers at once, as
+    `riskgate run` (embedded), `demo` and `report burden` all do before anyone reads the outcome
+    (service_layer/peer_comparison.py)."""
     accepted = load_sample(system, year)
-    system.risk.assess_peers(year)  # the annual assessment's comparisons with peer areas
+    system.peers.compare(year)
+    system.pump()  # the comparison's judgements and requests, through the gatekeeper
     return accepted

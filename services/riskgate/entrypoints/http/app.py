@@ -15,6 +15,7 @@ from riskgate.entrypoints.http.audit import audit
 from riskgate.entrypoints.http.auth import authenticate_first
 from riskgate.entrypoints.http.bounds import BoundedJSON, BoundedRequest
 from riskgate.entrypoints.http.citizens import citizens
+from riskgate.entrypoints.http.clock import clock
 from riskgate.entrypoints.http.errors import error_payload, register_refusals
 from riskgate.entrypoints.http.events import events
 from riskgate.entrypoints.http.gatekeeper import gatekeeper
@@ -26,7 +27,7 @@ from riskgate.schemas import EnvelopeSchema, ErrorSchema
 BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
     "ingest": (events,),
     "risk": (areas,),
-    "gatekeeper": (gatekeeper, commands, audit),
+    "gatekeeper": (gatekeeper, commands, audit, clock),
     "work": (work,),
     "citizens": (citizens,),
 }
