@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from riskgate.domain.vocabulary import INSPECTORATES
 from riskgate.service_layer.annual_assessment import organisational_counts
 from riskgate.service_layer.burden import burden_rows
-from riskgate.service_layer.sample_year import run_year
+from riskgate.service_layer.sample_year import Progress, run_year
 
 if TYPE_CHECKING:
     from riskgate.bootstrap import System
@@ -51,11 +51,13 @@ class YearSummary:
         return {d["request_id"]: d for d in self.decisions}.get(request_id)  # the latest
 
 
-def play_sample_year(system: System, year: int) -> Counter[str]:
+def play_sample_year(
+    system: System, year: int, progress: Progress | None = None
+) -> Counter[str]:
     """The bundled sample year as `demo` and `report burden` both run it, so that they report
     the same period: loaded and compared with peers on the sample's clock (31 December of the
     year, service_layer/clock.py), then the citizens' deadlines passed by then swept."""
-    accepted = run_year(system, year)
+    accepted = run_year(system, year, progress)
     system.citizens.sweep()
     system.pump()
     return accepted

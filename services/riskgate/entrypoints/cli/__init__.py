@@ -9,14 +9,33 @@ import click
 
 from riskgate.entrypoints.cli import assess, clock, demo, events, operations, rules, run, tokens
 from riskgate.entrypoints.cli.common import settings
+from riskgate.entrypoints.cli.failures import in_one_line, quiet_kafka_client
 
 
-@click.group()
-def main() -> None:
+class _Riskgate(click.Group):
+    """The command group: a failure a user can fix ends in one line (failures.py)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            line = in_one_line(exc)
+            if line is None or logging.getLogger().isEnabledFor(logging.DEBUG):
+                raise
+            raise click.ClickException(line) from None
+
+
+@click.group(cls=_Riskgate)
+@click.version_option(package_name="riskgate", prog_name="riskgate")
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """riskgate: risk-based inspection gatekeeping for English local government."""
     logging.basicConfig(
         level=settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    quiet_kafka_client(ctx.invoked_subcommand)
 
 
 for command in (

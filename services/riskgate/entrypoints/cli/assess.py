@@ -11,6 +11,7 @@ from riskgate.bootstrap import bootstrap
 from riskgate.domain.vocabulary import THEMES
 from riskgate.entrypoints.cli.common import settings, year_events
 from riskgate.entrypoints.cli.demo import organisational_line
+from riskgate.entrypoints.cli.progress import counted
 from riskgate.service_layer.annual_assessment import (
     assess_year,
     considered_count,
@@ -55,7 +56,8 @@ def assess(year: int, events_file: Path | None, out: Path | None, publish: bool)
         )
     system = bootstrap(current)
     if current.embedded:  # replay the year's events through the rules, in this process
-        replay(system, year_events(events_file, year))
+        events = year_events(events_file, year)
+        replay(system, counted(events, len(events), f"assess: replaying {year}"))
     elif not publish and peers_pending(system, year):
         click.echo(
             f"note: new {year} figures arrived since the risk service last compared areas with "

@@ -11,6 +11,7 @@ from riskgate.bootstrap import bootstrap
 from riskgate.config import Settings
 from riskgate.domain.vocabulary import THEMES
 from riskgate.entrypoints.cli.common import settings
+from riskgate.entrypoints.cli.progress import reporting
 from riskgate.service_layer.year_summary import (
     YearSummary,
     period,
@@ -24,7 +25,8 @@ from riskgate.service_layer.year_summary import (
 def demo(year: int) -> None:
     """Load the bundled sample year, run the whole pipeline in-process, print a summary."""
     system = bootstrap(Settings(rules_dir=settings().rules_dir))  # in memory, on the sample's clock
-    accepted = play_sample_year(system, year)
+    with reporting(f"demo: loading the sample year {year}") as progress:
+        accepted = play_sample_year(system, year, progress)
     text = summary_text(summarise_year(system, year, accepted))
     click.echo(text)
     click.echo(f"dead letters: {len(system.bus.read_all(topics.DEAD_LETTERS))}")

@@ -12,6 +12,7 @@ import click
 
 from riskgate.bootstrap import bootstrap
 from riskgate.entrypoints.cli.common import settings
+from riskgate.entrypoints.cli.progress import reporting
 from riskgate.service_layer.burden import HEADER, as_csv, burden_rows
 from riskgate.service_layer.rebuild import rebuild_gatekeeper
 from riskgate.service_layer.year_summary import period, play_sample_year
@@ -77,7 +78,8 @@ def report_burden(year: int, csv_path: Path | None) -> None:
     current = settings()
     system = bootstrap(current)
     if current.embedded:
-        play_sample_year(system, year)  # exactly as `riskgate demo` runs it
+        with reporting(f"loading the sample year {year}") as progress:
+            play_sample_year(system, year, progress)  # exactly as `riskgate demo` runs it
     rows = burden_rows(system.gatekeeper.requests(), system.gatekeeper.inspections(), year)
     click.echo(period(year, system.clock.today().isoformat()))
     click.echo(table(rows))
