@@ -3,6 +3,8 @@ been quiet for RISKGATE_PEERS_QUIET_SECONDS, and again only when new figures arr
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +87,30 @@ def test_the_embedded_scheduler_and_the_risk_consumer_use_the_same_comparison(
     assert system.peers.run_due() == [2009]  # what the scheduler and the consumer call when idle
     system.pump()
     assert _flag(system, RISING) == ("green", ["PEER-BEST-DECILE-IMPROVING"])
+
+
+def test_the_demo_walks_an_inspection_from_assigned_to_completed_on_the_sample_clock(
+    tmp_path: Path,
+) -> None:
+    from riskgate.service_layer.walkthrough import walk_one_inspection
+
+    system = bootstrap(Settings(rules_dir=RULES_DIR, home=tmp_path, peers_quiet_s=0))
+    system.clock.start_sample(2009)
+    system.ingest.submit(_fixture_events(), LOADER)
+    system.pump()
+    system.peers.run_due()
+    system.pump()
+    [inspection] = system.gatekeeper.inspections()
+    assert inspection["status"] == "assigned" and inspection["body"] == SLIDING
+
+    lines = walk_one_inspection(system)
+    assert "(2009-12-31)" in lines[0] and lines[0].endswith("assigned")
+    assert lines[1] == "  accepted by audit_commission"
+    start = re.search(r"scheduled on site from (\S+) ", lines[2]).group(1)  # type: ignore[union-attr]
+    assert "(completed)" in lines[3]
+    after = system.gatekeeper.inspection(inspection["inspection_id"])
+    assert after is not None and after["status"] == "completed" and after["finding"] == 3
+    assert after["on_site_start"] == start and system.clock.today().isoformat() == start
+    assert [e["action"] for e in system.gatekeeper.audit(dt.date(2009, 1, 1))["entries"]][-3:] == [
+        "accepted", "scheduled", "completed",
+    ]  # fmt: skip

@@ -12,6 +12,7 @@ from riskgate.config import Settings
 from riskgate.domain.vocabulary import THEMES
 from riskgate.entrypoints.cli.common import settings
 from riskgate.entrypoints.cli.progress import reporting
+from riskgate.service_layer.walkthrough import walk_one_inspection
 from riskgate.service_layer.year_summary import (
     YearSummary,
     period,
@@ -29,6 +30,8 @@ def demo(year: int) -> None:
         accepted = play_sample_year(system, year, progress)
     text = summary_text(summarise_year(system, year, accepted))
     click.echo(text)
+    for line in walk_one_inspection(system):  # after the year's summary, which it leaves as is
+        click.echo(line)
     click.echo(f"dead letters: {len(system.bus.read_all(topics.DEAD_LETTERS))}")
 
 
