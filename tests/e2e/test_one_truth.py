@@ -19,8 +19,9 @@ from riskgate.config import Settings
 from riskgate.entrypoints.cli.demo import summary_text
 from riskgate.entrypoints.http import create_app
 from riskgate.service_layer.annual_assessment import assess_year, replay
+from riskgate.service_layer.burden import burden_rows
 from riskgate.service_layer.scheduler import run_embedded
-from riskgate.service_layer.year_summary import summarise_year
+from riskgate.service_layer.year_summary import period, summarise_year
 from tests.conftest import RULES_DIR
 
 HAMPSHIRE = "E10000014"
@@ -65,6 +66,17 @@ def test_the_live_api_assess_and_demo_give_identical_flags_on_the_sample_year(
     assessed = _flags_of(assess_year(offline, 2009)["areas"])
 
     assert api == assessed == demo
+    # `report burden` runs the year as the demo does (play_sample_year): one period, one total.
+    total = next(
+        r
+        for r in burden_rows(live.gatekeeper.requests(), live.gatekeeper.inspections(), 2009)
+        if r["by"] == "total"
+    )
+    assert period(2009, "2009-12-31") in text.splitlines()
+    assert (
+        f"burden: requested {total['requested_days']} on-site days in {total['requests']} requests"
+        in text
+    )
     peer_rules = {rule for _, _, rules in api for rule in rules if rule.startswith("PEER-")}
     assert peer_rules == {"PEER-BEST-DECILE-IMPROVING", "PEER-WORST-QUARTILE-WORSENING"}
     assert any(code == HAMPSHIRE and flag == "green" for code, flag, _ in api)

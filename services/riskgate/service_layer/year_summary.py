@@ -67,7 +67,7 @@ def period(year: int, today: str) -> str:
     """The period a year's figures cover, as `demo` and `report burden` both state it."""
     return (
         f"period: requests received 1 January to 31 December {year}, "
-        f"decided by the gatekeeper with the clock at {today}"
+        f"as the gatekeeper's register stands on {today}"
     )
 
 
