@@ -49,7 +49,9 @@ def test_the_risk_service_compares_peers_itself_and_assess_only_reads(
     cluster: dict[str, Service], kafka: str, redis_url: str, tmp_path: Path
 ) -> None:
     integrator = Tokens(RedisStore(redis_url)).create("integrator")
-    status, reply = call("POST", cluster["ingest"].url + "/v1/events", _fixture_events(), integrator)
+    status, reply = call(
+        "POST", cluster["ingest"].url + "/v1/events", _fixture_events(), integrator
+    )
     assert status == 202, reply
 
     red = ("red", ["PEER-WORST-QUARTILE-WORSENING"])

@@ -43,7 +43,9 @@ def test_a_gatekeeper_moves_the_sample_clock_forward_and_never_back(tmp_path: Pa
     assert "cannot move backwards" in back.get_json()["message"]
 
     integrator = {"Authorization": f"Bearer {system.tokens.create('integrator')}"}
-    assert client.post("/v1/clock", json={"to": "2011-01-01"}, headers=integrator).status_code == 403
+    assert (
+        client.post("/v1/clock", json={"to": "2011-01-01"}, headers=integrator).status_code == 403
+    )
     assert client.post("/v1/clock", json={"to": "2011-01-01"}).status_code == 401
     bad = client.post("/v1/clock", json={"to": "tomorrow"}, headers=gatekeeper)
     assert bad.status_code == 400 and "to" in bad.get_json()["errors"]["json"]

@@ -98,7 +98,9 @@ class Clock:
         return self.state()
 
     def _keep(self, day: dt.date, set_by: str, by: str | None) -> None:
-        self.store.set(CLOCK_KEY, json.dumps({"today": day.isoformat(), "set_by": set_by, "by": by}))
+        self.store.set(
+            CLOCK_KEY, json.dumps({"today": day.isoformat(), "set_by": set_by, "by": by})
+        )
 
     def _stored(self) -> dict[str, Any] | None:
         if not self.embedded:
