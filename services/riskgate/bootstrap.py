@@ -23,10 +23,12 @@ from riskgate.entrypoints.consumer import ConsumerLoop
 from riskgate.schemas import set_known_indicators
 from riskgate.service_layer.citizens import CitizensService
 from riskgate.service_layer.citizens_config import CitizensConfigSource
+from riskgate.service_layer.clock import Clock
 from riskgate.service_layer.common import BodyRegistry
 from riskgate.service_layer.gatekeeper import GatekeeperService
 from riskgate.service_layer.ingest import IngestService
 from riskgate.service_layer.loading import LoadProgress
+from riskgate.service_layer.peer_comparison import PeerComparison
 from riskgate.service_layer.producers import Producers
 from riskgate.service_layer.risk import RiskService, RulesSource
 from riskgate.service_layer.tokens import Tokens
@@ -55,6 +57,8 @@ class System:
     tokens: Tokens
     rules: RulesSource
     producers: Producers
+    clock: Clock
+    peers: PeerComparison  # when the risk service compares areas with their peers
     loops: dict[str, ConsumerLoop] = field(default_factory=dict)
     loading: LoadProgress = field(default_factory=LoadProgress)  # the sample year's, for /readyz
 
@@ -106,8 +110,13 @@ class System:
         threads = []
         for service in services:
             loop = self.consumer(service)
+            # the risk service makes the peer comparison when it has caught up
+            on_idle = self.peers.run_due if service == "risk" else None
             thread = threading.Thread(
-                target=loop.run_forever, args=(stop,), name=f"consumer-{service}", daemon=True
+                target=loop.run_forever,
+                args=(stop, on_idle),
+                name=f"consumer-{service}",
+                daemon=True,
             )
             thread.start()
             threads.append(thread)
@@ -164,18 +173,20 @@ def bootstrap(
     publisher = bus.publisher()
     rules = RulesSource(settings.rules_dir, settings.rules_reload_s)
     bodies = BodyRegistry(store, reference)
+    clock = Clock(store, settings.embedded, settings.today)
+    risk = RiskService(store, publisher, reference, rules, _fired)
     system = System(
         settings=settings,
         bus=bus,
         store=store,
         reference=reference,
         ingest=IngestService(store, publisher, bodies),
-        risk=RiskService(store, publisher, reference, rules, _fired),
+        risk=risk,
         gatekeeper=GatekeeperService(
             store,
             publisher,
             live_policies(settings.rules_dir, settings.rules_reload_s),
-            clock=settings.clock,
+            clock=clock,
         ),
         work=WorkService(store),
         citizens=CitizensService(
@@ -184,11 +195,13 @@ def bootstrap(
             CitizensConfigSource(settings.rules_dir, settings.rules_reload_s),
             rules,  # live: a routing change reaches escalations as it reaches the risk service
             BodyRegistry(store, reference),
-            settings.clock,
+            clock,
         ),
         tokens=Tokens(store),
         rules=rules,
         producers=Producers(store, bodies.placed_in, embedded=settings.embedded),
+        clock=clock,
+        peers=PeerComparison(risk, store, settings.peers_quiet_s),
     )
     return system
 

@@ -62,6 +62,8 @@ class Settings:
     failpoints: frozenset[str] = field(default_factory=frozenset)
     today: dt.date | None = None  # pinned "today" (RISKGATE_TODAY); None: the real date
     sweep_s: float = 300.0  # how often the citizens service looks for missed deadlines
+    # how long a year's indicator values must stay unchanged before the peer comparison
+    peers_quiet_s: float = 30.0
     max_body_bytes: int = limits.MAX_BODY_BYTES  # one HTTP request body (413 beyond)
     max_events_per_post: int = limits.MAX_EVENTS_PER_POST  # one POST /v1/events list (413)
     # failed authentications one client address may make in a minute before it gets 429
@@ -119,6 +121,7 @@ class Settings:
             failpoints=failpoints,
             today=today,
             sweep_s=_int(env, "RISKGATE_SWEEP_SECONDS", 300, minimum=1),
+            peers_quiet_s=_int(env, "RISKGATE_PEERS_QUIET_SECONDS", 30),
             # a body must hold at least one event of the biggest valid size
             max_body_bytes=_int(
                 env,

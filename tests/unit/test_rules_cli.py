@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -99,3 +100,30 @@ def test_simulate_shows_the_flags_and_burden_a_lower_floor_would_add(
     assert "E08000028 Sandwell, children_and_young_people 2009: red (IND-FLOOR-2Q)" in out
     assert "inspection requests: 0 -> 1 (+1)" in out
     assert "ofsted: 0 -> 5 (+5)" in out and "E08000028 Sandwell: 0 -> 5 (+5)" in out
+
+
+def test_lint_reports_every_problem_with_file_and_line(rules: Path) -> None:
+    path = rules / "complaints.yaml"
+    path.write_text(path.read_text().replace('op: ">"', 'op: "more than"'))
+    path = rules / "findings.yaml"
+    path.write_text(path.read_text().replace("flag: green", "flag: amber", 1))
+    path = rules / "policies.yaml"
+    path.write_text(path.read_text().replace("kind: notice", "kind: warning", 1))
+    code, out = _run("rules", "lint", "--dir", str(rules))
+    assert code == 1
+    problems = [line for line in out.splitlines() if not line.startswith("Error:")]
+    assert len(problems) == 3, out
+    assert re.match(r"complaints\.yaml:\d+: unknown operator 'more than'", problems[0])
+    assert re.match(r"findings\.yaml:\d+: flag must be one of", problems[1])
+    assert re.match(r"policies\.yaml:\d+: unknown policy kind 'warning'", problems[2])
+    assert "Error: 3 problem(s)" in out
+
+
+def test_rules_test_on_a_broken_rule_says_so_in_one_line(rules: Path) -> None:
+    path = rules / "complaints.yaml"
+    path.write_text(path.read_text().replace('op: ">"', 'op: "more than"'))
+    code, out = _run("rules", "test", "--dir", str(rules))
+    assert code == 1
+    assert out.count("\n") == 1, out
+    assert out.startswith("Error: rules: complaints.yaml:") and "unknown operator" in out
+    assert "riskgate rules lint" in out

@@ -154,6 +154,52 @@ def parse_ruleset(documents: Iterable[tuple[str, Any]], version: str) -> RuleSet
     return RuleSet(version, tuple(rules), floors, routing)
 
 
+def ruleset_problems(documents: Iterable[tuple[str, Any]]) -> list[str]:
+    """Every problem in the rule documents, each naming file:line: where `parse_ruleset` stops
+    at the first, this goes on past a bad rule, floor or routing file to the next."""
+    problems: list[str] = []
+    routing: dict[str, str] = {}
+    routing_failed = False
+    seen: dict[str, str] = {}
+    for name, document in documents:
+        doc = document or {}
+        if not isinstance(doc, dict):
+            problems.append(f"{name}:1: expected a mapping at the top level")
+            continue
+        if name == ROUTING_FILE:
+            table = _collect(problems, _routing, doc, name)
+            routing_failed = table is None
+            routing.update(table or {})
+            continue
+        for key, value in (doc.get("parameters") or {}).get("floors", {}).items():
+            if key != "__line__":
+                _collect(problems, _number, value, f"{name}: floors.{key}")
+        for raw in doc.get("rules") or []:
+            try:
+                rule = _rule(raw, name)
+            except RuleError as exc:
+                problems.append(str(exc))
+                continue
+            if rule.id in seen:
+                problems.append(
+                    f"{rule.source}: duplicate rule id {rule.id} (first at {seen[rule.id]})"
+                )
+            seen.setdefault(rule.id, rule.source)
+    missing = [t for t in THEMES if t not in routing]
+    if missing and not routing_failed:  # a routing file that failed has said what is wrong
+        problems.append(f"{ROUTING_FILE}:1: no inspectorate for theme(s) {', '.join(missing)}")
+    return problems
+
+
+def _collect(problems: list[str], check: Callable[..., Any], *args: Any) -> Any:
+    """Run one check; keep its RuleError among the problems. Its result, None if it failed."""
+    try:
+        return check(*args)
+    except RuleError as exc:
+        problems.append(str(exc))
+        return None
+
+
 def _routing(doc: dict, name: str) -> dict[str, str]:
     table = doc.get("routing")
     if not isinstance(table, dict):

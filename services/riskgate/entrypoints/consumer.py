@@ -236,11 +236,14 @@ class ConsumerLoop:
         self.last_error = None
         return len(done)
 
-    def run_forever(self, stop: threading.Event) -> None:
-        """Run until `stop` is set."""
+    def run_forever(
+        self, stop: threading.Event, on_idle: Callable[[], object] | None = None
+    ) -> None:
+        """Run until `stop` is set, calling `on_idle` after a poll that brought nothing."""
         while not stop.is_set():
             try:
-                self.run_once(timeout_s=0.5)
+                if self.run_once(timeout_s=0.5) == 0 and on_idle is not None:
+                    on_idle()
             except Exception:  # noqa: BLE001 - a consumer must not die of one bad poll
                 log.exception("%s: poll failed; carrying on", self.name)
                 stop.wait(self._retry_pause_s)

@@ -35,10 +35,15 @@ def assess_area(system: System, code: str, year: int) -> dict[str, Any]:
     )
 
 
-def assess_year(system: System, year: int) -> dict[str, Any]:
-    """Every area's assessment for `year`, after the comparisons with peer areas that need
-    every area's year: `{year, ruleset_version, areas}`."""
-    system.risk.assess_peers(year)
+def assess_year(system: System, year: int, *, compare: bool = True) -> dict[str, Any]:
+    """Every area's assessment for `year`: `{year, ruleset_version, areas}`.
+
+    `compare` makes the year's comparison with peer areas first, with the function the live
+    risk service uses (service_layer/peer_comparison.py): an embedded replay, or `--publish`
+    against Kafka and Redis, which publishes its flags and requests. Without it the document
+    reads only, and holds the comparison the live risk service made last."""
+    if compare:
+        system.peers.compare(year)
     ruleset = system.rules.current().version
     organisations = system.risk.organisations(year)
     areas = {
@@ -72,3 +77,9 @@ def organisational_counts(system: System, year: int) -> tuple[int, dict[str, int
     scored = system.risk.organisations(year)
     counts = Counter(organisational_score(s)["score"] for s in scored.values())
     return len(scored), {SCORE_LABELS[n]: counts.get(n, 0) for n in sorted(SCORE_LABELS)}
+
+
+def peers_pending(system: System, year: int) -> bool:
+    """Whether the year's figures changed since the live risk service last compared its areas
+    with their peers (it will once they have been quiet for RISKGATE_PEERS_QUIET_SECONDS)."""
+    return year in system.risk.peers_due()

@@ -184,6 +184,7 @@ class RiskService:
         fx.facts.record_indicator(
             body, code, payload["period"], payload["value"], event["event_id"]
         )
+        fx.facts.record_peers_input(int(payload["period"][:4]), event["event_id"])
         indicator = self._reference.indicators[code]
         return obs.indicator_observation(
             body=body,
@@ -372,19 +373,28 @@ class RiskService:
     def assess_peers(self, year: int) -> int:
         """Rank every area against areas of the same kind, indicator by indicator, and judge.
 
-        Peer comparisons need every area's figures for the year, so they are made
-        here, in the annual assessment, not as events stream in. Returns how many
-        peer observations were judged.
+        Peer comparisons need every area's figures for the year, so they are not made as
+        events stream in but when `service_layer/peer_comparison.py` says (after a load, once
+        the year's figures are quiet, or on demand). The comparison records the latest figure
+        it saw, so the live services know when it is due again. Returns how many peer
+        observations were judged.
         """
         ruleset = self._rules.current()
-        if not any(rule.observation == "peers" for rule in ruleset.rules):
-            return 0
+        latest = self._facts.peers_latest(year)
         event = {
-            "event_id": derived_id("annual assessment", year, ruleset.version),
+            "event_id": derived_id("annual assessment", year, ruleset.version, latest),
             "type": "assessment.annual",
             "occurred_at": f"{year}-12-31T00:00:00+00:00",
         }
         fx = self._handling(event, ruleset)
+        judged = 0
+        if any(rule.observation == "peers" for rule in ruleset.rules):
+            judged = self._compare_peers(year, fx)
+        fx.facts.record_peers_compared(year, latest)
+        fx.work.commit(self._publisher, self._store)
+        return judged
+
+    def _compare_peers(self, year: int, fx: Handling) -> int:
         kind_of = {code: area.kind for code, area in self._reference.areas.items()}
         judged = 0
         for code, indicator in self._reference.indicators.items():
@@ -404,8 +414,11 @@ class RiskService:
             ):
                 self._judge(observation, fx)
                 judged += 1
-        fx.work.commit(self._publisher, self._store)
         return judged
+
+    def peers_due(self) -> dict[int, str]:
+        """Years whose figures changed since their areas were last compared with their peers."""
+        return self._facts.peers_due()
 
     def organisations(self, year: int) -> dict[str, dict[str, Any]]:
         """Each scored council's use of resources and managing performance for a year."""

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from riskgate.adapters.policy_file import load_policies
+from riskgate.adapters.rule_files import read_rule_file
 from riskgate.domain.citizens import CitizensConfig
 from riskgate.domain.gatekeeper import PolicySet
 from riskgate.domain.reference import load_reference
-from riskgate.domain.rules import RuleError, RuleSet
+from riskgate.domain.rules import RuleError, RuleSet, ruleset_problems
 from riskgate.service_layer.citizens_config import load_citizens_config
-from riskgate.service_layer.rules_source import load_ruleset
+from riskgate.service_layer.rules_source import load_ruleset, rule_files
 
 
 @dataclass(frozen=True)
@@ -33,3 +34,28 @@ def check_rules(directory: Path) -> RulesChecked:
     if unknown:
         raise RuleError(f"indicators.yaml: unknown indicator id(s) in floors: {', '.join(unknown)}")
     return RulesChecked(ruleset, policies, citizens)
+
+
+def lint_rules(directory: Path) -> list[str]:
+    """Every problem in `directory`, each naming file:line: every bad rule, floor and routing
+    entry of the rule files; in `policies.yaml` and `citizens.yaml` the first of each file
+    (their entries are checked against each other, in order). Empty when all is well."""
+    problems: list[str] = []
+    documents = []
+    for path in rule_files(directory):
+        try:
+            documents.append((path.name, read_rule_file(path)))
+        except RuleError as exc:
+            problems.append(str(exc))
+    problems.extend(ruleset_problems(documents))
+    for load in (load_policies, load_citizens_config):
+        try:
+            load(directory)
+        except RuleError as exc:
+            problems.append(str(exc))
+    if not problems:
+        try:
+            check_rules(directory)
+        except RuleError as exc:
+            problems.append(str(exc))
+    return problems

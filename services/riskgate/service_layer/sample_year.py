@@ -5,6 +5,7 @@ registrations and findings could come from no single token; the rules for tokens
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from riskgate import topics
@@ -16,16 +17,20 @@ if TYPE_CHECKING:
 
 SAMPLE_CHUNK = 2000  # events per ingest submission, then the pipeline is pumped
 SAMPLE_MARK = "embedded:sample"  # "loading", then "loaded"
+Progress = Callable[[int, int], None]  # (events submitted, events in the year)
 
 
-def load_sample(system: System, year: int = 2009) -> Counter[str]:
+def load_sample(
+    system: System, year: int = 2009, progress: Progress | None = None
+) -> Counter[str]:
     """Feed the bundled sample year through ingest and the pipeline, then the year's proposals
-    to the gatekeeper; count the events ingest accepted."""
+    to the gatekeeper; count the events ingest accepted. `progress` hears after each chunk."""
     from riskgate.sample import generate_year, proposals
 
     system.loading.begin()
     events = generate_year(year)
     system.loading.expect(len(events))
+    system.clock.start_sample(year)  # the embedded clock is the sample's (service_layer/clock.py)
     accepted: Counter[str] = Counter()
     for start in range(0, len(events), SAMPLE_CHUNK):
         chunk = events[start : start + SAMPLE_CHUNK]
@@ -35,6 +40,8 @@ def load_sample(system: System, year: int = 2009) -> Counter[str]:
         accepted += result.accepted_types
         system.pump()
         system.loading.advance(len(chunk))
+        if progress is not None:
+            progress(min(start + SAMPLE_CHUNK, len(events)), len(events))
     # Government Offices', departments' and inspectorates' own proposals, as the API takes them.
     publisher = system.bus.publisher()
     for proposal in proposals(year):
@@ -59,9 +66,11 @@ def mark_sample(system: System, state: str) -> None:
     system.store.set(SAMPLE_MARK, state)
 
 
-def run_year(system: System, year: int) -> Counter[str]:
-    """The sample year loaded and the year's peer comparisons made, as `demo` and
-    `report burden` need it before they read the outcome."""
-    accepted = load_sample(system, year)
-    system.risk.assess_peers(year)  # the annual assessment's comparisons with peer areas
+def run_year(system: System, year: int, progress: Progress | None = None) -> Counter[str]:
+    """The sample year loaded, then its areas compared with their peers at once, as
+    `riskgate run` (embedded), `demo` and `report burden` all do before anyone reads the outcome
+    (service_layer/peer_comparison.py)."""
+    accepted = load_sample(system, year, progress)
+    system.peers.compare(year)
+    system.pump()  # the comparison's judgements and requests, through the gatekeeper
     return accepted

@@ -9,7 +9,8 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from riskgate.service_layer.sample_year import load_sample, mark_sample
+from riskgate.sample.ids import SAMPLE_YEAR
+from riskgate.service_layer.sample_year import mark_sample, run_year
 
 if TYPE_CHECKING:
     from riskgate.bootstrap import System
@@ -19,18 +20,19 @@ IDLE_S = 0.1  # how long the embedded scheduler waits when no consumer had anyth
 
 
 def run_embedded(system: System, *, load: bool, sweep_s: float, stop: threading.Event) -> None:
-    """Load the sample year first if asked, then pump the consumers until `stop`, sweeping the
-    citizens' deadlines every `sweep_s` seconds."""
+    """Load the sample year first if asked (and compare its areas with their peers), then pump
+    the consumers until `stop`, sweeping the citizens' deadlines every `sweep_s` seconds and
+    making the peer comparison of any year whose figures have been quiet long enough."""
     if load:
         log.info("loading the bundled sample year…")
-        log.info("sample year loaded: %d events", load_sample(system).total())
+        log.info("sample year loaded: %d events", run_year(system, SAMPLE_YEAR).total())
         mark_sample(system, "loaded")
     swept = 0.0
     while not stop.is_set():
         if time.monotonic() - swept >= sweep_s:
             system.citizens.sweep()  # deadlines passed since the last look
             swept = time.monotonic()
-        if system.pump() == 0:
+        if system.pump() == 0 and not system.peers.run_due():  # peers: once figures are quiet
             stop.wait(IDLE_S)
 
 

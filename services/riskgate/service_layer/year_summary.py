@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from riskgate.domain.vocabulary import INSPECTORATES
 from riskgate.service_layer.annual_assessment import organisational_counts
 from riskgate.service_layer.burden import burden_rows
+from riskgate.service_layer.sample_year import Progress, run_year
 
 if TYPE_CHECKING:
     from riskgate.bootstrap import System
@@ -27,11 +28,12 @@ class YearSummary:
     area_names: dict[str, str]
     councils_scored: int
     organisational: dict[str, int]  # score label -> councils
-    requests: list[dict[str, Any]]
+    requests: list[dict[str, Any]]  # every request received, whatever its date
     decisions: list[dict[str, Any]]
     work: dict[str, int]  # inspectorate -> items on its list
-    burden: list[dict[str, Any]]  # burden_rows over every request
+    burden: list[dict[str, Any]]  # burden_rows over the requests received in `year`
     petitions: Counter[str]  # status -> petitions
+    today: str  # the clock the year was run on
     cases: list[dict[str, Any]]  # calls for action
     council_names: dict[str, str]
 
@@ -47,6 +49,26 @@ class YearSummary:
     def decision_for(self, request_id: str) -> dict[str, Any] | None:
         """The gatekeeper's decision on a request, if it has made one."""
         return {d["request_id"]: d for d in self.decisions}.get(request_id)  # the latest
+
+
+def play_sample_year(
+    system: System, year: int, progress: Progress | None = None
+) -> Counter[str]:
+    """The bundled sample year as `demo` and `report burden` both run it, so that they report
+    the same period: loaded and compared with peers on the sample's clock (31 December of the
+    year, service_layer/clock.py), then the citizens' deadlines passed by then swept."""
+    accepted = run_year(system, year, progress)
+    system.citizens.sweep()
+    system.pump()
+    return accepted
+
+
+def period(year: int, today: str) -> str:
+    """The period a year's figures cover, as `demo` and `report burden` both state it."""
+    return (
+        f"period: requests received 1 January to 31 December {year}, "
+        f"as the gatekeeper's register stands on {today}"
+    )
 
 
 def summarise_year(system: System, year: int, accepted: Counter[str]) -> YearSummary:
@@ -65,8 +87,9 @@ def summarise_year(system: System, year: int, accepted: Counter[str]) -> YearSum
         requests=requests,
         decisions=system.gatekeeper.decisions(),
         work={code: len(system.work.items(code)) for code in INSPECTORATES},
-        burden=burden_rows(requests, system.gatekeeper.inspections()),
+        burden=burden_rows(requests, system.gatekeeper.inspections(), year),
         petitions=Counter(p["status"] for p in system.citizens.petitions()),
         cases=system.citizens.calls_for_action(),
         council_names={code: c.name for code, c in system.reference.councils.items()},
+        today=system.clock.today().isoformat(),
     )

@@ -3,18 +3,39 @@ by the service layer. One module per command group."""
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from riskgate import logs
-from riskgate.entrypoints.cli import assess, demo, events, operations, rules, run, tokens
+from riskgate.entrypoints.cli import assess, clock, demo, events, operations, rules, run, tokens
 from riskgate.entrypoints.cli.common import settings
+from riskgate.entrypoints.cli.failures import in_one_line, quiet_kafka_client
 
 
-@click.group()
-def main() -> None:
+class _Riskgate(click.Group):
+    """The command group: a failure a user can fix ends in one line (failures.py)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            line = in_one_line(exc)
+            if line is None or logging.getLogger().isEnabledFor(logging.DEBUG):
+                raise
+            raise click.ClickException(line) from None
+
+
+@click.group(cls=_Riskgate)
+@click.version_option(package_name="riskgate", prog_name="riskgate")
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """riskgate: risk-based inspection gatekeeping for English local government."""
     configured = settings()
     logs.configure(configured.log_level, configured.library_log_level)
+    quiet_kafka_client(ctx.invoked_subcommand)
 
 
 for command in (
@@ -28,5 +49,6 @@ for command in (
     events.publish,
     events.sample,
     rules.rules,
+    clock.clock_group,
 ):
     main.add_command(command)

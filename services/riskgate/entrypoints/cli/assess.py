@@ -11,11 +11,13 @@ from riskgate.bootstrap import bootstrap
 from riskgate.domain.vocabulary import THEMES
 from riskgate.entrypoints.cli.common import settings, year_events
 from riskgate.entrypoints.cli.demo import organisational_line
+from riskgate.entrypoints.cli.progress import counted
 from riskgate.service_layer.annual_assessment import (
     assess_year,
     considered_count,
     flag_counts,
     organisational_counts,
+    peers_pending,
     replay,
 )
 
@@ -33,13 +35,37 @@ from riskgate.service_layer.annual_assessment import (
     type=click.Path(dir_okay=False, path_type=Path),
     help="write the whole assessment here as JSON (sorted, byte-for-byte repeatable)",
 )
-def assess(year: int, events_file: Path | None, out: Path | None) -> None:
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="against Kafka and Redis: make the peer comparison now and publish its flags and "
+    "requests (without it, assess only reads)",
+)
+def assess(year: int, events_file: Path | None, out: Path | None, publish: bool) -> None:
     """The annual risk assessment for every area: a flag or none per theme, with reasons."""
     current = settings()
+    if current.embedded and publish:
+        raise click.UsageError(
+            "--publish: the embedded assess replays into memory and publishes nowhere; "
+            "set KAFKA_BOOTSTRAP_SERVERS and REDIS_URL to publish to the live services"
+        )
+    if events_file and not current.embedded:
+        raise click.UsageError(
+            "--events: against Kafka and Redis assess reads the live facts; publish the file "
+            "with `riskgate publish` instead"
+        )
     system = bootstrap(current)
     if current.embedded:  # replay the year's events through the rules, in this process
-        replay(system, year_events(events_file, year))
-    document = assess_year(system, year)
+        events = year_events(events_file, year)
+        replay(system, counted(events, len(events), f"assess: replaying {year}"))
+    elif not publish and peers_pending(system, year):
+        click.echo(
+            f"note: new {year} figures arrived since the risk service last compared areas with "
+            "their peers; it will once they are quiet (RISKGATE_PEERS_QUIET_SECONDS), or run "
+            "with --publish to make the comparison now",
+            err=True,
+        )
+    document = assess_year(system, year, compare=current.embedded or publish)
     text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     flags = flag_counts(document)
     click.echo(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 
 import click
 
@@ -12,20 +11,27 @@ from riskgate.bootstrap import bootstrap
 from riskgate.config import Settings
 from riskgate.domain.vocabulary import THEMES
 from riskgate.entrypoints.cli.common import settings
-from riskgate.service_layer.sample_year import run_year
-from riskgate.service_layer.year_summary import YearSummary, summarise_year
+from riskgate.entrypoints.cli.progress import reporting
+from riskgate.service_layer.walkthrough import walk_one_inspection
+from riskgate.service_layer.year_summary import (
+    YearSummary,
+    period,
+    play_sample_year,
+    summarise_year,
+)
 
 
 @click.command()
 @click.option("--year", default=2009, show_default=True, type=int)
 def demo(year: int) -> None:
     """Load the bundled sample year, run the whole pipeline in-process, print a summary."""
-    system = bootstrap(Settings(rules_dir=settings().rules_dir, today=date(year, 12, 31)))
-    accepted = run_year(system, year)
-    system.citizens.sweep()  # deadlines that passed by the end of the year without an event
-    system.pump()
+    system = bootstrap(Settings(rules_dir=settings().rules_dir))  # in memory, on the sample's clock
+    with reporting(f"demo: loading the sample year {year}") as progress:
+        accepted = play_sample_year(system, year, progress)
     text = summary_text(summarise_year(system, year, accepted))
     click.echo(text)
+    for line in walk_one_inspection(system):  # after the year's summary, which it leaves as is
+        click.echo(line)
     click.echo(f"dead letters: {len(system.bus.read_all(topics.DEAD_LETTERS))}")
 
 
@@ -47,6 +53,7 @@ def summary_text(s: YearSummary) -> str:
     flags = s.flags()
     lines = [
         f"riskgate demo: sample year {s.year}",
+        period(s.year, s.today),
         f"ruleset {s.ruleset_version}, gatekeeper policies {s.policies_version}",
         f"events in: {s.accepted.total()} accepted ({_listed(s.accepted)})",
         f"areas judged: {len(s.judgements)}; flags: red {sum(n for (f, _), n in flags.items() if f == 'red')}, "

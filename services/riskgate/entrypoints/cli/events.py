@@ -11,6 +11,7 @@ from riskgate.adapters.event_files import write_events
 from riskgate.adapters.ingest_client import IngestUnavailable, post_events
 from riskgate.bootstrap import token_registry
 from riskgate.entrypoints.cli.common import events_from, settings
+from riskgate.entrypoints.cli.progress import bar
 from riskgate.service_layer.sample_publishing import SAMPLE_HOLDER, publish_sample
 
 
@@ -34,15 +35,16 @@ def publish(file: Path, url: str, token: str, batch: int) -> None:
     """Validate the events in FILE.jsonl (one per line) and publish them to the ingest API."""
     events = events_from(file)
     accepted = duplicates = 0
-    for start in range(0, len(events), batch):
-        try:
-            reply = post_events(
-                f"{url.rstrip('/')}/v1/events", events[start : start + batch], token
-            )
-        except IngestUnavailable as exc:
-            raise click.ClickException(str(exc)) from None
-        accepted += len(reply["accepted"])
-        duplicates += len(reply["duplicates"])
+    with bar(len(events), f"publishing {file.name}") as shown:
+        for start in range(0, len(events), batch):
+            chunk = events[start : start + batch]
+            try:
+                reply = post_events(f"{url.rstrip('/')}/v1/events", chunk, token)
+            except IngestUnavailable as exc:
+                raise click.ClickException(str(exc)) from None
+            accepted += len(reply["accepted"])
+            duplicates += len(reply["duplicates"])
+            shown.update(len(chunk))
     click.echo(f"published {accepted} events ({duplicates} duplicates already accepted) to {url}")
 
 

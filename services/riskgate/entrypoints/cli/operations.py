@@ -12,9 +12,10 @@ import click
 
 from riskgate.bootstrap import bootstrap
 from riskgate.entrypoints.cli.common import settings
+from riskgate.entrypoints.cli.progress import reporting
 from riskgate.service_layer.burden import HEADER, as_csv, burden_rows
 from riskgate.service_layer.rebuild import rebuild_gatekeeper
-from riskgate.service_layer.sample_year import run_year
+from riskgate.service_layer.year_summary import period, play_sample_year
 
 
 @click.group("gatekeeper")
@@ -77,9 +78,10 @@ def report_burden(year: int, csv_path: Path | None) -> None:
     current = settings()
     system = bootstrap(current)
     if current.embedded:
-        run_year(system, year)
-        system.pump()
+        with reporting(f"loading the sample year {year}") as progress:
+            play_sample_year(system, year, progress)  # exactly as `riskgate demo` runs it
     rows = burden_rows(system.gatekeeper.requests(), system.gatekeeper.inspections(), year)
+    click.echo(period(year, system.clock.today().isoformat()))
     click.echo(table(rows))
     if csv_path:
         csv_path.write_text(as_csv(rows))

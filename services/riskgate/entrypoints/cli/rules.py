@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from riskgate.entrypoints.cli.common import settings, year_events
+from riskgate.entrypoints.cli.progress import counted
 
 rules_dir_option = click.option(
     "--dir",
@@ -48,13 +49,15 @@ def rules_export(directory: Path, force: bool) -> None:
 @rules_dir_option
 def rules_lint(directory: Path | None) -> None:
     """Check every rule, routing, policy and citizens' file; report problems with file and line."""
-    from riskgate.domain.rules import RuleError
-    from riskgate.service_layer.rules_check import check_rules
+    from riskgate.service_layer.rules_check import check_rules, lint_rules
 
-    try:
-        checked = check_rules(directory or settings().rules_dir)
-    except RuleError as exc:
-        raise click.ClickException(str(exc)) from None
+    directory = directory or settings().rules_dir
+    problems = lint_rules(directory)
+    if problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise click.ClickException(f"{len(problems)} problem(s) in {directory}")
+    checked = check_rules(directory)
     ruleset, policies, citizens = checked.ruleset, checked.policies, checked.citizens
     click.echo(
         f"ok: {len(ruleset.rules)} rules, ruleset {ruleset.version}; "
@@ -117,5 +120,7 @@ def rules_simulate(
     events = year_events(events_file, year)
     names = {code: council.name for code, council in load_reference().councils.items()}
     click.echo(f"replaying {len(events)} events")
-    for line in compare(replay(directory, events), replay(candidate, events), names):
+    current = replay(directory, counted(events, len(events), "simulate: current rules"))
+    proposed = replay(candidate, counted(events, len(events), "simulate: candidate rules"))
+    for line in compare(current, proposed, names):
         click.echo(line)

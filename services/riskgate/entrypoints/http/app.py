@@ -18,6 +18,7 @@ from riskgate.entrypoints.http.audit import audit
 from riskgate.entrypoints.http.auth import authenticate_first
 from riskgate.entrypoints.http.bounds import BoundedJSON, BoundedRequest
 from riskgate.entrypoints.http.citizens import citizens
+from riskgate.entrypoints.http.clock import clock
 from riskgate.entrypoints.http.docs import SWAGGER_UI_CONFIG, confine_docs, docs_assets
 from riskgate.entrypoints.http.errors import (
     PAGE_ERRORS,
@@ -36,7 +37,7 @@ from riskgate.schemas import EnvelopeSchema, ErrorSchema
 BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
     "ingest": (events,),
     "risk": (areas, area_directory),
-    "gatekeeper": (gatekeeper, commands, audit),
+    "gatekeeper": (gatekeeper, commands, audit, clock),
     "work": (work,),
     "citizens": (citizens,),
 }

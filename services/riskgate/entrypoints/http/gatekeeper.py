@@ -164,7 +164,7 @@ class InspectionRequests(MethodView):
         request_id = propose_inspection(
             proposal,
             actor.role,
-            sys.settings.clock,
+            sys.clock,
             area_of=sys.ingest.area_of,
             publisher=sys.bus.publisher(),
         )

@@ -12,6 +12,8 @@ Every key name and stored JSON form of the risk service is here:
 | `risk:contrib:<area>:<year>:<theme>` | `<body>\\|<subject>\\|<rule id>` → what a fired rule found |
 | `risk:judgement:<area>:<year>` | theme → the current judgement |
 | `risk:requested` | the inspection request ids already raised |
+| `risk:peers:latest` | year → the event id of the latest indicator value taken in for it |
+| `risk:peers:compared` | year → that event id when the areas were last compared with their peers |
 
 Bound to a unit of work, the repository queues its writes there and reads the
 self-assessments and contributions as this work leaves them, so one event (or the
@@ -31,6 +33,8 @@ from riskgate.service_layer.unit_of_work import UnitOfWork
 
 IndicatorFact = tuple[float, str]  # (value, event_id)
 REQUESTED = "risk:requested"
+PEERS_LATEST = "risk:peers:latest"
+PEERS_COMPARED = "risk:peers:compared"
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -79,6 +83,27 @@ class RiskFacts:
         """Keep a reported value; a resubmission for the period replaces the earlier one."""
         fact = dumps({"value": value, "event_id": event_id})
         self._write(lambda b: b.hset(f"risk:ind:{body}:{indicator}", {period: fact}))
+
+    def record_peers_input(self, year: int, event_id: str) -> None:
+        """Note that the year's figures changed, so its comparison with peers is due again."""
+        self._write(lambda b: b.hset(PEERS_LATEST, {str(year): event_id}))
+
+    def peers_due(self) -> dict[int, str]:
+        """Years whose figures changed since their last peer comparison -> the latest input."""
+        compared = self._store.hgetall(PEERS_COMPARED)
+        return {
+            int(year): latest
+            for year, latest in sorted(self._store.hgetall(PEERS_LATEST).items())
+            if compared.get(year) != latest
+        }
+
+    def peers_latest(self, year: int) -> str:
+        """The latest indicator value taken in for the year (empty before any)."""
+        return self._store.hget(PEERS_LATEST, str(year)) or ""
+
+    def record_peers_compared(self, year: int, latest: str) -> None:
+        """The year's areas were compared with their peers on the figures up to `latest`."""
+        self._write(lambda b: b.hset(PEERS_COMPARED, {str(year): latest}))
 
     def indicator_series_by_area(
         self, indicator: str, areas: Iterable[str]
