@@ -13,11 +13,13 @@ from riskgate.bootstrap import System
 from riskgate.entrypoints.http.areas import areas
 from riskgate.entrypoints.http.audit import audit
 from riskgate.entrypoints.http.auth import authenticate_first
+from riskgate.entrypoints.http.challenges import cycles
 from riskgate.entrypoints.http.bounds import BoundedJSON, BoundedRequest
 from riskgate.entrypoints.http.citizens import citizens
 from riskgate.entrypoints.http.errors import error_payload, register_refusals
 from riskgate.entrypoints.http.events import events
 from riskgate.entrypoints.http.gatekeeper import gatekeeper
+from riskgate.entrypoints.http.ladder import cases
 from riskgate.entrypoints.http.ops import ops
 from riskgate.entrypoints.http.throttle import FailedAuthentications
 from riskgate.entrypoints.http.work import commands, work
@@ -25,7 +27,7 @@ from riskgate.schemas import EnvelopeSchema, ErrorSchema
 
 BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
     "ingest": (events,),
-    "risk": (areas,),
+    "risk": (areas, cycles, cases),
     "gatekeeper": (gatekeeper, commands, audit),
     "work": (work,),
     "citizens": (citizens,),
