@@ -142,11 +142,16 @@ def take_rung(
     return {**case, "rungs": [*case["rungs"], step], "suggestion": None}
 
 
-def milestone(indicator: str, value: float, by: dt.date, polarity: str) -> dict[str, Any]:
+def milestone(
+    indicator: str, value: float, by: dt.date, polarity: str, served: dt.date
+) -> dict[str, Any]:
+    """A notice's milestone: `indicator` to reach `value` by `by`, counting the quarters that
+    end after the notice was `served`."""
     return {
         "indicator": indicator,
         "value": value,
         "by": by.isoformat(),
+        "served": served.isoformat(),
         "polarity": polarity,
         "status": "pending",
         "evidence": [],
@@ -163,7 +168,7 @@ def _quarter_end(period: str) -> dt.date:
 
 
 def _meets(value: float, target: float, polarity: str) -> bool:
-    return value <= target if polarity == "lower" else value >= target
+    return value <= target if polarity == "lower_is_better" else value >= target
 
 
 def check_milestones(
@@ -173,7 +178,7 @@ def check_milestones(
     today: dt.date,
 ) -> dict[str, Any]:
     """The case with each pending milestone judged from `series` (indicator -> period ->
-    (value, event id)): met when a quarter ending by its date reaches the value; missed
+    (value, event id)): met when a quarter ending after the notice and by its date reaches the value; missed
     once its date has passed without that. A missed one suggests the next rung, with the
     evidence (the values reported by the date)."""
     milestones, suggestion = [], case.get("suggestion")
@@ -181,11 +186,11 @@ def check_milestones(
         if item["status"] != "pending":
             milestones.append(item)
             continue
-        by = dt.date.fromisoformat(item["by"])
+        by, served = dt.date.fromisoformat(item["by"]), dt.date.fromisoformat(item["served"])
         due = {
             p: fact
             for p, fact in sorted(series.get(item["indicator"], {}).items())
-            if _quarter_end(p) <= by
+            if served < _quarter_end(p) <= by
         }
         meeting = [eid for v, eid in due.values() if _meets(v, item["value"], item["polarity"])]
         if meeting:
@@ -199,7 +204,7 @@ def check_milestones(
                 "rung": following,
                 "because": (
                     f"milestone missed: {item['indicator']} to reach {item['value']:g} by "
-                    f"{item['by']} ({item['polarity']} is better); reported: {reported}"
+                    f"{item['by']} ({item['polarity'].replace('_', ' ')}); reported: {reported}"
                 ),
                 "evidence": evidence,
                 "on": today.isoformat(),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,12 +31,21 @@ OUTCOMES = ("upheld", "rejected")
 
 
 def load_cycles(rules_dir: Path) -> dict[int, Cycle]:
-    """Every cycle file under `<rules_dir>/cycles/`, by year; RuleError names file:line."""
+    """Every cycle file under `<rules_dir>/cycles/`, by year; RuleError names file:line.
+    Parsed again only when a file changes, so an edit counts at once."""
+    paths = sorted((rules_dir / CYCLES_DIR).glob("*.yaml"))
+    signature = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in paths)
+    return dict(_parsed(signature))
+
+
+@lru_cache(maxsize=16)
+def _parsed(signature: tuple[tuple[str, int, int], ...]) -> tuple[tuple[int, Cycle], ...]:
     found: dict[int, Cycle] = {}
-    for path in sorted((rules_dir / CYCLES_DIR).glob("*.yaml")):
+    for name, _, _ in signature:
+        path = Path(name)
         cycle = parse_cycle(read_rule_file(path), path.name)
         found[cycle.year] = cycle
-    return found
+    return tuple(sorted(found.items()))
 
 
 def cycle_for(system: System, year: int) -> Cycle | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +30,16 @@ INSPECTION_ON_SITE_DAYS = 5
 
 
 def load_ladder(rules_dir: Path) -> Ladder:
-    """The rungs and opening thresholds of `<rules_dir>/ladder.yaml`."""
-    return ladder.parse_ladder(read_rule_file(rules_dir / LADDER_FILE), LADDER_FILE)
+    """The rungs and opening thresholds of `<rules_dir>/ladder.yaml` (parsed again when the
+    file changes)."""
+    path = rules_dir / LADDER_FILE
+    stat = path.stat()
+    return _parsed(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _parsed(path: str, mtime_ns: int, size: int) -> Ladder:
+    return ladder.parse_ladder(read_rule_file(Path(path)), LADDER_FILE)
 
 
 def _stored(system: System) -> dict[str, dict[str, Any]]:
@@ -67,7 +76,7 @@ def open_due_cases(system: System) -> int:
     opened = 0
     on_file = cycle.load_cycles(system.settings.rules_dir)
     for year in sorted(y for y, c in on_file.items() if c.published_on(cycle.today(system))):
-        for area in sorted(system.reference.areas):
+        for area in _candidates(system, year, rules):
             published = cycle.versions(system, area, year)
             if not published:
                 continue
@@ -101,6 +110,22 @@ def open_due_cases(system: System) -> int:
                     _save(system, case)
                     opened += 1
     return opened
+
+
+def _candidates(system: System, year: int, rules: Ladder) -> list[str]:
+    """The areas that may have a case to open for `year`: a red flag, or a council whose Use
+    of Resources is at the threshold (the others need not be published to know)."""
+    weak = {
+        system.reference.area_of(body) or body
+        for body, scores in system.risk.organisations(year).items()
+        if scores.get("use_of_resources") == rules.use_of_resources_score
+    }
+    red = {
+        area
+        for area in system.reference.areas
+        if any(j.get("flag") == "red" for j in system.risk.assessment(area, year).values())
+    }
+    return sorted(red | weak)
 
 
 def _checked(system: System, case: dict[str, Any], rules: Ladder) -> dict[str, Any]:
@@ -160,7 +185,9 @@ def public_summaries(system: System, area: str) -> list[dict[str, Any]]:
     return [ladder.public_summary(c) for _, c in sorted(_stored(system).items()) if c["area"] == area]
 
 
-def _milestones(system: System, raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _milestones(
+    system: System, raw: list[dict[str, Any]], served: dt.date
+) -> list[dict[str, Any]]:
     unknown = {
         f"milestones.{i}.indicator": [f"unknown indicator {m['indicator']}"]
         for i, m in enumerate(raw)
@@ -171,7 +198,11 @@ def _milestones(system: System, raw: list[dict[str, Any]]) -> list[dict[str, Any
         raise Invalid("a milestone names an unknown indicator (or one with no better or worse)", unknown)
     return [
         ladder.milestone(
-            m["indicator"], m["value"], m["by"], str(system.reference.indicators[m["indicator"]].polarity)
+            m["indicator"],
+            m["value"],
+            m["by"],
+            str(system.reference.indicators[m["indicator"]].polarity),
+            served,
         )
         for m in raw
     ]
@@ -200,8 +231,8 @@ def take_rung(
                 "only an Improvement Notice has milestones",
                 {"milestones": [f"not for rung {rung}"]},
             )
-        checked = _milestones(system, milestones or [])
         on = cycle.today(system)
+        checked = _milestones(system, milestones or [], on)
         updated = ladder.take_rung(
             found, rules, rung, actor=actor.to_dict(), reason=reason,
             out_of_order_reason=out_of_order_reason, on=on,

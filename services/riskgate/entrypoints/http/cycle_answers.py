@@ -97,6 +97,7 @@ class MilestoneAnswer(Answer):
     indicator = fields.String(required=True)
     value = fields.Float(required=True)
     by = day(required=True)
+    served = day(required=True, description="the notice's day: quarters ending after it count")
     polarity = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(("pending", "met", "missed")))
     evidence = fields.List(fields.String(), required=True)
