@@ -92,7 +92,7 @@ def parse_cycle(document: Any, filename: str) -> Cycle:
         raise RuleError(f"{filename}:1: expected `year`, `source` and a mapping `stages`")
     line = document.get(LINE, 1)
     year = document.get("year")
-    if not isinstance(year, int) or f"{year}.yaml" != filename:
+    if not isinstance(year, int) or not filename.endswith(f"{year}.yaml"):
         raise RuleError(f"{filename}:{line}: `year` must be the file's year, got {year!r}")
     stages_doc = document["stages"]
     names = [k for k in stages_doc if k != LINE]

@@ -43,7 +43,14 @@ def _parsed(signature: tuple[tuple[str, int, int], ...]) -> tuple[tuple[int, Cyc
     found: dict[int, Cycle] = {}
     for name, _, _ in signature:
         path = Path(name)
-        cycle = parse_cycle(read_rule_file(path), path.name)
+        name = f"{CYCLES_DIR}/{path.name}"
+        try:
+            document = read_rule_file(path)
+        except RuleError:
+            raise
+        except ValueError as exc:  # YAML reads 2009-10-32 as a date, and fails
+            raise RuleError(f"{name}:0: not a valid date: {exc}") from None
+        cycle = parse_cycle(document, name)
         found[cycle.year] = cycle
     return tuple(sorted(found.items()))
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from riskgate.adapters.rule_files import read_rule_file
+from riskgate.adapters.shipped_rules import shipped_rules_dir
 from riskgate.domain import ladder
 from riskgate.domain.actors import Actor, region_slug
 from riskgate.domain.errors import Invalid, NotFound
@@ -33,6 +34,8 @@ def load_ladder(rules_dir: Path) -> Ladder:
     """The rungs and opening thresholds of `<rules_dir>/ladder.yaml` (parsed again when the
     file changes)."""
     path = rules_dir / LADDER_FILE
+    if not path.is_file():
+        path = shipped_rules_dir() / LADDER_FILE  # rules exported before the ladder existed
     stat = path.stat()
     return _parsed(str(path), stat.st_mtime_ns, stat.st_size)
 
