@@ -26,11 +26,17 @@ CASE_ROLES = ("council", "government_office", "inspectorate", "gatekeeper")
 
 @cases.before_request
 def _role_family_first() -> None:
-    """401 without a token, 403 for a role that sees no case, before any body is read."""
+    """401 without a token, 403 for a role that sees no case (or, to take a rung, that
+    rules/ladder.yaml lets take none), before any body is read."""
     if request.endpoint == "ladder.AreaLadder":
         return  # the public's summary
     actor = authenticated()
-    if actor.role.partition(":")[0] not in CASE_ROLES:
+    family = actor.role.partition(":")[0]
+    if request.endpoint == "ladder.Rungs":
+        takers = sorted({f for r in ladder.load_ladder(system().settings.rules_dir).rungs for f in r.by})
+        if family not in takers:
+            abort(403, message=f"role {actor.role} may take no rung; needs {' or '.join(takers)}")
+    if family not in CASE_ROLES:
         abort(
             403,
             message=f"role {actor.role} may not see ladder cases; needs council:<code>, "
