@@ -97,6 +97,7 @@ REQUEST_ORIGINS: tuple[str, ...] = (
     "department",
     "call_for_action",
     "inspectorate_programme",
+    "random_assurance",  # `riskgate draw`: a light-touch check of a body with no red flag
 )
 # What is to be inspected; only council_services is the gatekeeper's.
 SUBJECTS: tuple[str, ...] = (

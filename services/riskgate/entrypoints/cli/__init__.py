@@ -8,6 +8,7 @@ import logging
 import click
 
 from riskgate.entrypoints.cli import assess, demo, events, operations, rules, run, tokens
+from riskgate.entrypoints.cli.draw import draw_command
 from riskgate.entrypoints.cli.common import settings
 
 
@@ -30,5 +31,6 @@ for command in (
     events.publish,
     events.sample,
     rules.rules,
+    draw_command,
 ):
     main.add_command(command)
