@@ -12,6 +12,7 @@ from riskgate.bootstrap import bootstrap
 from riskgate.config import Settings
 from riskgate.domain.vocabulary import THEMES
 from riskgate.entrypoints.cli.common import settings
+from riskgate.entrypoints.cli.cycle_section import cycle_section
 from riskgate.service_layer.sample_year import run_year
 from riskgate.service_layer.year_summary import YearSummary, summarise_year
 
@@ -26,6 +27,7 @@ def demo(year: int) -> None:
     system.pump()
     text = summary_text(summarise_year(system, year, accepted))
     click.echo(text)
+    click.echo(cycle_section(system, year))  # the cycle, the ladder and the random draw
     click.echo(f"dead letters: {len(system.bus.read_all(topics.DEAD_LETTERS))}")
 
 
