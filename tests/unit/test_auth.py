@@ -72,7 +72,9 @@ def test_every_write_route_answers_an_unauthenticated_invalid_body_with_401_not_
 
     anonymous = {r: client.post(r, json=INVALID_BODY) for r in routes}
     wrong_role = {
-        r: client.post(r, json=INVALID_BODY, headers=integrator if r.endswith("/challenges") else council)
+        r: client.post(
+            r, json=INVALID_BODY, headers=integrator if r.endswith("/challenges") else council
+        )
         for r in routes
     }
 

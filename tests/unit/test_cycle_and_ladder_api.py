@@ -42,7 +42,9 @@ class Year:
     def neet(self, body: str, period: str, value: float) -> str:
         """`body` reports NI 117 (16-18 NEET, lower is better, floor 10) for a quarter."""
         event = copy.deepcopy(EXAMPLE)
-        event.update(event_id=str(uuid.uuid4()), body=body, occurred_at=f"{period[:4]}-07-20T09:00:00+01:00")
+        event.update(
+            event_id=str(uuid.uuid4()), body=body, occurred_at=f"{period[:4]}-07-20T09:00:00+01:00"
+        )
         event["payload"] = {"indicator": "NI 117", "period": period, "value": value, "unit": "%"}
         response = self.client.post("/v1/events", json=event, headers=self.auth("integrator"))
         assert response.status_code == 202, response.get_json()
@@ -111,7 +113,9 @@ def test_challenges_by_the_wrong_role_or_of_another_areas_flag_are_refused(draft
     other_area = drafted.challenge(SANDWELL, f"council:{BIRMINGHAM}")
     assert other_area.status_code == 409
     assert "only its own area" in other_area.get_json()["message"]
-    no_flag = drafted.challenge(SANDWELL, f"council:{SANDWELL}", theme="safer_and_stronger_communities")
+    no_flag = drafted.challenge(
+        SANDWELL, f"council:{SANDWELL}", theme="safer_and_stronger_communities"
+    )
     assert no_flag.status_code == 409
 
 
@@ -138,7 +142,10 @@ def test_a_full_year_challenged_upheld_and_rejected_then_published_and_corrected
         json={"outcome": "upheld", "reason": "the revised Q2 figure is under the floor"},
         headers=ofsted,
     )
-    assert decided.status_code == 200 and decided.get_json()["decision"]["by"]["role"] == "inspectorate:ofsted"
+    assert (
+        decided.status_code == 200
+        and decided.get_json()["decision"]["by"]["role"] == "inspectorate:ofsted"
+    )
     y.client.post(
         f"/v1/challenges/{rejected['challenge_id']}/decision",
         json={"outcome": "rejected", "reason": "both quarters stand"},
@@ -158,7 +165,9 @@ def test_a_full_year_challenged_upheld_and_rejected_then_published_and_corrected
     y.on(date(2009, 12, 9))
     sandwell, birmingham = y.public(SANDWELL, 2009), y.public(BIRMINGHAM, 2009)
     assert (sandwell["status"], sandwell["version"], sandwell["published_on"]) == (
-        "published", 1, "2009-12-09"
+        "published",
+        1,
+        "2009-12-09",
     )
     assert sandwell["themes"][CYP]["flag"] is None
     assert sandwell["themes"][CYP]["challenges"][0]["decision"]["outcome"] == "upheld"
@@ -220,7 +229,13 @@ def test_a_red_flag_published_for_the_second_cycle_running_opens_a_ladder_case(
     assert len(cases[0]["evidence"]) == 4
     assert elsewhere.get_json() == []
     assert summary == [
-        {"body": BIRMINGHAM, "theme": CYP, "rung": None, "since": "2010-12-09", "opened_on": "2010-12-09"}
+        {
+            "body": BIRMINGHAM,
+            "theme": CYP,
+            "rung": None,
+            "since": "2010-12-09",
+            "opened_on": "2010-12-09",
+        }
     ]
     assert y.client.get("/v1/ladder/cases", headers=y.auth("integrator")).status_code == 403
 

@@ -35,9 +35,18 @@ def test_the_shipped_cycles_lint_clean_and_2009_publishes_on_9_december() -> Non
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        ("sharing: {from: 2009-09-20, to: 2009-10-31}", "cycles/2009.yaml:17: sharing: starts 2009-09-20"),
-        ("sharing: {from: 2009-10-31, to: 2009-10-01}", "cycles/2009.yaml:17: sharing: runs backwards"),
-        ("sharing: {from: 2009-10-32, to: 2009-10-31}", "cycles/2009.yaml:0: not a valid date: day is out of range"),
+        (
+            "sharing: {from: 2009-09-20, to: 2009-10-31}",
+            "cycles/2009.yaml:17: sharing: starts 2009-09-20",
+        ),
+        (
+            "sharing: {from: 2009-10-31, to: 2009-10-01}",
+            "cycles/2009.yaml:17: sharing: runs backwards",
+        ),
+        (
+            "sharing: {from: 2009-10-32, to: 2009-10-31}",
+            "cycles/2009.yaml:0: not a valid date: day is out of range",
+        ),
     ],
     ids=["overlap", "backwards", "not-a-date"],
 )

@@ -232,7 +232,9 @@ def flagged(api: Api) -> Flagged:
     headers = api.auth("integrator")
     assert api.client.post("/v1/events", json=q1, headers=headers).status_code == 202
     api.system.pump()
-    one_quarter = api.client.get(f"/v1/areas/{SANDWELL}/assessment?year=2009", headers=DRAFTS(api)).get_json()
+    one_quarter = api.client.get(
+        f"/v1/areas/{SANDWELL}/assessment?year=2009", headers=DRAFTS(api)
+    ).get_json()
     assert one_quarter["themes"][CYP]["flag"] is None  # one quarter over the floor is not enough
     assert api.client.post("/v1/events", json=q2, headers=headers).status_code == 202
     api.system.pump()
@@ -433,8 +435,8 @@ def test_a_resubmitted_quarter_under_the_floor_withdraws_the_red_flag(flagged: F
     )
     api.system.pump()
 
-    judgement = api.client.get(f"/v1/areas/{SANDWELL}/assessment?year=2009", headers=DRAFTS(api)).get_json()["themes"][
-        CYP
-    ]
+    judgement = api.client.get(
+        f"/v1/areas/{SANDWELL}/assessment?year=2009", headers=DRAFTS(api)
+    ).get_json()["themes"][CYP]
     assert judgement["flag"] is None
     assert judgement["rule_ids"] == []

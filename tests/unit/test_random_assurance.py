@@ -26,7 +26,9 @@ def _system(tmp_path: Path) -> System:
 def _red_flag_on_sandwell(system: System) -> None:
     for period, value in (("2009-Q1", 11.2), ("2009-Q2", 12.5)):
         event = copy.deepcopy(EXAMPLE)
-        event.update(event_id=str(uuid.uuid4()), body=SANDWELL, occurred_at="2009-07-20T09:00:00+01:00")
+        event.update(
+            event_id=str(uuid.uuid4()), body=SANDWELL, occurred_at="2009-07-20T09:00:00+01:00"
+        )
         event["payload"] = {"indicator": "NI 117", "period": period, "value": value, "unit": "%"}
         system.risk.handle(event)
 

@@ -197,7 +197,12 @@ def check_milestones(
             item = {**item, "status": "met", "evidence": meeting, "checked_on": today.isoformat()}
         elif today > by:
             evidence = [eid for _, eid in due.values()]
-            item = {**item, "status": "missed", "evidence": evidence, "checked_on": today.isoformat()}
+            item = {
+                **item,
+                "status": "missed",
+                "evidence": evidence,
+                "checked_on": today.isoformat(),
+            }
             following = ladder.next_after(current_rung(case))
             reported = ", ".join(f"{p} {v:g}" for p, (v, _) in due.items()) or "nothing reported"
             suggestion = {

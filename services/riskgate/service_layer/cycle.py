@@ -278,7 +278,10 @@ def public_assessment(system: System, area: str, year: int) -> dict[str, Any]:
     judgement at all (the stage and the publication day say when)."""
     cycle = cycle_for(system, year)
     if cycle is None:
-        return {**current_assessment(system, area, year), **_meta(CONTINUOUS, "published", None, None)}
+        return {
+            **current_assessment(system, area, year),
+            **_meta(CONTINUOUS, "published", None, None),
+        }
     on = today(system)
     published = versions(system, area, year)
     if not published:
@@ -299,7 +302,10 @@ def draft_assessment(system: System, area: str, year: int) -> dict[str, Any]:
     published = versions(system, area, year)
     status = "published" if cycle.published_on(on) else "draft"
     latest = published[-1] if published else None
-    return {**current_assessment(system, area, year), **_meta(cycle.stage_on(on), status, cycle, latest)}
+    return {
+        **current_assessment(system, area, year),
+        **_meta(cycle.stage_on(on), status, cycle, latest),
+    }
 
 
 def may_see_drafts(system: System, actor: Actor, area: str) -> bool:

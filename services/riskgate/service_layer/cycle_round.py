@@ -49,9 +49,13 @@ def _challenge_two(system: System, year: int) -> list[dict[str, Any]]:
             system, council, area, year=year, theme=theme,
             reason="the data for the last quarter were revised", evidence=[],
         )  # fmt: skip
-        lead = Actor(id="demo", holder="demo", role=f"inspectorate:{challenge['lead_inspectorate']}")
+        lead = Actor(
+            id="demo", holder="demo", role=f"inspectorate:{challenge['lead_inspectorate']}"
+        )
         made.append(
-            cycle.decide_challenge(system, lead, challenge["challenge_id"], outcome=outcome, reason=reason)
+            cycle.decide_challenge(
+                system, lead, challenge["challenge_id"], outcome=outcome, reason=reason
+            )
         )
     return made
 

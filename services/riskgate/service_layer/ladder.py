@@ -185,12 +185,12 @@ def public_summaries(system: System, area: str) -> list[dict[str, Any]]:
     if area not in system.reference.areas:
         raise NotFound(f"unknown area {area}: areas are upper-tier and unitary councils")
     open_due_cases(system)
-    return [ladder.public_summary(c) for _, c in sorted(_stored(system).items()) if c["area"] == area]
+    return [
+        ladder.public_summary(c) for _, c in sorted(_stored(system).items()) if c["area"] == area
+    ]
 
 
-def _milestones(
-    system: System, raw: list[dict[str, Any]], served: dt.date
-) -> list[dict[str, Any]]:
+def _milestones(system: System, raw: list[dict[str, Any]], served: dt.date) -> list[dict[str, Any]]:
     unknown = {
         f"milestones.{i}.indicator": [f"unknown indicator {m['indicator']}"]
         for i, m in enumerate(raw)
@@ -198,7 +198,9 @@ def _milestones(
         or system.reference.indicators[m["indicator"]].polarity is None
     }
     if unknown:
-        raise Invalid("a milestone names an unknown indicator (or one with no better or worse)", unknown)
+        raise Invalid(
+            "a milestone names an unknown indicator (or one with no better or worse)", unknown
+        )
     return [
         ladder.milestone(
             m["indicator"],

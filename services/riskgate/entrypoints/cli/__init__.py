@@ -8,8 +8,8 @@ import logging
 import click
 
 from riskgate.entrypoints.cli import assess, demo, events, operations, rules, run, tokens
-from riskgate.entrypoints.cli.draw import draw_command
 from riskgate.entrypoints.cli.common import settings
+from riskgate.entrypoints.cli.draw import draw_command
 
 
 @click.group()

@@ -13,8 +13,8 @@ from riskgate.bootstrap import System
 from riskgate.entrypoints.http.areas import areas
 from riskgate.entrypoints.http.audit import audit
 from riskgate.entrypoints.http.auth import authenticate_first
-from riskgate.entrypoints.http.challenges import cycles
 from riskgate.entrypoints.http.bounds import BoundedJSON, BoundedRequest
+from riskgate.entrypoints.http.challenges import cycles
 from riskgate.entrypoints.http.citizens import citizens
 from riskgate.entrypoints.http.errors import error_payload, register_refusals
 from riskgate.entrypoints.http.events import events

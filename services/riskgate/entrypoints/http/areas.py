@@ -44,7 +44,9 @@ class ThemeJudgementAnswer(Answer, RiskJudgementPayload):
         validate=validate.Length(max=MAX_REF),
         metadata={"description": "null while no rule has judged the theme"},
     )
-    challenges = fields.List(fields.Nested(ChallengeAnswer), metadata={"description": "its challenges"})
+    challenges = fields.List(
+        fields.Nested(ChallengeAnswer), metadata={"description": "its challenges"}
+    )
 
 
 class OrganisationScoreAnswer(Answer, OrganisationalAssessedPayload):

@@ -11,7 +11,9 @@ from riskgate.schemas import body_code, theme_field
 STATUSES = ("draft", "not_yet_published", "published")
 
 
-def day(*, required: bool = False, allow_none: bool = False, description: str = "") -> fields.String:
+def day(
+    *, required: bool = False, allow_none: bool = False, description: str = ""
+) -> fields.String:
     """A day as the services keep it, `YYYY-MM-DD`."""
     metadata = {"format": "date", **({"description": description} if description else {})}
     return fields.String(required=required, allow_none=allow_none, metadata=metadata)
@@ -39,7 +41,9 @@ class ChallengeAnswer(Answer):
     made_at = fields.String(required=True)
     made_on = day(required=True)
     lead_inspectorate = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(("pending", "upheld", "rejected")))
+    status = fields.String(
+        required=True, validate=validate.OneOf(("pending", "upheld", "rejected"))
+    )
     decision = fields.Nested(ChallengeDecisionAnswer, required=True, allow_none=True)
 
 

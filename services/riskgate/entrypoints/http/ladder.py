@@ -33,7 +33,9 @@ def _role_family_first() -> None:
     actor = authenticated()
     family = actor.role.partition(":")[0]
     if request.endpoint == "ladder.Rungs":
-        takers = sorted({f for r in ladder.load_ladder(system().settings.rules_dir).rungs for f in r.by})
+        takers = sorted(
+            {f for r in ladder.load_ladder(system().settings.rules_dir).rungs for f in r.by}
+        )
         if family not in takers:
             abort(403, message=f"role {actor.role} may take no rung; needs {' or '.join(takers)}")
     if family not in CASE_ROLES:
