@@ -62,6 +62,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "inspection.finding",
     "use_of_resources.scored",
     "body.registered",
+    "peer_review.completed",
 )
 
 # Messages the services themselves emit, in the same envelope.

@@ -42,6 +42,7 @@ from riskgate.schemas.events import (
     PetitionSubmittedPayload,
     SelfAssessmentSubmittedPayload,
     UseOfResourcesScoredPayload,
+    PeerReviewCompletedPayload,
     known_indicators,
     set_known_indicators,
 )
@@ -198,6 +199,7 @@ __all__ = [
     "TOO_LONG",
     "URGENCIES",
     "UseOfResourcesScoredPayload",
+    "PeerReviewCompletedPayload",
     "body_code",
     "bounded_list",
     "envelope_schema_for",

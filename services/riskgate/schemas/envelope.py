@@ -24,6 +24,7 @@ from riskgate.schemas.events import (
     PetitionSubmittedPayload,
     SelfAssessmentSubmittedPayload,
     UseOfResourcesScoredPayload,
+    PeerReviewCompletedPayload,
 )
 from riskgate.schemas.fields import (
     ALL_TYPES,
@@ -62,6 +63,7 @@ PAYLOAD_SCHEMAS: dict[str, type[Schema]] = {
     "self_assessment.submitted": SelfAssessmentSubmittedPayload,
     "inspection.finding": InspectionFindingPayload,
     "use_of_resources.scored": UseOfResourcesScoredPayload,
+    "peer_review.completed": PeerReviewCompletedPayload,
     "body.registered": BodyRegisteredPayload,
     "risk.judgement": RiskJudgementPayload,
     "inspection.requested": InspectionRequestedPayload,

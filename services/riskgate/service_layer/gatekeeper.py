@@ -37,6 +37,7 @@ from riskgate.service_layer.gatekeeper_fold import (
 from riskgate.service_layer.live_files import LiveFiles
 from riskgate.service_layer.repositories.audit import AuditQuery, AuditTrail, position_of
 from riskgate.service_layer.repositories.register import Register
+from riskgate.service_layer.repositories import peer_reviews
 from riskgate.service_layer.unit_of_work import UnitOfWork
 
 Clock = Callable[[], dt.date]
@@ -153,8 +154,9 @@ class GatekeeperService:
 
     def context(self, body: str, on: dt.date) -> BodyContext:
         return BodyContext(
-            register=self.register(body), org_score=self.org_score(body), decided_on=on, body=body
-        )
+            register=self.register(body), org_score=self.org_score(body), decided_on=on, body=body,
+            peer_reviews=peer_reviews.reviews_of(self._store, body),
+        )  # fmt: skip
 
     def override(
         self, decision_id: str, *, outcome: str, justification: str, actor: Actor,
