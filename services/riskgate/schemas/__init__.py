@@ -38,11 +38,11 @@ from riskgate.schemas.events import (
     ForumDecidedPayload,
     IndicatorReportedPayload,
     InspectionFindingPayload,
+    PeerReviewCompletedPayload,
     PetitionRespondedPayload,
     PetitionSubmittedPayload,
     SelfAssessmentSubmittedPayload,
     UseOfResourcesScoredPayload,
-    PeerReviewCompletedPayload,
     known_indicators,
     set_known_indicators,
 )

@@ -20,11 +20,11 @@ from riskgate.schemas.events import (
     ForumDecidedPayload,
     IndicatorReportedPayload,
     InspectionFindingPayload,
+    PeerReviewCompletedPayload,
     PetitionRespondedPayload,
     PetitionSubmittedPayload,
     SelfAssessmentSubmittedPayload,
     UseOfResourcesScoredPayload,
-    PeerReviewCompletedPayload,
 )
 from riskgate.schemas.fields import (
     ALL_TYPES,

@@ -275,9 +275,7 @@ class PeerReviewCompletedPayload(StrictSchema):
     """A peer challenge of a body completed: the themes it covered, its day and a summary."""
 
     completed_on = Day(required=True, metadata={"description": "the day the review ended"})
-    themes = fields.List(
-        theme_field(), required=True, validate=validate.Length(1, len(THEMES))
-    )
+    themes = fields.List(theme_field(), required=True, validate=validate.Length(1, len(THEMES)))
     summary = text_field(1, MAX_TEXT)
     reviewer = optional_text(MAX_NAME, metadata={"description": "who led the review"})
 

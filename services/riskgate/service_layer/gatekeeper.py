@@ -35,9 +35,9 @@ from riskgate.service_layer.gatekeeper_fold import (
     work_messages,
 )
 from riskgate.service_layer.live_files import LiveFiles
+from riskgate.service_layer.repositories import peer_reviews
 from riskgate.service_layer.repositories.audit import AuditQuery, AuditTrail, position_of
 from riskgate.service_layer.repositories.register import Register
-from riskgate.service_layer.repositories import peer_reviews
 from riskgate.service_layer.unit_of_work import UnitOfWork
 
 Clock = Callable[[], dt.date]
