@@ -42,18 +42,22 @@ def unflagged_councils(system: System, year: int) -> list[str]:
     )
 
 
+def drawn_bodies(eligible: list[str], year: int, seed: int, size: int) -> list[tuple[str, str]]:
+    """The councils drawn from `eligible` (sorted codes) with `seed`, each with its theme."""
+    rng = random.Random(f"riskgate random assurance {year} {seed}")
+    chosen = rng.sample(eligible, min(size, len(eligible)))
+    return [(body, rng.choice(AREA_THEMES)) for body in chosen]
+
+
 def draw(system: System, year: int, seed: int, size: int) -> dict[str, Any]:
     """Draw `size` unflagged councils (and a theme each) with `seed`, and propose a
     light-touch inspection of each to the gatekeeper. Returns the draw as published."""
     eligible = unflagged_councils(system, year)
-    rng = random.Random(f"riskgate random assurance {year} {seed}")
-    chosen = rng.sample(eligible, min(size, len(eligible)))
     start = cycle.today(system) + dt.timedelta(days=NOTICE_DAYS)
     routing = system.rules.current()
     drawn = []
     publisher = system.bus.publisher()
-    for body in chosen:
-        theme = rng.choice(AREA_THEMES)
+    for body, theme in drawn_bodies(eligible, year, seed, size):
         area = system.reference.area_of(body) or body
         request_id = derived_id(ORIGIN, year, seed, body)
         payload = {

@@ -10,6 +10,7 @@ import click
 from riskgate.entrypoints.cli import assess, demo, events, operations, rules, run, tokens
 from riskgate.entrypoints.cli.common import settings
 from riskgate.entrypoints.cli.draw import draw_command
+from riskgate.entrypoints.cli.targeting import report_targeting
 
 
 @click.group()
@@ -34,3 +35,4 @@ for command in (
     draw_command,
 ):
     main.add_command(command)
+operations.report.add_command(report_targeting)
