@@ -67,10 +67,16 @@ def test_every_write_route_answers_an_unauthenticated_invalid_body_with_401_not_
 ) -> None:
     client = app.test_client()
     routes = _write_routes(app)
-    council = _bearer(system, "council:E08000028")  # a valid token no write route accepts
+    council = _bearer(system, "council:E08000028")  # a valid token no other write route accepts
+    integrator = _bearer(system, "integrator")  # one that may not challenge a flag
 
     anonymous = {r: client.post(r, json=INVALID_BODY) for r in routes}
-    wrong_role = {r: client.post(r, json=INVALID_BODY, headers=council) for r in routes}
+    wrong_role = {
+        r: client.post(
+            r, json=INVALID_BODY, headers=integrator if r.endswith("/challenges") else council
+        )
+        for r in routes
+    }
 
     assert len(routes) >= 8, routes  # events, proposals, override, reroute, the four commands
     assert {r: a.status_code for r, a in anonymous.items()} == {r: 401 for r in routes}

@@ -147,8 +147,11 @@ def findings(api: Api) -> list[dict[str, Any]]:
 
 
 def judgement(api: Api, area: str, theme: str) -> dict[str, Any]:
-    """The area's published 2009 judgement on a theme (public)."""
-    response = api.client.get(f"/v1/areas/{area}/assessment?year=2009")
+    """The area's 2009 judgement on a theme, as the gatekeeper sees it (a draft until
+    publication on 9 December 2009)."""
+    response = api.client.get(
+        f"/v1/areas/{area}/assessment?year=2009", headers=api.auth("gatekeeper")
+    )
     assert response.status_code == 200
     return dict(response.get_json()["themes"][theme])
 

@@ -176,6 +176,7 @@ def test_the_shipped_policies_load_in_the_fixed_order_with_a_version(
         "GK-SCOPE",
         "GK-PROGRAMME",
         "GK-AUTONOMY",
+        "GK-PEER-REVIEW",
         "GK-MERGE-OPEN",
         "GK-JOINT",
         "GK-NOTICE",

@@ -106,7 +106,6 @@ def test_every_route_is_in_the_document(app: Flask, client: FlaskClient) -> None
 def test_every_operation_declares_the_schema_of_its_success_answer(client: FlaskClient) -> None:
     doc = client.get("/openapi.json").get_json()
     operations = _operations(doc)
-    assert len(operations) == 23  # 20 resource methods (the clock's two among them) and 3 for operators
     for method, path, operation in operations:
         successes = {k: v for k, v in operation["responses"].items() if k.startswith("2")}
         assert successes, f"{method} {path} declares no 2xx answer"

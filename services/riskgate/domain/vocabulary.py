@@ -62,6 +62,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "inspection.finding",
     "use_of_resources.scored",
     "body.registered",
+    "peer_review.completed",
 )
 
 # Messages the services themselves emit, in the same envelope.
@@ -97,6 +98,7 @@ REQUEST_ORIGINS: tuple[str, ...] = (
     "department",
     "call_for_action",
     "inspectorate_programme",
+    "random_assurance",  # `riskgate draw`: a light-touch check of a body with no red flag
 )
 # What is to be inspected; only council_services is the gatekeeper's.
 SUBJECTS: tuple[str, ...] = (

@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from riskgate.domain.vocabulary import BODY_KINDS
+from riskgate.domain.vocabulary import BODY_KINDS, THEMES
 from riskgate.schemas.fields import (
     ACTION_PLAN_STATUSES,
     CCFA_COMMITTEES,
@@ -269,6 +269,15 @@ class UseOfResourcesScoredPayload(StrictSchema):
     year = year_field()
     score = fields.Integer(required=True, strict=True, validate=validate.Range(1, 4))
     managing_performance = fields.Integer(strict=True, validate=validate.Range(1, 4))
+
+
+class PeerReviewCompletedPayload(StrictSchema):
+    """A peer challenge of a body completed: the themes it covered, its day and a summary."""
+
+    completed_on = Day(required=True, metadata={"description": "the day the review ended"})
+    themes = fields.List(theme_field(), required=True, validate=validate.Length(1, len(THEMES)))
+    summary = text_field(1, MAX_TEXT)
+    reviewer = optional_text(MAX_NAME, metadata={"description": "who led the review"})
 
 
 class BodyRegisteredPayload(StrictSchema):

@@ -122,6 +122,7 @@ def export(directory: Path) -> list[Path]:
 
 # Fixed ids so that regenerating gives identical files and examples can cite each other.
 _ID = {
+    "peer_review": "5e1d7c3b-2a4f-4e8d-9b6c-1f0a2e3d4c51",
     "indicator": "3f6c1a2e-8d4b-4f7a-9c1e-2b5d7e9f0a11",
     "complaint": "a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c01",
     "petition": "b7e4d2c1-9a8f-4e6d-8b5c-3a2f1e0d9c02",
@@ -300,6 +301,20 @@ def example_events() -> dict[str, dict[str, Any]]:
             "audit-commission",
             _WINCHESTER,
             {"year": 2009, "score": 3, "managing_performance": 3},
+        ),
+        "peer_review.completed": _event(
+            "peer_review",
+            "peer_review.completed",
+            "2009-06-12T16:00:00+01:00",
+            "local-government-association",
+            _WINCHESTER,
+            {
+                "completed_on": "2009-06-12",
+                "themes": ["economic_development_and_environment"],
+                "summary": "A four-day peer challenge of planning and regeneration found "
+                "strong leadership and a clear improvement plan.",
+                "reviewer": "IDeA peer challenge team",
+            },
         ),
         "body.registered": _event(
             "body",

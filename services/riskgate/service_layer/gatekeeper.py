@@ -36,6 +36,7 @@ from riskgate.service_layer.gatekeeper_fold import (
     work_messages,
 )
 from riskgate.service_layer.live_files import LiveFiles
+from riskgate.service_layer.repositories import peer_reviews
 from riskgate.service_layer.repositories.audit import AuditQuery, AuditTrail, position_of
 from riskgate.service_layer.repositories.register import Register
 from riskgate.service_layer.unit_of_work import UnitOfWork
@@ -196,8 +197,9 @@ class GatekeeperService:
 
     def context(self, body: str, on: dt.date) -> BodyContext:
         return BodyContext(
-            register=self.register(body), org_score=self.org_score(body), decided_on=on, body=body
-        )
+            register=self.register(body), org_score=self.org_score(body), decided_on=on, body=body,
+            peer_reviews=peer_reviews.reviews_of(self._store, body),
+        )  # fmt: skip
 
     def override(
         self, decision_id: str, *, outcome: str, justification: str, actor: Actor,

@@ -27,6 +27,7 @@ from riskgate.domain.reference import Reference
 from riskgate.domain.rules import RuleSet
 from riskgate.domain.vocabulary import AREA_THEMES
 from riskgate.service_layer.common import envelope
+from riskgate.service_layer.repositories import peer_reviews
 from riskgate.service_layer.repositories.bodies import BodyRegistry
 from riskgate.service_layer.repositories.processed import Processed
 from riskgate.service_layer.repositories.risk_facts import RiskFacts
@@ -100,6 +101,9 @@ class RiskService:
         kind = event["type"]
         if kind == "self_assessment.submitted":
             self._record_self_assessment(fx)
+            return []
+        if kind == "peer_review.completed":  # kept for the gatekeeper's peer-review gate
+            fx.work.store(peer_reviews.recording(event))
             return []
         if kind == "use_of_resources.scored":
             return self._record_scores(fx)

@@ -1,5 +1,5 @@
-"""`riskgate rules lint`: every rule, routing, policy and citizens' file in a directory loads,
-and the floors name indicators that exist."""
+"""`riskgate rules lint`: every rule, routing, policy, citizens', cycle and ladder file in a
+directory loads, and the floors name indicators that exist."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from riskgate.domain.gatekeeper import PolicySet
 from riskgate.domain.reference import load_reference
 from riskgate.domain.rules import RuleError, RuleSet, ruleset_problems
 from riskgate.service_layer.citizens_config import load_citizens_config
+from riskgate.service_layer.cycle import load_cycles
+from riskgate.service_layer.ladder import load_ladder
 from riskgate.service_layer.rules_source import load_ruleset, rule_files
 
 
@@ -23,6 +25,8 @@ class RulesChecked:
     ruleset: RuleSet
     policies: PolicySet
     citizens: CitizensConfig
+    cycles: tuple[int, ...] = ()  # the years with a cycle file (rules/cycles/)
+    rungs: int = 0  # the ladder's rungs (rules/ladder.yaml)
 
 
 def check_rules(directory: Path) -> RulesChecked:
@@ -33,7 +37,9 @@ def check_rules(directory: Path) -> RulesChecked:
     unknown = sorted(set(ruleset.floors) - set(load_reference().indicators))
     if unknown:
         raise RuleError(f"indicators.yaml: unknown indicator id(s) in floors: {', '.join(unknown)}")
-    return RulesChecked(ruleset, policies, citizens)
+    cycles = tuple(load_cycles(directory))
+    rungs = len(load_ladder(directory).rungs)
+    return RulesChecked(ruleset, policies, citizens, cycles, rungs)
 
 
 def lint_rules(directory: Path) -> list[str]:
@@ -48,7 +54,7 @@ def lint_rules(directory: Path) -> list[str]:
         except RuleError as exc:
             problems.append(str(exc))
     problems.extend(ruleset_problems(documents))
-    for load in (load_policies, load_citizens_config):
+    for load in (load_policies, load_citizens_config, load_cycles, load_ladder):
         try:
             load(directory)
         except RuleError as exc:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from riskgate.domain.calendar import add_months
 from riskgate.domain.gatekeeper.placement import Placement
 from riskgate.domain.gatekeeper.policies import BYPASSABLE_KINDS, Policy, PolicySet
 from riskgate.domain.gatekeeper.register import BodyContext, themes_of, visit_of
@@ -136,6 +137,45 @@ def _autonomy(policy: Policy, case: Case) -> Verdict | None:
             "Risk-triggered requests (from a risk rule or a Community Call for Action) still "
             "go ahead."
         ],
+    )
+
+
+def _peer_review(policy: Policy, case: Case) -> Verdict | None:
+    """A routine request on a theme that a peer review of the body covered in the last
+    `months` is deferred (until `months` after the review) or rejected, naming the review.
+    Risk-triggered and urgent requests, and any raising a concern, go ahead."""
+    request, decided_on = case.request, case.context.decided_on
+    if case.urgent or request.get("concern") or request.get("urgency") == "urgent":
+        return None
+    if request.get("origin") not in policy.parameters["routine_origins"]:
+        return None
+    months = policy.parameters["months"]
+    since = add_months(decided_on, -months)
+    covering = [
+        r
+        for r in case.context.peer_reviews
+        if request["theme"] in r["themes"]
+        and since <= dt.date.fromisoformat(r["completed_on"]) <= decided_on
+    ]
+    if not covering:
+        return None
+    review = covering[-1]
+    completed = dt.date.fromisoformat(review["completed_on"])
+    outcome = policy.parameters["outcome"][0]
+    until = add_months(completed, months)
+    by = f" by {review['reviewer']}" if review.get("reviewer") else ""
+    then = f"deferred until {until}" if outcome == "deferred" else "rejected"
+    return Verdict(
+        outcome,
+        [policy.id],
+        [
+            f"{policy.id}: a peer review{by} of {request['body']} covering "
+            f"{theme_words(request['theme'])} completed on {completed} (event "
+            f"{review['event_id']}: {review['summary'][:200]}) stands in for routine "
+            f"inspection for {months} months, so this routine request is {then}. "
+            "Risk-triggered and urgent requests still go ahead."
+        ],
+        deferred_until=until.isoformat() if outcome == "deferred" else None,
     )
 
 
@@ -289,6 +329,7 @@ GATES: dict[str, Callable[[Policy, Case], Verdict | None]] = {
     "scope": _scope,
     "programme": _programme,
     "autonomy": _autonomy,
+    "peer_review": _peer_review,
     "merge": _merge,
     "joint": _joint,
 }

@@ -39,6 +39,7 @@ KINDS: tuple[str, ...] = (
     "scope",
     "programme",
     "autonomy",
+    "peer_review",
     "merge",
     "joint",
     "notice",
@@ -48,7 +49,7 @@ KINDS: tuple[str, ...] = (
     "urgent",
     "approve",
 )
-GATE_KINDS: tuple[str, ...] = ("scope", "programme", "autonomy", "merge", "joint")
+GATE_KINDS: tuple[str, ...] = ("scope", "programme", "autonomy", "peer_review", "merge", "joint")
 PLACEMENT_KINDS: tuple[str, ...] = ("notice", "blackout", "cap", "rest")
 BYPASSABLE_KINDS: tuple[str, ...] = ("cap", "rest")
 
@@ -178,6 +179,11 @@ PARAMETERS: dict[str, dict[str, Callable[[Any], Any]]] = {
     "scope": {"belongs": _belongs},
     "programme": {"grounds": _names(PROGRAMME_GROUNDS)},
     "autonomy": {"score": _int(1, 4), "routine_origins": _names(ORIGINS)},
+    "peer_review": {
+        "months": _int(1, 60),
+        "outcome": _names(("deferred", "rejected")),
+        "routine_origins": _names(ORIGINS),
+    },
     "merge": {},
     "joint": {"lead_precedence": _names(tuple(INSPECTORATES))},
     "notice": {"working_days": _int(0), "unannounced_themes": _names(THEMES, empty=True)},

@@ -32,6 +32,7 @@ class BodyContext:
     org_score: int | None
     decided_on: dt.date
     body: str
+    peer_reviews: Sequence[Mapping[str, Any]] = ()  # {event_id, completed_on, themes, summary}
 
     def __post_init__(self) -> None:
         if isinstance(self.decided_on, dt.datetime):  # a timestamp: keep its date only

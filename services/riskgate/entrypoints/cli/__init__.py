@@ -10,7 +10,9 @@ import click
 from riskgate import logs
 from riskgate.entrypoints.cli import assess, clock, demo, events, operations, rules, run, tokens
 from riskgate.entrypoints.cli.common import settings
+from riskgate.entrypoints.cli.draw import draw_command
 from riskgate.entrypoints.cli.failures import in_one_line, quiet_kafka_client
+from riskgate.entrypoints.cli.targeting import report_targeting
 
 
 class _Riskgate(click.Group):
@@ -50,5 +52,7 @@ for command in (
     events.sample,
     rules.rules,
     clock.clock_group,
+    draw_command,
 ):
     main.add_command(command)
+operations.report.add_command(report_targeting)

@@ -11,6 +11,7 @@ from riskgate.bootstrap import bootstrap
 from riskgate.config import Settings
 from riskgate.domain.vocabulary import THEMES
 from riskgate.entrypoints.cli.common import settings
+from riskgate.entrypoints.cli.cycle_section import cycle_section
 from riskgate.entrypoints.cli.progress import reporting
 from riskgate.service_layer.walkthrough import walk_one_inspection
 from riskgate.service_layer.year_summary import (
@@ -32,6 +33,7 @@ def demo(year: int) -> None:
     click.echo(text)
     for line in walk_one_inspection(system):  # after the year's summary, which it leaves as is
         click.echo(line)
+    click.echo(cycle_section(system, year))  # the cycle, the ladder and the random draw
     click.echo(f"dead letters: {len(system.bus.read_all(topics.DEAD_LETTERS))}")
 
 

@@ -65,6 +65,8 @@ def rules_lint(directory: Path | None) -> None:
         f"citizens' thresholds for {len(citizens.councils)} council(s) beyond the defaults, "
         f"{citizens.version}"
     )
+    years = ", ".join(map(str, checked.cycles)) or "none (every year publishes continuously)"
+    click.echo(f"ok: cycles for {years}; ladder of {checked.rungs} rungs")
 
 
 @rules.command("test")

@@ -17,6 +17,7 @@ from riskgate.entrypoints.http.areas import areas
 from riskgate.entrypoints.http.audit import audit
 from riskgate.entrypoints.http.auth import authenticate_first
 from riskgate.entrypoints.http.bounds import BoundedJSON, BoundedRequest
+from riskgate.entrypoints.http.challenges import cycles
 from riskgate.entrypoints.http.citizens import citizens
 from riskgate.entrypoints.http.clock import clock
 from riskgate.entrypoints.http.docs import SWAGGER_UI_CONFIG, confine_docs, docs_assets
@@ -28,6 +29,7 @@ from riskgate.entrypoints.http.errors import (
 )
 from riskgate.entrypoints.http.events import events
 from riskgate.entrypoints.http.gatekeeper import gatekeeper
+from riskgate.entrypoints.http.ladder import cases
 from riskgate.entrypoints.http.ops import ops
 from riskgate.entrypoints.http.query import API, refuse_unknown_query_parameters
 from riskgate.entrypoints.http.throttle import FailedAuthentications
@@ -36,7 +38,7 @@ from riskgate.schemas import EnvelopeSchema, ErrorSchema
 
 BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
     "ingest": (events,),
-    "risk": (areas, area_directory),
+    "risk": (areas, area_directory, cycles, cases),
     "gatekeeper": (gatekeeper, commands, audit, clock),
     "work": (work,),
     "citizens": (citizens,),

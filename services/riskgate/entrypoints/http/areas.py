@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from riskgate.entrypoints.http.answers import Answer
-from riskgate.entrypoints.http.auth import system
+from riskgate.entrypoints.http.auth import VIEWER_ROLES, require_role, system
 from riskgate.entrypoints.http.bounds import BoundedBlueprint
+from riskgate.entrypoints.http.cycle_answers import ChallengeAnswer, CycleMeta
 from riskgate.entrypoints.http.errors import refusals
 from riskgate.schemas import (
     MAX_REF,
@@ -18,7 +20,7 @@ from riskgate.schemas import (
     StrictSchema,
     body_code,
 )
-from riskgate.service_layer.annual_assessment import assess_area
+from riskgate.service_layer.cycle import draft_assessment, public_assessment
 
 areas = BoundedBlueprint(
     "areas", __name__, url_prefix="/v1", description="Published judgements (public)"
@@ -42,6 +44,9 @@ class ThemeJudgementAnswer(Answer, RiskJudgementPayload):
         validate=validate.Length(max=MAX_REF),
         metadata={"description": "null while no rule has judged the theme"},
     )
+    challenges = fields.List(
+        fields.Nested(ChallengeAnswer), metadata={"description": "its challenges"}
+    )
 
 
 class OrganisationScoreAnswer(Answer, OrganisationalAssessedPayload):
@@ -55,7 +60,7 @@ class OrganisationScoreAnswer(Answer, OrganisationalAssessedPayload):
     label = fields.String(required=True, metadata={"description": "The score in words."})
 
 
-class AssessmentAnswer(Answer):
+class AssessmentAnswer(Answer, CycleMeta):
     """An area's flag per theme and its councils' organisational scores for a year."""
 
     area = body_code(required=True)
@@ -80,7 +85,15 @@ class AssessmentAnswer(Answer):
 class Assessment(MethodView):
     @areas.arguments(YearQuery, location="query")
     @areas.response(200, AssessmentAnswer)
-    @refusals(areas, 404, e404="Not an area: areas are upper-tier and unitary councils")
+    @refusals(areas, 401, 403, 404, e404="Not an area: areas are upper-tier and unitary councils")
     def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
-        """An area's flag per theme and its councils' organisational scores for a year (public)."""
-        return assess_area(system(), code, args["year"])
+        """An area's flag per theme and its councils' organisational scores for a year: the
+        public sees the latest published version (nothing before a cycle's publication day);
+        with a token, the area's councils, the inspectorates and the gatekeeper see the
+        judgements as they stand, `draft` until publication."""
+        if "Authorization" not in request.headers:
+            return public_assessment(system(), code, args["year"])
+        area = system().reference.areas.get(code)
+        councils = tuple(f"council:{m}" for m in area.members) if area else ()
+        require_role(*VIEWER_ROLES, *councils)
+        return draft_assessment(system(), code, args["year"])

@@ -134,3 +134,10 @@ def caller() -> Actor | None:
     """The authenticated caller of this request, or None on a public route."""
     return g.get("actor")
 
+
+
+def authenticated() -> Actor:
+    """The caller behind its bearer token, whatever its role (401 without a valid one); for
+    views whose roles are families (`council:<any body>`) that the view checks itself."""
+    actor: Actor = g.get("actor") or _authenticate()
+    return actor
