@@ -4,6 +4,7 @@ per test."""
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import os
 import shutil
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,15 @@ from riskgate.config import Settings
 ROOT = Path(__file__).resolve().parents[1]
 RULES_DIR = ROOT / "rules"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+
+
+def pin_today(system: System, day: dt.date) -> None:
+    """Pin the system's one clock to `day` (as RISKGATE_TODAY would) for every service that
+    reads it: the cycle, the gatekeeper and the citizens' deadlines."""
+    system.settings = replace(system.settings, today=day)
+    system.clock = replace(system.clock, pinned=day)
+    system.gatekeeper.clock = system.clock
+    system.citizens.clock = system.clock
 
 
 def free_port() -> int:

@@ -6,7 +6,7 @@ fold of `gatekeeper.decisions`, so rebuilding the gatekeeper's state restores it
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from riskgate.schemas.export import example_events
 from riskgate.service_layer.gatekeeper_fold import rebuild
 from riskgate.service_layer.rebuild import rebuild_gatekeeper
 from riskgate.service_layer.repositories.audit import AuditQuery, AuditTrail
-from tests.conftest import ROOT
+from tests.conftest import ROOT, pin_today
 
 TODAY = date(2009, 10, 1)
 ON_SITE = date(2009, 10, 21)  # the visit scheduled below runs from 19 October
@@ -93,8 +93,7 @@ class Staff:
 
     def on(self, day: date) -> None:
         """Move the pinned clock on (time passes between scheduling and completing)."""
-        self.system.settings = replace(self.system.settings, today=day)
-        self.system.gatekeeper.clock = self.system.settings.clock
+        pin_today(self.system, day)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from riskgate import topics
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
 from riskgate.entrypoints.http import create_app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, pin_today
 
 EXAMPLE = json.loads((ROOT / "contracts" / "examples" / "indicator.reported.json").read_text())
 SANDWELL, BIRMINGHAM, HAMPSHIRE = "E08000028", "E08000025", "E10000014"
@@ -34,7 +34,7 @@ class Year:
 
     def on(self, day: date) -> None:
         """Move the system's clock (RISKGATE_TODAY) to `day`."""
-        self.system.settings = replace(self.system.settings, today=day)
+        pin_today(self.system, day)
 
     def auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.system.tokens.create(role)}"}

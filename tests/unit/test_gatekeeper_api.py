@@ -5,7 +5,7 @@ inspection from assigned to completed, the burden on a body and the national pro
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from riskgate import topics
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
 from riskgate.entrypoints.http import create_app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, pin_today
 
 TODAY = date(2009, 10, 1)
 SANDWELL = "E08000028"  # a metropolitan district: its own area
@@ -101,8 +101,7 @@ class Api:
 
     def set_today(self, day: date) -> None:
         """Move the pinned clock on (time passes between scheduling and completing)."""
-        self.system.settings = replace(self.system.settings, today=day)
-        self.system.gatekeeper.clock = self.system.settings.clock
+        pin_today(self.system, day)
 
 
 @pytest.fixture

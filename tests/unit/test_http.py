@@ -6,7 +6,7 @@ import copy
 import json
 import re
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from riskgate import topics
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
 from riskgate.entrypoints.http import create_app
-from tests.conftest import ROOT
+from tests.conftest import ROOT, pin_today
 
 EXAMPLE = json.loads((ROOT / "contracts" / "examples" / "indicator.reported.json").read_text())
 INDICATOR_TOPIC = topics.EVENTS
@@ -187,7 +187,7 @@ def test_an_indicator_outside_the_national_indicator_set_is_refused(api: Api) ->
 
 
 def test_an_area_assessment_is_public_and_lists_every_area_theme(api: Api) -> None:
-    api.system.settings = replace(api.system.settings, today=date(2009, 12, 9))  # published
+    pin_today(api.system, date(2009, 12, 9))  # published
     response = api.client.get("/v1/areas/E10000014/assessment?year=2009")
 
     assert response.status_code == 200

@@ -144,14 +144,20 @@ class GatekeeperService:
         request = {**event["payload"], "body": body}
         with self._register.lock(body):
             # One round trip for everything the decision reads.
-            seen, stored_register, stored_org = self._store.read_many(
-                [self._processed.seen_read(event["event_id"]), *self._register.context_reads(body)]
+            seen, stored_register, stored_org, stored_reviews = self._store.read_many(
+                [
+                    self._processed.seen_read(event["event_id"]),
+                    *self._register.context_reads(body),
+                    peer_reviews.reviews_read(body),
+                ]
             )
             if seen:
                 return  # another gatekeeper decided it while we waited for the lock
             register, org_score = self._register.context_from(stored_register, stored_org)
             decided_on = dt.datetime.fromisoformat(event["occurred_at"]).date()
-            context = BodyContext(register, org_score, decided_on, body)
+            context = BodyContext(
+                register, org_score, decided_on, body, peer_reviews.reviews_from(stored_reviews)
+            )
             decision = decide(request, context, self.policies)
             payload = {
                 **{k: v for k, v in decision.items() if k not in ("body", "inspection")},

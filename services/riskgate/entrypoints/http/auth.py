@@ -49,6 +49,17 @@ def requires(*roles: str) -> Callable[[View], View]:
 
     def declare(view: View) -> View:
         setattr(view, _DECLARED, roles)
+        return documents_bearer(*roles)(view)
+
+    return declare
+
+
+def documents_bearer(*roles: str) -> Callable[[View], View]:
+    """Declare in `/openapi.json` that a view needs a bearer token of one of `roles`, for a
+    view whose roles are families (`council:<any body>`) that it checks itself with
+    `authenticated()`; `requires` does this and the check in one."""
+
+    def declare(view: View) -> View:
         apidoc: dict[str, Any] = getattr(view, "_apidoc", {})
         manual = {"security": [{"bearer": []}], "x-roles": list(roles), "responses": _THROTTLED}
         view._apidoc = {  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from riskgate.domain.errors import NotFound
-from riskgate.entrypoints.http.auth import authenticated, system
+from riskgate.entrypoints.http.auth import authenticated, documents_bearer, system
 from riskgate.entrypoints.http.bounds import BoundedBlueprint
 from riskgate.entrypoints.http.cycle_answers import ChallengeAnswer, CycleAnswer, VersionAnswer
 from riskgate.entrypoints.http.errors import abort, refusals
@@ -94,6 +94,7 @@ class Challenges(MethodView):
     @cycles.arguments(YearQuery, location="query")
     @cycles.response(200, ChallengeAnswer(many=True))
     @refusals(cycles, 401, 403, 404)
+    @documents_bearer("council:<body code>", "inspectorate:<code>", "gatekeeper")
     def get(self, args: dict[str, Any], code: str) -> list[dict[str, Any]]:
         """The challenges of an area's flags for a year (role: a council of the area, an
         inspectorate or the gatekeeper)."""
@@ -106,6 +107,7 @@ class Challenges(MethodView):
 
     @cycles.arguments(ChallengeSchema)
     @cycles.response(201, ChallengeAnswer)
+    @documents_bearer("council:<body code>")
     @refusals(
         cycles, 400, 401, 403, 404, 409,
         e409="Outside the challenge window (the message gives its dates), another area's "
@@ -129,6 +131,7 @@ class Challenges(MethodView):
 class Decision(MethodView):
     @cycles.arguments(DecisionSchema)
     @cycles.response(200, ChallengeAnswer)
+    @documents_bearer("inspectorate:<code>")
     @refusals(cycles, 400, 401, 403, 404, 409, e409="The challenge is already decided")
     def post(self, args: dict[str, Any], challenge_id: str) -> dict[str, Any]:
         """Uphold or reject a challenge, with a reason (role: the lead inspectorate for the

@@ -8,7 +8,7 @@ from flask import request
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
-from riskgate.entrypoints.http.auth import authenticated, system
+from riskgate.entrypoints.http.auth import authenticated, documents_bearer, system
 from riskgate.entrypoints.http.bounds import BoundedBlueprint
 from riskgate.entrypoints.http.cycle_answers import CaseSummaryAnswer, LadderCaseAnswer
 from riskgate.entrypoints.http.errors import abort, refusals
@@ -22,6 +22,7 @@ cases = BoundedBlueprint(
     description="The ladder of support and intervention (White Paper 6.57-6.71)",
 )
 CASE_ROLES = ("council", "government_office", "inspectorate", "gatekeeper")
+CASE_DOC_ROLES = ("council:<body code>", "government_office:<region>", "inspectorate:<code>", "gatekeeper")
 
 
 @cases.before_request
@@ -70,6 +71,7 @@ class RungSchema(Schema):
 class Cases(MethodView):
     @cases.response(200, LadderCaseAnswer(many=True))
     @refusals(cases, 401, 403)
+    @documents_bearer(*CASE_DOC_ROLES)
     def get(self) -> list[dict[str, Any]]:
         """The cases the caller may see (role: the body's council, the area's Government
         Office, an inspectorate or the gatekeeper), milestones checked against the data."""
@@ -80,6 +82,7 @@ class Cases(MethodView):
 class Case(MethodView):
     @cases.response(200, LadderCaseAnswer)
     @refusals(cases, 401, 403, 404)
+    @documents_bearer(*CASE_DOC_ROLES)
     def get(self, case_id: str) -> dict[str, Any]:
         """One case, milestones checked against the indicator data so far."""
         return ladder.case(system(), authenticated(), case_id)
@@ -89,6 +92,7 @@ class Case(MethodView):
 class Rungs(MethodView):
     @cases.arguments(RungSchema)
     @cases.response(201, LadderCaseAnswer)
+    @documents_bearer("government_office:<region>", "gatekeeper")
     @refusals(
         cases, 400, 401, 403, 404, 409,
         e400="A field is invalid, or a milestone names an unknown indicator",

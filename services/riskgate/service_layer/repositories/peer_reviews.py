@@ -8,7 +8,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from riskgate.adapters.store import Store, WriteBatch
+from riskgate.adapters.store import Read, Store, WriteBatch
 
 
 def _key(body: str) -> str:
@@ -30,5 +30,15 @@ def recording(event: dict[str, Any]) -> Callable[[WriteBatch], None]:
 
 def reviews_of(store: Store, body: str) -> list[dict[str, Any]]:
     """A body's peer reviews, oldest first."""
-    found = (json.loads(v) for v in store.hgetall(_key(body)).values())
+    return reviews_from(store.hgetall(_key(body)))
+
+
+def reviews_read(body: str) -> Read:
+    """The read of a body's peer reviews, for `Store.read_many`; `reviews_from` reads it."""
+    return ("hgetall", _key(body))
+
+
+def reviews_from(stored: dict[str, str]) -> list[dict[str, Any]]:
+    """The peer reviews from `reviews_read`'s result, oldest first."""
+    found = (json.loads(v) for v in stored.values())
     return sorted(found, key=lambda r: (r["completed_on"], r["event_id"]))
