@@ -23,6 +23,7 @@ WOLVERHAMPTON = "E08000031"  # a peer: another metropolitan district
 HAMPSHIRE = "E10000014"
 CYP = "children_and_young_people"
 RESOURCES = "use_of_resources"
+HEALTH = "healthier_communities_and_older_people"
 JUSTIFICATION = "The department withdrew its concern after the council's own review."
 
 
@@ -97,7 +98,12 @@ def plant(tmp_path: Path) -> Planted:
         return dict(response.get_json()) if isinstance(response.get_json(), dict) else {}
 
     post("/v1/events", "integrator", _indicators())
-    override = post("/v1/inspection-requests", "integrator", _proposal())["request_id"]
+    override = post(
+        "/v1/inspection-requests",
+        "integrator",
+        _proposal(body=HAMPSHIRE, inspectorate="cqc", theme=HEALTH,
+                  reason="The department of health doubts the area's care for older people"),
+    )["request_id"]
     audit = post(
         "/v1/inspection-requests",
         "integrator",

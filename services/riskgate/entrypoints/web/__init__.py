@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, render_template, request
+from flask_wtf.csrf import generate_csrf
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
@@ -57,6 +58,7 @@ def register_pages(
         ]
     )
     register_filters(app)
+    app.jinja_env.globals["csrf_token"] = generate_csrf  # the sign-out button's token
     for blueprint in (site, console, gatekeeper_pages, inspectorate_pages):
         app.register_blueprint(blueprint)
 

@@ -36,7 +36,8 @@ def _options(title: str) -> dict[str, object]:
         "width": 640,
         "height": 320,
         "legend_at_bottom": True,
-        "legend_at_bottom_columns": 3,
+        "legend_at_bottom_columns": 2,
+        "truncate_legend": -1,
         "print_values": False,
         "show_minor_y_labels": False,
     }

@@ -109,6 +109,8 @@ def error_list(form: FlaskForm) -> list[dict[str, str]]:
     """The GOV.UK error summary's items: each field's first error, linking to the field."""
     items = []
     for name, errors in form.errors.items():
+        if not name:
+            continue  # the form's own errors (a refusal) are shown apart, with their reasons
         if name == "csrf_token":
             items.append({"text": CSRF_EXPIRED, "href": "#main-content"})
         elif errors:
