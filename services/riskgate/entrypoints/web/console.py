@@ -49,10 +49,10 @@ def staff(*roles: str) -> Callable[[View], View]:
             if actor is None:
                 session.pop("token", None)
                 return redirect(_url_for("console.sign_in", next=request.full_path.rstrip("?")))
+            g.actor = actor  # the 403 page still offers sign-out
             allowed = tuple(r.format_map(kwargs) for r in roles)
             if actor.role not in allowed:
                 abort(403, f"Your role ({actor.role}) cannot see this page; it needs {' or '.join(allowed)}.")
-            g.actor = actor
             return view(*args, **kwargs)
 
         return guarded  # type: ignore[return-value]
