@@ -101,14 +101,22 @@ def plant(tmp_path: Path) -> Planted:
     override = post(
         "/v1/inspection-requests",
         "integrator",
-        _proposal(body=HAMPSHIRE, inspectorate="cqc", theme=HEALTH,
-                  reason="The department of health doubts the area's care for older people"),
+        _proposal(
+            body=HAMPSHIRE,
+            inspectorate="cqc",
+            theme=HEALTH,
+            reason="The department of health doubts the area's care for older people",
+        ),
     )["request_id"]
     audit = post(
         "/v1/inspection-requests",
         "integrator",
-        _proposal(inspectorate="audit_commission", theme=RESOURCES, window_start="2010-04-01",
-                  reason="The district auditor questions the council's savings plan"),
+        _proposal(
+            inspectorate="audit_commission",
+            theme=RESOURCES,
+            window_start="2010-04-01",
+            reason="The district auditor questions the council's savings plan",
+        ),
     )["request_id"]
     inspection = next(
         d["inspection_id"] for d in system.gatekeeper.decisions() if d["request_id"] == audit

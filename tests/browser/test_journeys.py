@@ -118,9 +118,9 @@ def test_a_form_error_shows_the_error_summary_naming_the_field_and_keeps_what_wa
     expect(summary.get_by_role("link", name="Select approve or reject")).to_have_attribute(
         "href", "#outcome"
     )
-    expect(summary.get_by_role("link", name="Enter a justification of 10 to 2000 characters")).to_have_attribute(
-        "href", "#justification"
-    )
+    expect(
+        summary.get_by_role("link", name="Enter a justification of 10 to 2000 characters")
+    ).to_have_attribute("href", "#justification")
     expect(page.get_by_label("Justification")).to_have_value("too short")
     expect(page).to_have_title("Error: " + page.title().removeprefix("Error: "))
     assert page.title().startswith("Error: ")

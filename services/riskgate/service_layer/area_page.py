@@ -76,9 +76,7 @@ def area_page(system: System, code: str, year: int) -> dict[str, Any]:
         "rules": rules_cited(system, assessment),
         "comparisons": {ni: indicator_comparison(system, code, ni, year) for ni in cited},
         "calls_for_action": [
-            case
-            for council in area.members
-            for case in system.citizens.calls_for_action(council)
+            case for council in area.members for case in system.citizens.calls_for_action(council)
         ],
         "petitions": [p for council in area.members for p in system.citizens.petitions(council)],
     }

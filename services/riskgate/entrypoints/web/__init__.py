@@ -40,9 +40,7 @@ def is_page(path: str) -> bool:
     return not path.startswith(API_PATHS)
 
 
-def register_pages(
-    app: Flask, system: System, api_errors: Callable[[HTTPException], Any]
-) -> None:
+def register_pages(app: Flask, system: System, api_errors: Callable[[HTTPException], Any]) -> None:
     """Serve the site and the console on `app`; errors on page paths become HTML pages while
     the API's paths keep `api_errors` (the one JSON error shape)."""
     app.config.update(
@@ -51,7 +49,7 @@ def register_pages(
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=3600,
     )
-    app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
+    app.jinja_loader = ChoiceLoader(
         [
             PackageLoader("riskgate.entrypoints.web", "templates"),
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),

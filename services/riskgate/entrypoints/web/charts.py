@@ -58,7 +58,9 @@ def indicator_chart(indicator: str, area_name: str, quarters: Sequence[Quarter])
     chart.add("England: middle", [q.national_median for q in quarters])
     chart.add("England: lower quartile", [q.national_lower_quartile for q in quarters])
     chart.add("England: upper quartile", [q.national_upper_quartile for q in quarters])
-    return _svg(chart, f"Line chart of {indicator} for {area_name}; the table below has its figures")
+    return _svg(
+        chart, f"Line chart of {indicator} for {area_name}; the table below has its figures"
+    )
 
 
 def burden_chart(body_name: str, months: Sequence[tuple[str, int, int | None]]) -> Markup:

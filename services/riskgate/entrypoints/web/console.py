@@ -52,7 +52,10 @@ def staff(*roles: str) -> Callable[[View], View]:
             g.actor = actor  # the 403 page still offers sign-out
             allowed = tuple(r.format_map(kwargs) for r in roles)
             if actor.role not in allowed:
-                abort(403, f"Your role ({actor.role}) cannot see this page; it needs {' or '.join(allowed)}.")
+                abort(
+                    403,
+                    f"Your role ({actor.role}) cannot see this page; it needs {' or '.join(allowed)}.",
+                )
             return view(*args, **kwargs)
 
         return guarded  # type: ignore[return-value]

@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, PasswordField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+
 class IsoDateField(DateField):
     """A day as YYYY-MM-DD; a day that is not one is named in words, with an example."""
 
@@ -15,7 +16,9 @@ class IsoDateField(DateField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError(f"{self.label.text} must be a real date, for example 2010-05-10") from None
+            raise ValueError(
+                f"{self.label.text} must be a real date, for example 2010-05-10"
+            ) from None
 
 
 CSRF_EXPIRED = "The form had expired or was not sent from this site; it was not saved. Try again."

@@ -25,14 +25,15 @@ def queue() -> str:
     gk = system().gatekeeper
     decisions = {d["request_id"]: d for d in gk.decisions()}
     rows = [
-        {"request": r, "decision": decisions.get(r["request_id"])}
-        for r in reversed(gk.requests())
+        {"request": r, "decision": decisions.get(r["request_id"])} for r in reversed(gk.requests())
     ]
     return render_template("console/queue.html", rows=rows)
 
 
 def _decision(decision_id: str) -> dict[str, Any]:
-    found = next((d for d in system().gatekeeper.decisions() if d["decision_id"] == decision_id), None)
+    found = next(
+        (d for d in system().gatekeeper.decisions() if d["decision_id"] == decision_id), None
+    )
     if found is None:
         abort(404)
     return found
@@ -133,8 +134,13 @@ def programme() -> str:
     visits = sys.gatekeeper.programme(start, end)
     months: dict[str, list[dict[str, Any]]] = {}
     for visit in visits:
-        months.setdefault(dt.date.fromisoformat(visit["on_site_start"]).strftime("%B %Y"), []).append(visit)
+        months.setdefault(
+            dt.date.fromisoformat(visit["on_site_start"]).strftime("%B %Y"), []
+        ).append(visit)
     return render_template(
-        "console/programme.html", months=months, start=start, end=end, councils=sys.reference.councils
+        "console/programme.html",
+        months=months,
+        start=start,
+        end=end,
+        councils=sys.reference.councils,
     )
-

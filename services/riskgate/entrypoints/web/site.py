@@ -20,9 +20,7 @@ from riskgate.service_layer.area_page import (
     reported_indicators,
 )
 
-site = Blueprint(
-    "site", __name__, static_folder="static", static_url_path="/static/site"
-)
+site = Blueprint("site", __name__, static_folder="static", static_url_path="/static/site")
 MAX_QUERY = 100
 
 
@@ -113,5 +111,3 @@ def how_we_judge() -> str:
         policies=sys.gatekeeper.policies,
         indicators=sys.reference.indicators,
     )
-
-

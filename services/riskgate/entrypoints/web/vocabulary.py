@@ -22,7 +22,7 @@ def inspectorate_name(code: str) -> str:
 
 
 def long_date(value: Any) -> str:
-    """"2009-10-15" (or a date, or an ISO date-time) -> "15 October 2009"."""
+    """ "2009-10-15" (or a date, or an ISO date-time) -> "15 October 2009"."""
     if value is None or value == "":
         return ""
     day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
