@@ -34,10 +34,11 @@ def _options(title: str) -> dict[str, object]:
         "disable_xml_declaration": True,
         "js": [],  # no script fetched from anywhere
         "width": 640,
-        "height": 320,
+        "height": 360,
         "legend_at_bottom": True,
-        "legend_at_bottom_columns": 2,
+        "legend_at_bottom_columns": 1,
         "truncate_legend": -1,
+        "truncate_label": -1,
         "print_values": False,
         "show_minor_y_labels": False,
     }
@@ -65,7 +66,9 @@ def indicator_chart(indicator: str, area_name: str, quarters: Sequence[Quarter])
 
 def burden_chart(body_name: str, months: Sequence[tuple[str, int, int | None]]) -> Markup:
     """On-site days (used and planned) in the 12 months to each month's end, against the cap."""
-    chart = pygal.Line(**_options(f"On-site days at {body_name} over a rolling 12 months"))
+    chart = pygal.Line(
+        x_label_rotation=30, **_options(f"On-site days at {body_name} over a rolling 12 months")
+    )
     chart.x_labels = [label for label, _, _ in months]
     chart.add("On-site days in the 12 months to the month's end", [d for _, d, _ in months])
     chart.add("Cap", [cap for _, _, cap in months], stroke_style={"dasharray": "6, 4"})

@@ -18,16 +18,40 @@ from riskgate.entrypoints.web.forms import OverrideForm, error_list
 gatekeeper_pages = Blueprint("gatekeeper_pages", __name__, url_prefix="/console")
 
 
+QUEUE_PAGE = 50  # requests a page of the queue shows
+
+
 @gatekeeper_pages.route("/queue")
 @staff("gatekeeper")
 def queue() -> str:
-    """Every request, newest first, with the decision it got and any override."""
+    """Every request, newest first, a page at a time, with the decision it got (its policy
+    reasons) and any override."""
     gk = system().gatekeeper
+    requests = gk.requests()
+    pages = max(1, -(-len(requests) // QUEUE_PAGE))
+    raw = request.args.get("page", "1")
+    number = int(raw) if raw.isdigit() else 0
+    if not 1 <= number <= pages:
+        abort(404)
+    newest_first = requests[::-1][(number - 1) * QUEUE_PAGE : number * QUEUE_PAGE]
     decisions = {d["request_id"]: d for d in gk.decisions()}
-    rows = [
-        {"request": r, "decision": decisions.get(r["request_id"])} for r in reversed(gk.requests())
-    ]
-    return render_template("console/queue.html", rows=rows)
+    rows = [{"request": r, "decision": decisions.get(r["request_id"])} for r in newest_first]
+    page_links: list[dict[str, Any]] = []
+    for n in range(1, pages + 1):
+        if n in (1, pages) or abs(n - number) <= 2:
+            page_links.append(
+                {"number": n, "href": url_for(".queue", page=n), "current": n == number}
+            )
+        elif not page_links[-1].get("ellipsis"):
+            page_links.append({"ellipsis": True})
+    return render_template(
+        "console/queue.html",
+        rows=rows,
+        total=len(requests),
+        number=number,
+        pages=pages,
+        page_links=page_links,
+    )
 
 
 def _decision(decision_id: str) -> dict[str, Any]:
