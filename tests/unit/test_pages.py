@@ -129,3 +129,18 @@ def test_the_pages_fetch_nothing_from_another_site(client: FlaskClient) -> None:
             assert url.startswith(("/", "#")), (path, url)
         css = client.get("/static/site/govuk/govuk-frontend.min.css").get_data(as_text=True)
         assert all(u.startswith("/assets/") for u in re.findall(r"url\(([^)]*)\)", css))
+
+
+def test_every_console_form_without_a_session_goes_to_sign_in_unread(client: FlaskClient) -> None:
+    app = client.application
+    forms = [
+        rule.build({arg: "x1" for arg in rule.arguments})[1]  # type: ignore[index]
+        for rule in app.url_map.iter_rules()
+        if "POST" in (rule.methods or ())
+        and rule.rule.startswith("/console/")
+        and rule.endpoint != "console.sign_out"
+    ]
+    assert len(forms) >= 5, forms  # override, accept, decline, schedule, complete
+    answers = {path: client.post(path, data={"justification": "x" * 50}) for path in forms}
+    assert {p: a.status_code for p, a in answers.items()} == {p: 302 for p in forms}
+    assert all(a.headers["Location"].startswith("/console?next=") for a in answers.values())
