@@ -35,9 +35,15 @@ ERROR_TITLES = {
 }
 
 
-def is_page(path: str) -> bool:
-    """Whether a path belongs to the pages (HTML errors) rather than the API (JSON errors)."""
-    return not path.startswith(API_PATHS)
+PAGE_BLUEPRINTS = ("site", "console", "gatekeeper_pages", "inspectorate_pages")
+
+
+def is_page() -> bool:
+    """Whether this request's error is a page's (HTML): a page's route, or a path that matches
+    no route outside the API's; the API's routes and paths keep the JSON error shape."""
+    if request.path.startswith(API_PATHS):
+        return False
+    return request.url_rule is None or request.blueprint in PAGE_BLUEPRINTS
 
 
 def register_pages(app: Flask, system: System, api_errors: Callable[[HTTPException], Any]) -> None:
@@ -61,7 +67,7 @@ def register_pages(app: Flask, system: System, api_errors: Callable[[HTTPExcepti
         app.register_blueprint(blueprint)
 
     def answer(error: HTTPException) -> Any:
-        if not is_page(request.path):
+        if not is_page():
             return api_errors(error)
         status = error.code or 500
         page = render_template(
