@@ -55,10 +55,15 @@ def indicator_chart(indicator: str, area_name: str, quarters: Sequence[Quarter])
     chart = pygal.Line(**_options(f"{indicator}: {area_name} beside its peers and England"))
     chart.x_labels = [q.period for q in quarters]
     chart.add(area_name, [q.area for q in quarters], stroke_style={"width": 3})
-    chart.add("Peers' middle", [q.peer_median for q in quarters])
-    chart.add("England: middle", [q.national_median for q in quarters])
-    chart.add("England: lower quartile", [q.national_lower_quartile for q in quarters])
-    chart.add("England: upper quartile", [q.national_upper_quartile for q in quarters])
+    # dots on the area's own line only: they are what a reader looks for (and they weigh)
+    chart.add("Peers' middle", [q.peer_median for q in quarters], show_dots=False)
+    chart.add("England: middle", [q.national_median for q in quarters], show_dots=False)
+    chart.add(
+        "England: lower quartile", [q.national_lower_quartile for q in quarters], show_dots=False
+    )
+    chart.add(
+        "England: upper quartile", [q.national_upper_quartile for q in quarters], show_dots=False
+    )
     return _svg(
         chart, f"Line chart of {indicator} for {area_name}; the table below has its figures"
     )

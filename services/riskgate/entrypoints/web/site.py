@@ -22,6 +22,9 @@ from riskgate.service_layer.area_page import (
 
 site = Blueprint("site", __name__, static_folder="static", static_url_path="/static/site")
 MAX_QUERY = 100
+# Charts drawn on an area page; further cited indicators show their table and link to their
+# own page with its chart, so that the page stays light (bench/pages.py: under 200 KB).
+CHARTS_ON_AREA_PAGE = 3
 
 
 @site.route("/assets/<path:filename>")
@@ -67,7 +70,7 @@ def area(code: str) -> str:
         abort(404)
     charts = {
         ni: indicator_chart(ni, page["area"].name, quarters)
-        for ni, quarters in page["comparisons"].items()
+        for ni, quarters in list(page["comparisons"].items())[:CHARTS_ON_AREA_PAGE]
     }
     return render_template(
         "site/area.html",
