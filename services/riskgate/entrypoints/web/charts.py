@@ -3,6 +3,7 @@ Every chart's figures are also in a table beside it on the page."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import pygal
@@ -52,6 +53,13 @@ def _svg(chart: pygal.graph.graph.Graph, label: str) -> Markup:
 
 def indicator_chart(indicator: str, area_name: str, quarters: Sequence[Quarter]) -> Markup:
     """The area's quarterly values against its peers' middle and the national quartiles."""
+    return _indicator_chart(indicator, area_name, tuple(quarters))
+
+
+# Drawing takes pygal tens of milliseconds; a chart is a function of its figures alone, so
+# the same figures are drawn once (new figures make a new key, never a stale chart).
+@functools.lru_cache(maxsize=2048)
+def _indicator_chart(indicator: str, area_name: str, quarters: tuple[Quarter, ...]) -> Markup:
     chart = pygal.Line(**_options(f"{indicator}: {area_name} beside its peers and England"))
     chart.x_labels = [q.period for q in quarters]
     chart.add(area_name, [q.area for q in quarters], stroke_style={"width": 3})
