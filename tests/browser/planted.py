@@ -69,6 +69,44 @@ def _indicators() -> list[dict[str, Any]]:
     ]
 
 
+def _call_for_action() -> list[dict[str, Any]]:
+    """A councillor's Community Call for Action at Sandwell, raised, referred and given the
+    committee's recommendations in January 2010 (the 20 working days to respond start)."""
+    case = "SMBC-CCFA-2010-001"
+    return [
+        _event(
+            "ccfa.raised",
+            SANDWELL,
+            "2010-01-11T09:15:00+00:00",
+            {
+                "bodies": [SANDWELL],
+                "case_ref": case,
+                "councillor_ref": "cllr-5b21",
+                "issue": "Youth services closed in the ward without consultation",
+                "theme": CYP,
+                "ward": "Tipton Green",
+            },
+        ),
+        _event(
+            "ccfa.referred",
+            SANDWELL,
+            "2010-01-18T10:00:00+00:00",
+            {"case_ref": case, "committee": "overview_and_scrutiny", "referred_on": "2010-01-18"},
+        ),
+        _event(
+            "ccfa.recommended",
+            SANDWELL,
+            "2010-01-25T10:00:00+00:00",
+            {
+                "bodies": [SANDWELL],
+                "case_ref": case,
+                "recommendations": ["Reopen the youth centre on weekday evenings."],
+                "recommended_on": "2010-01-25",
+            },
+        ),
+    ]
+
+
 def _proposal(**changes: Any) -> dict[str, Any]:
     return {
         "body": SANDWELL,
@@ -97,7 +135,7 @@ def plant(tmp_path: Path) -> Planted:
         system.pump()
         return dict(response.get_json()) if isinstance(response.get_json(), dict) else {}
 
-    post("/v1/events", "integrator", _indicators())
+    post("/v1/events", "integrator", [*_indicators(), *_call_for_action()])
     override = post(
         "/v1/inspection-requests",
         "integrator",

@@ -5,6 +5,7 @@ a stale CSRF token is refused, and the pages fetch nothing from another site."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,18 @@ def test_every_console_form_without_a_session_goes_to_sign_in_unread(client: Fla
     answers = {path: client.post(path, data={"justification": "x" * 50}) for path in forms}
     assert {p: a.status_code for p, a in answers.items()} == {p: 302 for p in forms}
     assert all(a.headers["Location"].startswith("/console?next=") for a in answers.values())
+
+
+def test_an_area_page_shows_its_calls_for_action_with_their_next_deadline(
+    client: FlaskClient,
+) -> None:
+    system = client.application.extensions["riskgate"]
+    [case] = system.citizens.calls_for_action(SANDWELL)
+    assert case["next_due"]
+    day = date.fromisoformat(case["next_due"])
+
+    html = client.get(f"/areas/{SANDWELL}?year=2009").get_data(as_text=True)
+
+    assert "SMBC-CCFA-2010-001" in html
+    assert f"{day.day} {day:%B %Y}" in html
+    assert "cllr-5b21" not in html  # the councillor's reference is not the public's

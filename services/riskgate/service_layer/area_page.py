@@ -68,6 +68,7 @@ def area_page(system: System, code: str, year: int) -> dict[str, Any]:
     assessment = assess_area(system, code, year)
     area = system.reference.areas[code]
     cited = cited_indicators(assessment)
+    members = set(area.members)
     return {
         "assessment": assessment,
         "area": area,
@@ -75,8 +76,9 @@ def area_page(system: System, code: str, year: int) -> dict[str, Any]:
         "councils": {c: system.reference.councils[c] for c in area.members},
         "rules": rules_cited(system, assessment),
         "comparisons": {ni: indicator_comparison(system, code, ni, year) for ni in cited},
+        # one read of each list, not one per council (a county has a dozen)
         "calls_for_action": [
-            case for council in area.members for case in system.citizens.calls_for_action(council)
+            case for case in system.citizens.calls_for_action() if case["council"] in members
         ],
-        "petitions": [p for council in area.members for p in system.citizens.petitions(council)],
+        "petitions": [p for p in system.citizens.petitions() if p["council"] in members],
     }
