@@ -31,7 +31,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 
-test: $(STAMP) redis lint
+test: $(STAMP) redis lint chromium
 	$(PY) -m pytest -q -p no:cacheprovider
 
 unit: $(STAMP)
@@ -57,3 +57,25 @@ swagger-ui:
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info services/*.egg-info
+
+# The GOV.UK Design System's built CSS, JS, fonts and images, vendored into the package at a
+# pinned version (refresh with `make assets` after changing the pin; pip install and make run
+# never need node). govuk-frontend-jinja's macros target this version.
+GOVUK_FRONTEND_VERSION := 5.7.1
+GOVUK_STATIC := services/riskgate/entrypoints/web/static/govuk
+
+.PHONY: assets chromium browser
+assets:
+	rm -rf $(GOVUK_STATIC) .assets-tmp && mkdir -p $(GOVUK_STATIC) .assets-tmp
+	cd .assets-tmp && npm pack --silent govuk-frontend@$(GOVUK_FRONTEND_VERSION) >/dev/null && tar xzf govuk-frontend-$(GOVUK_FRONTEND_VERSION).tgz
+	cp .assets-tmp/package/dist/govuk/govuk-frontend.min.css .assets-tmp/package/dist/govuk/govuk-frontend.min.js $(GOVUK_STATIC)/
+	cp -r .assets-tmp/package/dist/govuk/assets $(GOVUK_STATIC)/assets
+	echo $(GOVUK_FRONTEND_VERSION) > $(GOVUK_STATIC)/VERSION
+	rm -rf .assets-tmp
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+browser: $(STAMP) chromium  ## the browser journeys and accessibility checks alone
+	$(PY) -m pytest -q tests/browser

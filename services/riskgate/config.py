@@ -45,6 +45,13 @@ def _shipped_rules() -> Path:
         raise ConfigError(f"RISKGATE_RULES_DIR: unset, and {exc}") from None
 
 
+def _secret_key(env: dict[str, str]) -> str | None:
+    raw = env.get("RISKGATE_SECRET_KEY") or None
+    if raw is not None and len(raw) < 32:
+        raise ConfigError(f"RISKGATE_SECRET_KEY: at least 32 characters, got {len(raw)}")
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything riskgate reads from its environment."""
@@ -68,6 +75,8 @@ class Settings:
     max_events_per_post: int = limits.MAX_EVENTS_PER_POST  # one POST /v1/events list (413)
     # failed authentications one client address may make in a minute before it gets 429
     auth_failures_per_minute: int = 20
+    # signs the staff console's session cookie; None: a random key per process (one worker)
+    secret_key: str | None = None
 
     def clock(self) -> dt.date:
         """Today, as the gatekeeper and the citizens' deadlines see it."""
@@ -133,4 +142,5 @@ class Settings:
                 env, "RISKGATE_MAX_EVENTS_PER_POST", limits.MAX_EVENTS_PER_POST, minimum=1
             ),
             auth_failures_per_minute=_int(env, "RISKGATE_AUTH_FAILURES_PER_MINUTE", 20, minimum=1),
+            secret_key=_secret_key(env),
         )

@@ -157,6 +157,19 @@ def test_the_wheel_holds_every_module_every_rule_file_the_reference_data_and_the
     assert missing == [], f"not in {wheel.name}: {missing}"
 
 
+def test_the_wheel_holds_the_pages_templates_and_the_vendored_govuk_frontend(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    web = ROOT / "services" / "riskgate" / "entrypoints" / "web"
+    pages = {
+        str(p.relative_to(ROOT / "services"))
+        for folder in ("templates", "static")
+        for p in (web / folder).rglob("*")
+        if p.is_file()
+    }
+    assert "riskgate/entrypoints/web/static/govuk/govuk-frontend.min.css" in pages
+    assert sorted(pages - names) == [], f"not in {wheel.name}"
+
+
 def test_riskgate_runs_from_the_venv_with_the_rules_inside_it(installed: Installed) -> None:
     result = subprocess.run(
         [

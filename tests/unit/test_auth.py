@@ -44,10 +44,11 @@ def app(system: System) -> Flask:
 
 
 def _write_routes(app: Flask) -> list[str]:
-    """Every POST route, with its path arguments filled in."""
+    """Every POST route of the API, with its path arguments filled in (the console's forms
+    answer with pages: tests/unit/test_pages.py)."""
     paths = []
     for rule in app.url_map.iter_rules():
-        if "POST" in (rule.methods or ()):
+        if "POST" in (rule.methods or ()) and rule.rule.startswith("/v1/"):
             built = rule.build({arg: "x1" for arg in rule.arguments})
             assert built is not None
             paths.append(built[1])

@@ -137,6 +137,7 @@ def run(
         with metrics_dir, _home_claimed(settings, ephemeral):
             click.echo(f"riskgate (embedded, no servers) on http://{host}:{port}")
             click.echo(f"state in {kept}")
+            click.echo(f"site http://{host}:{port}/ (public) and http://{host}:{port}/console (staff)")
             for token, role in tokens.items():
                 click.echo(f"token {role} {token}")
             sys.stdout.flush()
@@ -147,6 +148,8 @@ def run(
             f"riskgate {' '.join(services)} against Kafka {settings.kafka_bootstrap_servers} "
             f"and Redis {settings.redis_url} on http://{host}:{port}"
         )
+        if "risk" in services:
+            click.echo(f"site http://{host}:{port}/ (public) and http://{host}:{port}/console (staff)")
         with metrics_dir:
             _Gunicorn(_service_factory(settings, services), options).run()
 

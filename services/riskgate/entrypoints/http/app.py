@@ -112,4 +112,8 @@ def create_app(system_: System, services: tuple[str, ...] | None = None) -> Flas
     for service in services or tuple(BLUEPRINTS):
         for blueprint in BLUEPRINTS[service]:
             api.register_blueprint(blueprint)
+    if services is None or "risk" in services:  # the pages: the public site and the console
+        from riskgate.entrypoints.web import register_pages
+
+        register_pages(app, system_, api.handle_http_exception)
     return app

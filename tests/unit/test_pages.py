@@ -1,0 +1,162 @@
+"""The pages' refusals through Flask's test client: unknown pages are HTML 404s while the
+API keeps its JSON errors, a missing session goes to sign-in, a wrong role gets a 403 page,
+a stale CSRF token is refused, and the pages fetch nothing from another site."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.browser.planted import SANDWELL, plant
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> FlaskClient:
+    """The planted year's app (a red flag, decisions, work) with a token per role."""
+    planted = plant(tmp_path)
+    planted.app.extensions["test.tokens"] = planted.tokens
+    return planted.app.test_client()
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+def sign_in(client: FlaskClient, role: str) -> None:
+    token = client.application.extensions["test.tokens"][role]
+    page = client.get("/console").get_data(as_text=True)
+    response = client.post("/console", data={"csrf_token": csrf_of(page), "token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def test_an_unknown_page_is_an_html_404_and_an_unknown_api_path_keeps_the_json_error(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/no/such/page")
+    assert page.status_code == 404
+    assert page.mimetype == "text/html"
+    assert "Page not found" in page.get_data(as_text=True)
+
+    api = client.get("/v1/no/such/route")
+    assert api.status_code == 404
+    assert api.mimetype == "application/json"
+    assert api.get_json()["code"] == 404
+
+    assert client.get("/areas/E99999999").status_code == 404  # not an area: a page's 404
+    assert "Page not found" in client.get("/areas/E99999999").get_data(as_text=True)
+
+
+def test_a_console_page_without_a_session_goes_to_the_sign_in_page(client: FlaskClient) -> None:
+    response = client.get("/console/queue")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/console?next=/console/queue"
+    assert "Sign in to the staff console" in client.get("/console").get_data(as_text=True)
+
+
+def test_a_wrong_role_sees_a_403_page(client: FlaskClient) -> None:
+    sign_in(client, "inspectorate:ofsted")
+    response = client.get("/console/queue")
+    assert response.status_code == 403
+    html = response.get_data(as_text=True)
+    assert "You cannot see this page" in html
+    assert "needs gatekeeper" in html
+
+
+def test_a_token_that_cannot_sign_in_is_named_in_the_error_summary(client: FlaskClient) -> None:
+    page = client.get("/console").get_data(as_text=True)
+    response = client.post("/console", data={"csrf_token": csrf_of(page), "token": "wrong"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "govuk-error-summary" in html
+    assert 'href="#token"' in html
+    assert "This token cannot sign in" in html
+
+    page = client.get("/console").get_data(as_text=True)
+    integrator = client.application.extensions["test.tokens"]["integrator"]
+    response = client.post("/console", data={"csrf_token": csrf_of(page), "token": integrator})
+    assert response.status_code == 400
+    assert "has no console pages" in response.get_data(as_text=True)
+
+
+def test_a_stale_csrf_token_is_refused_and_nothing_is_overridden(client: FlaskClient) -> None:
+    sign_in(client, "gatekeeper")
+    system = client.application.extensions["riskgate"]
+    response = client.post(
+        "/console/sign-out", data={"csrf_token": "stale-or-forged"}, follow_redirects=False
+    )
+    assert response.status_code == 400
+    assert client.get("/console/queue").status_code == 200  # still signed in
+
+    decision = system.gatekeeper.decisions()[0]["decision_id"]
+    refused = client.post(
+        f"/console/decisions/{decision}",
+        data={"csrf_token": "stale", "outcome": "rejected", "justification": "long enough text"},
+    )
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "The form had expired or was not sent from this site" in html
+    assert "long enough text" in html  # what was typed is kept
+    assert system.gatekeeper.overrides() == []
+
+
+def test_a_revoked_token_ends_the_session(client: FlaskClient) -> None:
+    sign_in(client, "gatekeeper")
+    system = client.application.extensions["riskgate"]
+    token = client.application.extensions["test.tokens"]["gatekeeper"]
+    system.tokens.revoke(system.tokens.record_of(token)[1].id)
+    assert client.get("/console/queue").status_code == 302
+
+
+def test_how_we_judge_lists_every_rule_in_force_with_its_criterion(client: FlaskClient) -> None:
+    system = client.application.extensions["riskgate"]
+    html = client.get("/how-we-judge").get_data(as_text=True)
+    for rule in system.rules.current().rules:
+        assert f'id="{rule.id}"' in html
+        assert rule.criterion.split()[0] in html
+
+
+def test_the_pages_fetch_nothing_from_another_site(client: FlaskClient) -> None:
+    for path in ("/", f"/areas/{SANDWELL}", "/how-we-judge", "/console"):
+        html = client.get(path).get_data(as_text=True)
+        for url in re.findall(r'(?:src|href)="([^"]*)"', html):
+            assert url.startswith(("/", "#")), (path, url)
+        css = client.get("/static/site/govuk/govuk-frontend.min.css").get_data(as_text=True)
+        assert all(u.startswith("/assets/") for u in re.findall(r"url\(([^)]*)\)", css))
+
+
+def test_every_console_form_without_a_session_goes_to_sign_in_unread(client: FlaskClient) -> None:
+    app = client.application
+    forms = [
+        rule.build({arg: "x1" for arg in rule.arguments})[1]  # type: ignore[index]
+        for rule in app.url_map.iter_rules()
+        if "POST" in (rule.methods or ())
+        and rule.rule.startswith("/console/")
+        and rule.endpoint != "console.sign_out"
+    ]
+    assert len(forms) >= 5, forms  # override, accept, decline, schedule, complete
+    answers = {path: client.post(path, data={"justification": "x" * 50}) for path in forms}
+    assert {p: a.status_code for p, a in answers.items()} == {p: 302 for p in forms}
+    assert all(a.headers["Location"].startswith("/console?next=") for a in answers.values())
+
+
+def test_an_area_page_shows_its_calls_for_action_with_their_next_deadline(
+    client: FlaskClient,
+) -> None:
+    system = client.application.extensions["riskgate"]
+    [case] = system.citizens.calls_for_action(SANDWELL)
+    assert case["next_due"]
+    day = date.fromisoformat(case["next_due"])
+
+    html = client.get(f"/areas/{SANDWELL}?year=2009").get_data(as_text=True)
+
+    assert "SMBC-CCFA-2010-001" in html
+    assert f"{day.day} {day:%B %Y}" in html
+    assert "cllr-5b21" not in html  # the councillor's reference is not the public's
