@@ -8,7 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from riskgate.domain.comparison import Quarter, compare_quarters
-from riskgate.service_layer.annual_assessment import assess_area
+from riskgate.service_layer.cycle import public_assessment
 from riskgate.service_layer.repositories.risk_facts import RiskFacts
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ _INDICATOR = re.compile(r"^NI \d{1,3}$")
 
 def assessment_year(system: System, area: str) -> int:
     """The latest year, to this year, in which any theme of `area` was judged (else this year)."""
-    this_year = system.settings.clock().year
+    this_year = system.clock.today().year
     for year in range(this_year, FIRST_YEAR - 1, -1):
         if system.risk.assessment(area, year):
             return year
@@ -64,8 +64,9 @@ def rules_cited(system: System, assessment: dict[str, Any]) -> dict[str, Any]:
 
 
 def area_page(system: System, code: str, year: int) -> dict[str, Any]:
-    """Everything the area page shows for `year` (NotFound for a code that is not an area)."""
-    assessment = assess_area(system, code, year)
+    """Everything the area page shows for `year` (NotFound for a code that is not an area):
+    the public's view of the judgements, the latest published version (service_layer/cycle.py)."""
+    assessment = public_assessment(system, code, year)
     area = system.reference.areas[code]
     cited = cited_indicators(assessment)
     members = set(area.members)

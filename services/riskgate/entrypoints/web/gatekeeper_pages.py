@@ -124,7 +124,7 @@ def burden(code: str) -> str:
     council = sys.reference.councils.get(code)
     if council is None or sys.ingest.area_of(code) is None:
         abort(404)
-    today = sys.settings.clock()
+    today = sys.clock.today()
     ledger = sys.gatekeeper.burden(code, today)
     months = []
     for end in _month_ends(today):
@@ -145,7 +145,7 @@ def burden(code: str) -> str:
 def programme() -> str:
     """Inspections on site in the next six months (or `from`..`to`), by date."""
     sys = system()
-    today = sys.settings.clock()
+    today = sys.clock.today()
     try:
         start = dt.date.fromisoformat(request.args.get("from") or today.isoformat())
         end = dt.date.fromisoformat(

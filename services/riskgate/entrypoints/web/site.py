@@ -79,7 +79,7 @@ def area(code: str) -> str:
         charts=charts,
         indicators=system().reference.indicators,
         reported=reported_indicators(system(), code),
-        today=system().settings.clock(),
+        today=system().clock.today(),
     )
 
 
