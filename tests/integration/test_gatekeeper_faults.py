@@ -492,7 +492,8 @@ def rebuild_stream() -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, st
         ("joint", STOCKTON, "hmi_probation", safer, ("2009-12-01", "2010-02-26"), 4, {}),
         ("approved", DARLINGTON, "hmi_prisons", safer, WINTER, 3, {}),
         ("rejected", HALTON, "audit_commission", "managing_performance", WINTER, 5,
-         {"origin": "government_office"}),
+         {"origin": "inspectorate_programme", "programme_ground": "system_change",
+          "justification": "a national study of performance management"}),
         ("approved", HALTON, "ofsted", cyp, WINTER, 4, {}),
     ]  # fmt: skip
     events, expected = [], {}

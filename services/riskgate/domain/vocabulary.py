@@ -72,6 +72,7 @@ INTERNAL_TYPES: tuple[str, ...] = (
     "inspection.assigned",
     "gatekeeper.override",
     "inspection.updated",
+    "inspection.triaged",
     "organisational.assessed",
     "citizens.transition",
 )

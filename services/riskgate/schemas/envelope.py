@@ -43,6 +43,7 @@ from riskgate.schemas.services import (
     GatekeeperOverridePayload,
     InspectionAssignedPayload,
     InspectionRequestedPayload,
+    InspectionTriagedPayload,
     InspectionUpdatedPayload,
     OrganisationalAssessedPayload,
     RiskJudgementPayload,
@@ -69,6 +70,7 @@ PAYLOAD_SCHEMAS: dict[str, type[Schema]] = {
     "inspection.assigned": InspectionAssignedPayload,
     "gatekeeper.override": GatekeeperOverridePayload,
     "inspection.updated": InspectionUpdatedPayload,
+    "inspection.triaged": InspectionTriagedPayload,
     "organisational.assessed": OrganisationalAssessedPayload,
     "citizens.transition": CitizensTransitionPayload,
 }

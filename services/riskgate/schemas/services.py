@@ -176,6 +176,32 @@ class InspectionUpdatedPayload(StrictSchema):
     inspection = fields.Dict(keys=fields.String(), required=True)
 
 
+class InspectionTriagedPayload(StrictSchema):
+    """A risk-triggered request held for, confirmed, declined or auto-confirmed in its
+    inspectorate's triage."""
+
+    request_id = ref_field()
+    body = body_code(required=True)
+    area = body_code(required=True)
+    inspectorate = inspectorate_field()
+    theme = theme_field()
+    rule_ids = text_list(load_default=list, metadata={"default": []})
+    reason = text_field(1, 2000)
+    year = year_field()
+    received_on = Day(required=True)
+    due = Day(required=True, metadata={"description": "Confirmed automatically on this day."})
+    state = fields.String(
+        required=True, validate=one_of(("in_triage", "confirmed", "declined", "auto_confirmed"))
+    )
+    on = Day(required=True)
+    by = optional_text(MAX_NAME, allow_none=True, metadata={"description": "Who triaged it."})
+    decline_reason = optional_text(MAX_TEXT, allow_none=True)
+    reasons = text_list(required=True)
+    action = fields.String(required=True)
+    actor = actor_field()
+    request = fields.Dict(keys=fields.String(), required=True)
+
+
 class OrganisationalAssessedPayload(StrictSchema):
     """A council's organisational assessment (the lower of its two audit scores)."""
 
