@@ -144,6 +144,7 @@ _ID = {
     "updated": "2a3b4c5d-6e7f-4a8b-9c9d-1e2f3a4b5c19",
     "organisational": "3b4c5d6e-7f8a-4b9c-8d0e-2f3a4b5c6d20",
     "transition": "4c5d6e7f-8a9b-4c0d-9e1f-3a4b5c6d7e21",
+    "triaged": "5d6e7f8a-9b0c-4d1e-8f2a-4b5c6d7e8f22",
 }
 _HAMPSHIRE = "E10000014"
 _WINCHESTER = "E07000094"

@@ -20,13 +20,14 @@ from riskgate.entrypoints.http.events import events
 from riskgate.entrypoints.http.gatekeeper import gatekeeper
 from riskgate.entrypoints.http.ops import ops
 from riskgate.entrypoints.http.throttle import FailedAuthentications
+from riskgate.entrypoints.http.triage import triage
 from riskgate.entrypoints.http.work import commands, work
 from riskgate.schemas import EnvelopeSchema, ErrorSchema
 
 BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
     "ingest": (events,),
     "risk": (areas,),
-    "gatekeeper": (gatekeeper, commands, audit),
+    "gatekeeper": (gatekeeper, commands, audit, triage),
     "work": (work,),
     "citizens": (citizens,),
 }

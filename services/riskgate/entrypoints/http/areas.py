@@ -11,6 +11,7 @@ from riskgate.entrypoints.http.answers import Answer
 from riskgate.entrypoints.http.auth import system
 from riskgate.entrypoints.http.bounds import BoundedBlueprint
 from riskgate.entrypoints.http.errors import refusals
+from riskgate.entrypoints.http.triage import TriageAnswer
 from riskgate.schemas import (
     MAX_REF,
     OrganisationalAssessedPayload,
@@ -42,6 +43,11 @@ class ThemeJudgementAnswer(Answer, RiskJudgementPayload):
         validate=validate.Length(max=MAX_REF),
         metadata={"description": "null while no rule has judged the theme"},
     )
+    triage = fields.List(
+        fields.Nested(lambda: TriageAnswer()),
+        metadata={"description": "What the owning inspectorate's triage made of the requests "
+                  "this theme's red flag raised (declines with their reasons)."},
+    )  # fmt: skip
 
 
 class OrganisationScoreAnswer(Answer, OrganisationalAssessedPayload):
