@@ -53,6 +53,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "petition.submitted",
     "ccfa.raised",
     "ccfa.referred",
+    "ccfa.information_requested",
     "ccfa.responded",
     "ccfa.recommended",
     "ccfa.published",

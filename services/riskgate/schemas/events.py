@@ -181,6 +181,19 @@ class CcfaReferredPayload(NoPersonalData):
     )  # fmt: skip
 
 
+class CcfaInformationRequestedPayload(NoPersonalData):
+    """The committee asks bodies to appear or provide information (again): each named body's
+    20 working days run from this request."""
+
+    case_ref = ref_field()
+    requested_on = Day(required=True)
+    bodies = fields.List(
+        body_code(),
+        validate=validate.Length(1, MAX_BODIES),
+        metadata={"description": "Bodies asked (default: the case's bodies)."},
+    )
+
+
 class CcfaRecommendedPayload(NoPersonalData):
     """The committee's recommendations to the executive and the bodies named (stage 3)."""
 

@@ -145,6 +145,7 @@ _ID = {
     "organisational": "3b4c5d6e-7f8a-4b9c-8d0e-2f3a4b5c6d20",
     "transition": "4c5d6e7f-8a9b-4c0d-9e1f-3a4b5c6d7e21",
     "triaged": "5d6e7f8a-9b0c-4d1e-8f2a-4b5c6d7e8f22",
+    "ccfa_information": "6e7f8a9b-0c1d-4e2f-9a3b-5c6d7e8f9a23",
 }
 _HAMPSHIRE = "E10000014"
 _WINCHESTER = "E07000094"
@@ -445,6 +446,14 @@ def example_events() -> dict[str, dict[str, Any]]:
                 "recommendations": ["Restore the weekend patrols on the estate."],
                 "bodies": [_BASINGSTOKE],
             },
+        ),
+        "ccfa.information_requested": _event(
+            "ccfa_information",
+            "ccfa.information_requested",
+            "2009-08-03T10:00:00+01:00",
+            "council:E07000084",
+            _BASINGSTOKE,
+            {"case_ref": "CCFA-2009-007", "requested_on": "2009-08-03", "bodies": [_BASINGSTOKE]},
         ),
         "ccfa.published": _event(
             "ccfa_published",
