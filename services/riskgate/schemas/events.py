@@ -256,6 +256,19 @@ class ConcernSchema(StrictSchema):
     subject = name_field(metadata={"description": "An indicator id (e.g. NI 117) or a topic."})
     action_plan = text_field()
     status = fields.String(required=True, validate=one_of(ACTION_PLAN_STATUSES))
+    # What the concern answers (any of them; none: only a rule's concern equal to `subject`).
+    # An unknown indicator or inspection is accepted and listed as matching nothing.
+    indicator = optional_text(
+        MAX_REF, metadata={"description": "An indicator it answers, e.g. NI 117."}
+    )
+    inspection_id = optional_text(
+        MAX_REF, metadata={"description": "An inspection whose finding it answers."}
+    )
+    rule_id = optional_text(MAX_REF, metadata={"description": "A rule whose finding it answers."})
+    whole_theme = StrictBoolean(
+        load_default=False,
+        metadata={"description": "True: it answers every finding on the theme.", "default": False},
+    )
 
 
 class SelfAssessmentSubmittedPayload(StrictSchema):

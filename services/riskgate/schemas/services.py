@@ -69,6 +69,19 @@ class RiskJudgementPayload(StrictSchema):
     considered = bounded_list(
         fields.Dict(keys=fields.String()), load_default=list, metadata={"default": []}
     )
+    contradicted = bounded_list(
+        fields.Dict(keys=fields.String()),
+        load_default=list,
+        metadata={"default": [], "description": "Self-assessed concerns flagged after all: "
+                  "the plan is off track or later evidence contradicts it, naming the plan and "
+                  "the date it was reported."},
+    )  # fmt: skip
+    unmatched = bounded_list(
+        fields.Dict(keys=fields.String()),
+        load_default=list,
+        metadata={"default": [], "description": "Self-assessed concerns that match nothing "
+                  "the rules found on the theme."},
+    )  # fmt: skip
     ruleset_version = ref_field()
     narrative = optional_text(MAX_SERVICE_TEXT, load_default="")
 
