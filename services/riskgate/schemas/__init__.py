@@ -28,9 +28,9 @@ from riskgate.schemas.envelope import (
 )
 from riskgate.schemas.events import (
     BodyRegisteredPayload,
+    CcfaInformationRequestedPayload,
     CcfaPublishedPayload,
     CcfaRaisedPayload,
-    CcfaInformationRequestedPayload,
     CcfaRecommendedPayload,
     CcfaReferredPayload,
     CcfaRespondedPayload,

@@ -11,9 +11,9 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from riskgate.schemas.events import (
     BodyRegisteredPayload,
+    CcfaInformationRequestedPayload,
     CcfaPublishedPayload,
     CcfaRaisedPayload,
-    CcfaInformationRequestedPayload,
     CcfaRecommendedPayload,
     CcfaReferredPayload,
     CcfaRespondedPayload,

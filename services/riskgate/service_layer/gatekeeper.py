@@ -12,6 +12,7 @@ once. Every change commits through one `UnitOfWork`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -161,7 +162,7 @@ class GatekeeperService:
             for finding in finding_events(message):
                 work.publish(topics.EVENTS, message["payload"]["area"], finding)
         for message in messages:
-            work.store(lambda batch, m=message: apply(self._register, batch, m))
+            work.store(functools.partial(apply, self._register, message=message))
         if consumed_event_id is not None:
             work.consume(consumed_event_id)
         work.commit(self._publisher, self._store)

@@ -24,8 +24,8 @@ from riskgate.domain.assessment import organisational_score
 from riskgate.domain.ids import derived_id
 from riskgate.domain.judgement import combine, managed_concern
 from riskgate.domain.reference import Reference
-from riskgate.domain.self_assessment import answers, finding_after_plan, worse_after_plan
 from riskgate.domain.rules import RuleSet
+from riskgate.domain.self_assessment import answers, finding_after_plan, worse_after_plan
 from riskgate.domain.vocabulary import AREA_THEMES
 from riskgate.service_layer.common import envelope
 from riskgate.service_layer.repositories.bodies import BodyRegistry

@@ -63,10 +63,13 @@ class TriageDesk:
         chosen = [r for r in self._register.triaged() if r["area"] == area and r["year"] == year]
         return sorted(chosen, key=lambda r: (r["theme"], r["received_on"], r["request_id"]))
 
-    def confirm(self, request_id: str, *, actor: actors.Actor) -> dict[str, Any]:
-        """The owning inspectorate confirms the need; the gatekeeper decides the request now."""
+    def confirm(
+        self, request_id: str, *, actor: actors.Actor, on: dt.date | None = None
+    ) -> dict[str, Any]:
+        """The owning inspectorate confirms the need; the gatekeeper decides the request now
+        (`on`, default the gatekeeper's clock: a replay's scripted day)."""
         by = _inspectorate_of(actor)
-        today = self._gatekeeper.clock()
+        today = on or self._gatekeeper.clock()
         return self._step(
             request_id,
             actor,
@@ -74,10 +77,12 @@ class TriageDesk:
             lambda r: desk.confirm(r, by=by, holder=actor.holder, on=today),
         )
 
-    def decline(self, request_id: str, *, actor: actors.Actor, reason: str) -> dict[str, Any]:
+    def decline(
+        self, request_id: str, *, actor: actors.Actor, reason: str, on: dt.date | None = None
+    ) -> dict[str, Any]:
         """The owning inspectorate declines the need, with a reason."""
         by = _inspectorate_of(actor)
-        today = self._gatekeeper.clock()
+        today = on or self._gatekeeper.clock()
         return self._step(
             request_id,
             actor,

@@ -12,6 +12,7 @@ from riskgate.bootstrap import bootstrap
 from riskgate.config import Settings
 from riskgate.domain.vocabulary import THEMES
 from riskgate.entrypoints.cli.common import settings
+from riskgate.entrypoints.cli.demo_triage import challenge_lines, triage_lines
 from riskgate.service_layer.sample_year import run_year
 from riskgate.service_layer.year_summary import YearSummary, summarise_year
 
@@ -63,8 +64,10 @@ def summary_text(s: YearSummary) -> str:
     lines.append(f"gatekeeper decisions: {len(s.decisions)} ({_listed(outcomes)})")
     lines.append("work per inspectorate: " + ", ".join(f"{code} {n}" for code, n in s.work.items()))
     lines.extend(_burden_lines(s))
+    lines.extend(triage_lines(s))
     lines.extend(_citizens_lines(s))
     lines.extend(_flag_lines(s))
+    lines.extend(challenge_lines(s))
     return "\n".join(lines)
 
 
