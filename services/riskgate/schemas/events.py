@@ -266,8 +266,7 @@ class ConcernSchema(StrictSchema):
     )
     rule_id = optional_text(MAX_REF, metadata={"description": "A rule whose finding it answers."})
     whole_theme = StrictBoolean(
-        load_default=False,
-        metadata={"description": "True: it answers every finding on the theme.", "default": False},
+        metadata={"description": "True: it answers every finding on the theme."}
     )
 
 

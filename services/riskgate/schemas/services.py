@@ -210,7 +210,11 @@ class InspectionTriagedPayload(StrictSchema):
     by = optional_text(MAX_NAME, allow_none=True, metadata={"description": "Who triaged it."})
     decline_reason = optional_text(MAX_TEXT, allow_none=True)
     reasons = text_list(required=True)
-    action = fields.String(required=True)
+    action = fields.String(
+        required=True,
+        validate=one_of(("triage_held", "triage_confirmed", "triage_declined",
+                         "triage_auto_confirmed")),
+    )  # fmt: skip
     actor = actor_field()
     request = fields.Dict(keys=fields.String(), required=True)
 
