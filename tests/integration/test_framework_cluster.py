@@ -61,7 +61,7 @@ def _gk(cluster: dict[str, Service], path: str, token: str, body: Any = None) ->
 
 
 def _decision(cluster: dict[str, Service], token: str, request_id: str) -> dict[str, Any]:
-    return wait_for(  # type: ignore[no-any-return]
+    return wait_for(
         lambda: next(
             (d for d in _gk(cluster, "/v1/decisions", token) if d["request_id"] == request_id),
             None,
@@ -159,7 +159,7 @@ def test_risk_triggered_requests_are_triaged_by_their_inspectorate_across_proces
           *_quarters(DUDLEY, ("2009-04-27", "2009-07-27")))  # fmt: skip
 
     def listed(state: str) -> list[dict[str, Any]]:
-        return _gk(cluster, f"/v1/inspectorates/ofsted/triage?state={state}", ofsted)  # type: ignore[no-any-return]
+        return _gk(cluster, f"/v1/inspectorates/ofsted/triage?state={state}", ofsted)
 
     waiting = wait_for(lambda: len(listed("in_triage")) == 2 and listed("in_triage"),
                        what="Walsall's and Dudley's requests in triage")  # fmt: skip
