@@ -180,7 +180,11 @@ def test_a_risk_consumer_killed_before_it_commits_loses_nothing_and_doubles_noth
         wait_for(lambda: drained(kafka), timeout_s=90, what="every consumer group to catch up")
         requests = _requests(others | {"risk": risk}, tokens["gatekeeper"])
         assert sorted(r["body"] for r in requests) == sorted(areas)
-        work = _work(others, tokens["inspectorate:ofsted"])
+        # Each waits in Ofsted's triage until the gatekeeper's sweep confirms it (within 1 s).
+        work = wait_for(
+            lambda: len(w := _work(others, tokens["inspectorate:ofsted"])) >= len(areas) and w,
+            what="a work item per area",
+        )
         assert sorted(i["body"] for i in work) == sorted(areas)
         published = [json.loads(v)["event_id"] for v in read_topic(kafka, "inspection.requests.v1")]
         assert len(set(published)) == len(areas)
