@@ -7,11 +7,13 @@ HTTP in (embedded default, Flask's test client), then what they read back.
 3. a self-assessed concern names what it answers and is not taken on trust;
 4. a risk-triggered request first reaches its inspectorate's triage;
 5. partners' complaints flag but request no inspection;
-6. earned autonomy does not refuse Government Office or department requests.
+6. earned autonomy does not refuse Government Office or department requests;
+7. every parameter says where its number comes from.
 """
 
 from __future__ import annotations
 
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -19,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from flask.testing import FlaskClient
 
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
+from riskgate.entrypoints.cli import main
 from riskgate.entrypoints.http import create_app
+from riskgate.service_layer.rules_check import check_rules
 from tests.conftest import ROOT
 
 SANDWELL, LEEDS, POLICE = "E08000028", "E08000035", "E23000010"
@@ -444,3 +449,44 @@ def test_earned_autonomy_refuses_programme_inspection_but_not_a_government_offic
 
     assert go["outcome"] == "approved" and "GK-AUTONOMY" not in go["policy_ids"]
     assert programme["outcome"] == "rejected" and programme["policy_ids"] == ["GK-AUTONOMY"]
+
+
+# --- 7. every number says where it comes from ------------------------------------------------
+
+
+LOCAL = "a local setting: riskgate's default"
+
+
+def test_every_policy_and_citizens_parameter_states_its_source() -> None:
+    checked = check_rules(ROOT / "rules")
+
+    for policy in checked.policies.policies:
+        assert set(policy.sources) == set(policy.parameters), policy.id
+    cap = checked.policies.of_kind("cap")
+    rest, notice = checked.policies.of_kind("rest"), checked.policies.of_kind("notice")
+    assert cap is not None and rest is not None and notice is not None
+    assert cap.sources["max_on_site_days_12m"].startswith(LOCAL)
+    assert rest.sources["min_gap_days"].startswith(LOCAL)
+    assert notice.sources["working_days"].startswith(LOCAL)
+    assert checked.citizens.unsourced() == []
+    assert checked.citizens.sources["debate_threshold"].startswith(LOCAL)
+    assert checked.citizens.sources["response_working_days"].startswith("White Paper 3.35")
+    table = (ROOT / "rules" / "README.md").read_text()
+    assert "| 9 | rest | GK-REST | the gap between visits | `min_gap_days`" in table
+    assert "(30) | a local setting: riskgate's default |" in table
+    assert "| 1500 | a local setting: riskgate's default |" in table
+
+
+def test_lint_refuses_a_parameter_without_its_source(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    policies = rules / "policies.yaml"
+    text = policies.read_text()
+    policies.write_text(
+        text.replace('      min_gap_days: "a local setting: riskgate\'s default (30 days\' rest)"\n', "")
+    )
+
+    result = CliRunner().invoke(main, ["rules", "lint", "--dir", str(rules)])
+
+    assert result.exit_code != 0
+    assert "no source stated for GK-REST.min_gap_days" in result.output
