@@ -21,7 +21,11 @@ def check_demo_summary(out: str, sample_year: list[dict[str, Any]]) -> None:
         for p in plants
         if p.kind in ("floor", "complaints", "inadequate", "poor_use_of_resources")
     ]
-    assert flagged == {p.area for p in flagged_plants}
+    # A self-assessed plan contradicted by a later, worse quarter is flagged after all.
+    after_all = _section(out, "self-assessed, flagged after all")
+    managed = {p.area for p in plants if p.kind == "known_and_managed"}
+    assert after_all and after_all < managed, "one planted plan works, the other is contradicted"
+    assert flagged == {p.area for p in flagged_plants} | after_all
     red_lines = re.findall(r"^  (E\d{8}) .*: red flag", out, flags=re.MULTILINE)
     green_lines = re.findall(r"^  (E\d{8}) .*: green flag.*$", out, flags=re.MULTILINE)
     green = set(re.findall(r"^  (E\d{8}) .*: green flag", out, flags=re.MULTILINE))
@@ -36,7 +40,7 @@ def check_demo_summary(out: str, sample_year: list[dict[str, Any]]) -> None:
     considered = set(
         re.findall(r"^  (E\d{8}) .*: considered, not flagged", out, flags=re.MULTILINE)
     )
-    assert considered == {p.area for p in plants if p.kind == "known_and_managed"}
+    assert considered == managed - after_all
     requests = int(re.search(r"^inspection requests: (\d+)", out, re.MULTILINE).group(1))  # type: ignore[union-attr]
     outcomes = dict(
         (k, int(v))
@@ -44,11 +48,22 @@ def check_demo_summary(out: str, sample_year: list[dict[str, Any]]) -> None:
             r"(\w+) (\d+)", out.split("gatekeeper decisions: ")[1].splitlines()[0]
         )
     )
-    assert sum(outcomes.values()) == requests
+    triage = dict(
+        (k, int(v))
+        for k, v in re.findall(
+            r"(\w+) (\d+)", out.split("triage of risk-triggered requests: ")[1].splitlines()[0]
+        )
+    )
+    # The owning inspectorates confirmed one, declined one, and the rest were confirmed
+    # automatically on their due day, save those raised too late in the year to be due yet.
+    assert triage["confirmed"] == 1 and triage["declined"] == 1 and triage["auto_confirmed"] > 0
+    assert sum(outcomes.values()) == requests - triage["declined"] - triage["in_triage"]
     # Every outcome the gatekeeper has is met by the year's requests and proposals.
     assert set(outcomes) == {"approved", "merged", "joint", "deferred", "rejected"}
     # Every red flag led to at least one inspection; the rest were merged or made joint.
-    assert outcomes["approved"] + outcomes["deferred"] >= len(red_lines)
+    partners_only = _section(out, "flagged, no inspection requested")
+    undecided = triage["declined"] + triage["in_triage"] + len(partners_only)
+    assert outcomes["approved"] + outcomes["deferred"] >= len(red_lines) - undecided
     burden = re.search(
         r"^burden: requested (\d+) on-site days in (\d+) requests; approved (\d+) days in "
         r"(\d+) inspections; saved (\d+) days",
@@ -74,3 +89,14 @@ def check_demo_summary(out: str, sample_year: list[dict[str, Any]]) -> None:
     assert "deadlines missed: 1" in out  # the county never answered the Burnley call
     assert f"events in: {len(sample_year)} accepted" in out
     assert "dead letters: 0" in out
+
+
+def _section(out: str, heading: str) -> set[str]:
+    """The area codes listed under a heading of the demo's summary (indented lines after it)."""
+    lines = out.split(heading, 1)[1].splitlines()[1:]
+    listed = []
+    for line in lines:
+        if not line.startswith("  "):
+            break
+        listed.append(line.split()[0])
+    return set(listed)

@@ -120,11 +120,13 @@ def test_a_petition_becomes_a_call_for_action_then_an_inspection_the_gatekeeper_
         what="the case closed unresolved",
     )
     assert case["escalation"] is None
-    assert [d["body"] for d in case["deadlines"] if d["kind"] == "body_response"] == [
+    assert [d["body"] for d in case["deadlines"] if d["kind"] == "information"] == [
         BURNLEY, LANCASHIRE,
     ]  # fmt: skip
-    # Twenty English working days from 1 June 2009: 29 June.
-    assert {d["due"] for d in case["deadlines"] if d["kind"] == "body_response"} == {"2009-06-29"}
+    # Twenty English working days from the referral on 20 April 2009 (White Paper 3.35), over
+    # the May Day bank holiday: 19 May. Both answered only after the recommendations: late.
+    assert {d["due"] for d in case["deadlines"] if d["kind"] == "information"} == {"2009-05-19"}
+    assert all(d["overdue"] for d in case["deadlines"] if d["kind"] == "information")
 
     second = _partner_complaint("08-03", "E23000017")
     _post(cluster, integrator, second)

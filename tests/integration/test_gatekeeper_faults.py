@@ -69,7 +69,9 @@ def requested(
     request_id: str | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """An `inspection.requested` envelope as the risk service would publish it."""
+    """An `inspection.requested` envelope as a Government Office's proposal makes it: straight
+    to the gatekeeper (a risk rule's request would wait for its inspectorate's triage first;
+    tests/integration/test_framework_cluster.py)."""
     request_id = request_id or f"REQ-{uuid.uuid4().hex[:12]}"
     return {
         "event_id": str(uuid.uuid4()),
@@ -84,7 +86,7 @@ def requested(
             "window_start": window[0],
             "window_end": window[1],
             "on_site_days": on_site_days,
-            "origin": "risk_rule",
+            "origin": "government_office",
             "reason": f"{theme} at {body} needs a look ({request_id})",
             "request_id": request_id,
             "evidence": [str(uuid.uuid4())],
@@ -498,7 +500,8 @@ def rebuild_stream() -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, st
         ("joint", STOCKTON, "hmi_probation", safer, ("2009-12-01", "2010-02-26"), 4, {}),
         ("approved", DARLINGTON, "hmi_prisons", safer, WINTER, 3, {}),
         ("rejected", HALTON, "audit_commission", "managing_performance", WINTER, 5,
-         {"origin": "government_office"}),
+         {"origin": "inspectorate_programme", "programme_ground": "system_change",
+          "justification": "a national study of performance management"}),
         ("approved", HALTON, "ofsted", cyp, WINTER, 4, {}),
     ]  # fmt: skip
     events, expected = [], {}

@@ -31,7 +31,12 @@ NEET = "NI 117"  # lower is better; the shipped floor is 10%
 
 @pytest.fixture
 def cluster(kafka: str, redis_url: str, tmp_path: Path) -> Iterator[dict[str, Service]]:
-    with running(("ingest", "risk", "gatekeeper", "work"), kafka, redis_url, tmp_path) as services:
+    # A risk rule's request waits for Ofsted's triage; nobody triages here, so the gatekeeper's
+    # sweep (every second) confirms it automatically, its due day long past.
+    with running(
+        ("ingest", "risk", "gatekeeper", "work"), kafka, redis_url, tmp_path,
+        RISKGATE_SWEEP_SECONDS="1",
+    ) as services:  # fmt: skip
         yield services
 
 
@@ -109,7 +114,9 @@ def test_the_same_event_twice_yields_one_inspection_request(
 
     wait_for(lambda: drained(kafka), what="every consumer group to catch up")
     assert len(_requests(cluster, tokens["gatekeeper"])) == 1
-    assert len(_work(cluster, tokens["inspectorate:ofsted"])) == 1
+    # Held in Ofsted's triage until the gatekeeper's sweep confirms it: then one work item.
+    work = wait_for(lambda: _work(cluster, tokens["inspectorate:ofsted"]), what="the work item")
+    assert len(work) == 1
     assert len(read_topic(kafka, "inspection.requests.v1")) == 1
 
 
@@ -147,7 +154,8 @@ def test_a_risk_consumer_killed_before_it_commits_loses_nothing_and_doubles_noth
     failpoint: str, kafka: str, redis_url: str, tmp_path: Path, tokens: dict[str, str]
 ) -> None:
     others = {
-        name: Service(name, kafka, redis_url, tmp_path) for name in ("ingest", "gatekeeper", "work")
+        name: Service(name, kafka, redis_url, tmp_path, RISKGATE_SWEEP_SECONDS="1")
+        for name in ("ingest", "gatekeeper", "work")
     }
     risk = Service("risk", kafka, redis_url, tmp_path, RISKGATE_FAILPOINTS=failpoint)
     try:
@@ -172,7 +180,11 @@ def test_a_risk_consumer_killed_before_it_commits_loses_nothing_and_doubles_noth
         wait_for(lambda: drained(kafka), timeout_s=90, what="every consumer group to catch up")
         requests = _requests(others | {"risk": risk}, tokens["gatekeeper"])
         assert sorted(r["body"] for r in requests) == sorted(areas)
-        work = _work(others, tokens["inspectorate:ofsted"])
+        # Each waits in Ofsted's triage until the gatekeeper's sweep confirms it (within 1 s).
+        work = wait_for(
+            lambda: len(w := _work(others, tokens["inspectorate:ofsted"])) >= len(areas) and w,
+            what="a work item per area",
+        )
         assert sorted(i["body"] for i in work) == sorted(areas)
         published = [json.loads(v)["event_id"] for v in read_topic(kafka, "inspection.requests.v1")]
         assert len(set(published)) == len(areas)

@@ -453,39 +453,62 @@ def test_refused_calls_do_not_count_towards_the_cap() -> None:
 # --- deadlines ----------------------------------------------------------------------------
 
 
-def test_recommendations_start_working_day_and_publication_clocks() -> None:
+def _information(body: str, due: str = "2009-10-29", **changes: Any) -> dict[str, Any]:
+    return {"kind": "information", "body": body, "due": due, "from": "2009-10-01",
+            "asked": "referral", "met_on": None, "overdue": False, **changes}  # fmt: skip
+
+
+def test_the_referral_starts_each_named_bodys_twenty_working_days() -> None:
+    # White Paper 3.35: the bodies "appear before the committee or provide information to the
+    # committee within 20 working days"; the due date shows on the case from the referral.
+    world = World()
+    case = accepted_case(world)
+    # 20 working days from Thursday 1 October 2009: Thursday 29 October.
+    assert case["deadlines"] == [_information(LEEDS), _information(POLICE)]
+    assert world.transitions[-1]["deadlines"] == case["deadlines"]
+    assert summarise(case)["next_due"] == "2009-10-29"
+
+
+def test_recommendations_start_only_the_councils_two_months_to_publicise() -> None:
     world = World()
     accepted_case(world)
+    world.send(responded(LEEDS, "2009-10-20", resolved=False))
+    world.send(responded(POLICE, "2009-10-22", resolved=False))
     outcome = world.send(recommended(on="2009-12-10"))
     case = outcome.case
     assert case is not None and case["stage"] == "recommended"
-    # 20 working days from 10 Dec 2009 over Christmas and New Year: 12 Jan 2010 (see
-    # test_calendar); two months: 10 Feb 2010.
+    # The bodies "have regard to" the recommendations: no deadline of their own. The council
+    # publicises its response within two months: 10 Feb 2010.
     assert case["deadlines"] == [
-        {
-            "kind": "body_response",
-            "body": LEEDS,
-            "due": "2010-01-12",
-            "met_on": None,
-            "overdue": False,
-        },
-        {
-            "kind": "body_response",
-            "body": POLICE,
-            "due": "2010-01-12",
-            "met_on": None,
-            "overdue": False,
-        },
-        {
-            "kind": "council_publication",
-            "body": LEEDS,
-            "due": "2010-02-10",
-            "met_on": None,
-            "overdue": False,
-        },
+        _information(LEEDS, met_on="2009-10-20"),
+        _information(POLICE, met_on="2009-10-22"),
+        {"kind": "council_publication", "body": LEEDS, "due": "2010-02-10", "met_on": None,
+         "overdue": False},
+    ]  # fmt: skip
+    assert "have regard to them" in outcome.transitions[0]["reasons"][0]
+    assert summarise(case)["next_due"] == "2010-02-10"
+
+
+def test_a_later_request_for_information_restarts_the_twenty_days_for_the_bodies_asked() -> None:
+    world = World()
+    accepted_case(world)
+    world.send(responded(LEEDS, "2009-10-20", resolved=False))
+    request = event(
+        "ccfa.information_requested",
+        {"case_ref": "CCFA-1", "requested_on": "2009-10-26", "bodies": [POLICE]},
+        "2009-10-26",
+    )
+    outcome = world.send(request)
+    [asked] = outcome.transitions
+    assert asked["kind"] == "ccfa.information_requested" and "by 2009-11-23" in asked["reasons"][0]
+    deadlines = world.cases["CCFA-1"]["deadlines"]
+    assert [(d["body"], d["due"], d["met_on"]) for d in deadlines] == [
+        (LEEDS, "2009-10-29", "2009-10-20"),
+        (POLICE, "2009-11-23", None),  # the referral's still-open deadline is replaced
     ]
-    assert outcome.transitions[0]["deadlines"] == case["deadlines"]
-    assert summarise(case)["next_due"] == "2010-01-12"
+    assert world.sweep("CCFA-1", D(2009, 11, 23)).transitions == []
+    [overdue] = world.sweep("CCFA-1", D(2009, 11, 24)).transitions
+    assert overdue["deadline"]["body"] == POLICE and overdue["on"] == "2009-11-24"
 
 
 def test_recommendations_may_name_other_bodies() -> None:
@@ -493,8 +516,10 @@ def test_recommendations_may_name_other_bodies() -> None:
     accepted_case(world)
     case = world.send(recommended(bodies=[PCT])).case
     assert case is not None
+    assert case["recommended_to"] == [PCT]
     assert [(d["kind"], d["body"]) for d in case["deadlines"]] == [
-        ("body_response", PCT),
+        ("information", LEEDS),
+        ("information", POLICE),
         ("council_publication", LEEDS),
     ]
 
@@ -502,16 +527,19 @@ def test_recommendations_may_name_other_bodies() -> None:
 def test_a_missed_deadline_is_overdue_exactly_once() -> None:
     world = World()
     accepted_case(world)
-    world.send(recommended(on="2009-12-10"))
-    world.send(responded(LEEDS, "2010-01-05", resolved=True))
-    assert world.sweep("CCFA-1", D(2010, 1, 12)).transitions == []  # the last day to respond
-    outcome = world.sweep("CCFA-1", D(2010, 1, 13))
+    world.send(responded(LEEDS, "2009-10-20", resolved=False))
+    assert world.sweep("CCFA-1", D(2009, 10, 29)).transitions == []  # the last day
+    outcome = world.sweep("CCFA-1", D(2009, 10, 30))
     [overdue] = outcome.transitions
-    assert overdue["kind"] == "ccfa.overdue" and overdue["on"] == "2010-01-13"
+    assert overdue["kind"] == "ccfa.overdue" and overdue["on"] == "2009-10-30"
     assert overdue["deadline"]["body"] == POLICE and overdue["deadline"]["overdue"] is True
-    assert "did not respond by 2010-01-12" in overdue["reasons"][0]
-    assert world.sweep("CCFA-1", D(2010, 1, 14)).transitions == []
-    assert world.sweep("CCFA-1", D(2010, 1, 30)).transitions == []
+    assert (
+        "did not appear before the committee or provide information by 2009-10-29"
+        in overdue["reasons"][0]
+    )
+    assert world.sweep("CCFA-1", D(2009, 10, 31)).transitions == []
+    assert world.sweep("CCFA-1", D(2009, 11, 30)).transitions == []
+    world.send(recommended(on="2009-12-10"))
     view = summarise(world.cases["CCFA-1"])
     assert [d["body"] for d in view["overdue"]] == [POLICE]
     assert view["next_due"] == "2010-02-10"
@@ -521,11 +549,10 @@ def test_the_overdue_id_does_not_depend_on_when_the_sweep_runs() -> None:
     early, late = World(), World()
     for world in (early, late):
         accepted_case(world)
-        world.send(recommended(on="2009-12-10"))
-    a = early.sweep("CCFA-1", D(2010, 1, 13)).transitions
-    b = late.sweep("CCFA-1", D(2010, 1, 20)).transitions
+    a = early.sweep("CCFA-1", D(2009, 10, 30)).transitions
+    b = late.sweep("CCFA-1", D(2009, 11, 6)).transitions
     assert [t["id"] for t in a] == [t["id"] for t in b] and len(a) == 2
-    assert [t["on"] for t in a] == [t["on"] for t in b] == ["2010-01-13", "2010-01-13"]
+    assert [t["on"] for t in a] == [t["on"] for t in b] == ["2009-10-30", "2009-10-30"]
 
 
 def test_summarise_shows_what_is_overdue_by_a_date_without_changing_the_case() -> None:
@@ -542,33 +569,31 @@ def test_summarise_shows_what_is_overdue_by_a_date_without_changing_the_case() -
 def test_a_late_response_is_recorded_and_stays_overdue() -> None:
     world = World()
     accepted_case(world)
-    world.send(recommended(on="2009-12-10"))
-    world.sweep("CCFA-1", D(2010, 1, 13))
-    outcome = world.send(responded(POLICE, "2010-01-20", resolved=True))
+    world.sweep("CCFA-1", D(2009, 10, 30))
+    outcome = world.send(responded(POLICE, "2009-11-05", resolved=True))
     [met] = outcome.transitions
     assert met["kind"] == "ccfa.deadline_met" and met["late"] is True
     deadline = next(d for d in world.cases["CCFA-1"]["deadlines"] if d["body"] == POLICE)
-    assert deadline["met_on"] == "2010-01-20" and deadline["overdue"] is True
-    assert "responded late on 2010-01-20 (due 2010-01-12)" in met["reasons"][0]
+    assert deadline["met_on"] == "2009-11-05" and deadline["overdue"] is True
+    assert "responded late on 2009-11-05 (due 2009-10-29)" in met["reasons"][0]
 
 
 def test_a_late_response_before_any_sweep_marks_the_deadline_overdue_first() -> None:
     world = World()
     accepted_case(world)
-    world.send(recommended(on="2009-12-10"))
-    world.send(responded(LEEDS, "2010-01-04", resolved=True))
-    outcome = world.send(responded(POLICE, "2010-01-13", resolved=True))
+    world.send(responded(LEEDS, "2009-10-20", resolved=True))
+    outcome = world.send(responded(POLICE, "2009-10-30", resolved=True))
     assert kinds(outcome) == ["ccfa.overdue", "ccfa.deadline_met"]
     assert outcome.transitions[1]["late"] is True
     # Sweeping afterwards does not raise the overdue event again.
-    assert world.sweep("CCFA-1", D(2010, 1, 14)).transitions == []
+    assert world.sweep("CCFA-1", D(2009, 11, 2)).transitions == []
 
 
-def test_responses_before_recommendations_are_refused() -> None:
+def test_responses_before_the_committee_has_the_call_are_refused() -> None:
     world = World()
-    accepted_case(world)
-    with pytest.raises(CitizensError, match="at stage referred"):
-        world.send(responded(POLICE, "2009-11-01", resolved=True))
+    world.send(raised())
+    with pytest.raises(CitizensError, match="at stage raised"):
+        world.send(responded(POLICE, "2009-09-10", resolved=True))
     with pytest.raises(CitizensError, match="unknown case CCFA-404"):
         world.send(responded(POLICE, "2009-11-01", resolved=True, case_ref="CCFA-404"))
 
@@ -579,6 +604,8 @@ def test_responses_before_recommendations_are_refused() -> None:
 def _ladder(world: World, *, police_resolved: bool = False) -> Outcome:
     """A case through every local stage; the police say the issue is not resolved."""
     accepted_case(world)
+    world.send(responded(LEEDS, "2009-10-20", resolved=False))  # information, in time
+    world.send(responded(POLICE, "2009-10-22", resolved=False))
     world.send(recommended(on="2009-12-10"))
     world.send(responded(LEEDS, "2010-01-05", resolved=True))
     world.send(responded(POLICE, "2010-01-08", resolved=police_resolved))
@@ -656,15 +683,18 @@ def test_missed_deadlines_conclude_a_case_unresolved_on_the_sweep() -> None:
     world.complain(POLICE, "2009-11-01")
     world.complain(PCT, "2009-12-01")
     accepted_case(world)
+    world.send(responded(LEEDS, "2009-10-20", resolved=True))
+    assert kinds(world.sweep("CCFA-1", D(2009, 10, 30))) == ["ccfa.overdue"]
     world.send(recommended(on="2009-12-10"))
-    world.send(responded(LEEDS, "2010-01-05", resolved=True))
-    assert kinds(world.sweep("CCFA-1", D(2010, 1, 13))) == ["ccfa.overdue"]
     world.send(published("2010-02-01", resolved=True))
     # Concluded when the police's deadline had passed and the council had published.
     case = world.cases["CCFA-1"]
     assert case["status"] == "escalated" and case["concluded_on"] == "2010-02-01"
     [request] = [t["inspection_request"] for t in world.transitions if "inspection_request" in t]
-    assert f"{POLICE} did not respond by 2010-01-12" in request["reason"]
+    assert (
+        f"{POLICE} did not appear before the committee or provide information by 2009-10-29"
+        in request["reason"]
+    )
 
 
 def test_an_unpublished_council_response_is_overdue_after_two_months() -> None:

@@ -72,8 +72,10 @@ def test_a_missed_deadline_is_visible_on_the_case(client: FlaskClient) -> None:
         if c["escalation"]["urgency"] == "normal"
     ]
     [overdue] = escalated["overdue"]
-    assert overdue["kind"] == "body_response" and overdue["met_on"] is None
-    assert overdue["due"] == "2009-06-29"  # 20 English working days from 1 June 2009
+    # The county never gave the committee its information: 20 English working days from the
+    # referral on 20 April 2009 (White Paper 3.35), over the May Day bank holiday.
+    assert overdue["kind"] == "information" and overdue["met_on"] is None
+    assert overdue["due"] == "2009-05-19"
     assert escalated["petition_ref"] is not None
 
 
@@ -85,10 +87,9 @@ def test_petitions_show_their_threshold_and_the_call_they_became(client: FlaskCl
 
 def test_the_burden_report_counts_requested_and_approved_days(system: System) -> None:
     requests = system.gatekeeper.requests()
-    # Two calls escalated; the partners' formal complaints also fired CMP-PARTNERS.
-    assert sorted(r["origin"] for r in requests) == [
-        "call_for_action", "call_for_action", "risk_rule",
-    ]  # fmt: skip
+    # Two calls escalated; the partners' formal complaints also fired CMP-PARTNERS, which flags
+    # but requests no inspection: bottom-up requests come only through the call for action.
+    assert sorted(r["origin"] for r in requests) == ["call_for_action", "call_for_action"]
     rows = burden_rows(requests, system.gatekeeper.inspections(), 2009)
     total = next(r for r in rows if r["by"] == "total")
     assert total["requests"] == len(requests)

@@ -348,7 +348,7 @@ def test_an_inspectorate_programme_request_with_a_stated_justification_goes_ahea
 # --- autonomy ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("origin", ["department", "government_office", "inspectorate_programme"])
+@pytest.mark.parametrize("origin", ["inspectorate_programme"])
 def test_earned_autonomy_rejects_routine_requests_for_an_excellent_body(
     policies: PolicySet, origin: str
 ) -> None:
@@ -375,11 +375,29 @@ def test_earned_autonomy_lets_risk_triggered_requests_pass(
     assert decision["ledger"]["org_score"] == 4
 
 
+@pytest.mark.parametrize("origin", ["government_office", "department"])
+def test_earned_autonomy_does_not_refuse_government_office_or_department_requests(
+    policies: PolicySet, origin: str
+) -> None:
+    # They sit on the underperformance ladder (White Paper 6.57-6.71), not routine inspection.
+    decision = decide(_request(origin=origin), _context(org_score=4), policies)
+
+    assert decision["outcome"] == "approved"
+    assert "GK-AUTONOMY" not in decision["policy_ids"]
+
+
 def test_earned_autonomy_lets_a_routine_request_with_a_safeguarding_concern_pass(
     policies: PolicySet,
 ) -> None:
     decision = decide(
-        _request(origin="department", concern="safeguarding"), _context(org_score=4), policies
+        _request(
+            origin="inspectorate_programme",
+            concern="safeguarding",
+            programme_ground="vulnerable_groups",
+            justification="care leavers",
+        ),
+        _context(org_score=4),
+        policies,
     )
 
     assert decision["outcome"] == "approved"

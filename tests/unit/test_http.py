@@ -238,6 +238,12 @@ def flagged(api: Api) -> Flagged:
     assert one_quarter["themes"][CYP]["flag"] is None  # one quarter over the floor is not enough
     assert api.client.post("/v1/events", json=q2, headers=headers).status_code == 202
     api.system.pump()
+    # The red flag's request waits for Ofsted, the owning inspectorate, which confirms the need.
+    ofsted = api.auth("inspectorate:ofsted")
+    [waiting] = api.client.get("/v1/inspectorates/ofsted/triage", headers=ofsted).get_json()
+    confirmed = api.client.post(f"/v1/triage/{waiting['request_id']}/confirm", headers=ofsted)
+    assert confirmed.status_code == 200, confirmed.get_json()
+    api.system.pump()
     return Flagged(api, [q1["event_id"], q2["event_id"]])
 
 

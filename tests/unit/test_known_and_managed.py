@@ -27,7 +27,8 @@ def _quarters() -> list[dict[str, Any]]:
 
 def _self_assessment(status: str) -> dict[str, Any]:
     concern = {"subject": NEET, "action_plan": "NEET re-engagement programme", "status": status}
-    return _event("self_assessment.submitted", "2009-09-15T09:00:00+00:00",
+    # Reported after both quarters: no quarter reported later contradicts the plan.
+    return _event("self_assessment.submitted", "2009-11-15T09:00:00+00:00",
                   {"year": 2009, "theme": THEME, "concerns": [concern]})  # fmt: skip
 
 

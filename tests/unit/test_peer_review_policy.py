@@ -38,12 +38,15 @@ class Api:
     def propose(self, **fields: Any) -> dict[str, Any]:
         proposal = {
             "body": SANDWELL, "inspectorate": "ofsted", "theme": CYP,
-            "origin": "government_office", "reason": "GO West Midlands wants a look",
+            "origin": "inspectorate_programme", "programme_ground": "vulnerable_groups",
+            "justification": "Ofsted's programme for looked-after children",
+            "reason": "Ofsted's own programme",
             "window_start": "2009-11-02", "window_end": "2010-01-29", "on_site_days": 3,
             **fields,
         }  # fmt: skip
+        proposer = "inspectorate:ofsted" if proposal["origin"] == "inspectorate_programme" else "integrator"
         response = self.client.post(
-            "/v1/inspection-requests", json=proposal, headers=self.auth("integrator")
+            "/v1/inspection-requests", json=proposal, headers=self.auth(proposer)
         )
         assert response.status_code == 202, response.get_json()
         self.system.pump()
@@ -113,7 +116,23 @@ def test_other_themes_old_reviews_urgent_and_risk_triggered_requests_go_ahead(ap
         api.publish(event)
     requests = api.client.get("/v1/inspection-requests", headers=api.auth("gatekeeper")).get_json()
     [triggered] = [r for r in requests if r["origin"] == "risk_rule"]
+    confirmed = api.client.post(  # Ofsted's triage determines the need for inspection
+        f"/v1/triage/{triggered['request_id']}/confirm", headers=api.auth("inspectorate:ofsted")
+    )
+    assert confirmed.status_code == 200, confirmed.get_json()
+    api.system.pump()
     assert "GK-PEER-REVIEW" not in api.decision(triggered["request_id"])["policy_ids"]
+
+
+def test_a_government_office_request_on_a_peer_reviewed_theme_goes_ahead(api: Api) -> None:
+    # GO and department requests sit on the ladder of support and intervention, not routine
+    # inspection: a peer review stands in for the routine kind only.
+    api.publish(_peer_review("2009-03-20", [CYP]))
+
+    decided = api.propose(origin="government_office", reason="GO West Midlands wants a look")
+
+    assert "GK-PEER-REVIEW" not in decided["policy_ids"]
+    assert decided["outcome"] != "deferred"
 
 
 def test_a_peer_review_with_an_unknown_theme_is_400_naming_the_field(api: Api) -> None:

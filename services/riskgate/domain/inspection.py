@@ -71,6 +71,14 @@ class Inspection:
     summary: str | None = field(default=None, metadata=_OPTIONAL)
     declined_reason: str | None = field(default=None, metadata=_OPTIONAL)
     overridden: bool = field(default=False, metadata={**_OPTIONAL, "work_list": False})
+    # The window first asked for, kept when a deferral moved `window_start`/`window_end`, so
+    # that a later request for the same window still meets this inspection (GK-MERGE-OPEN).
+    requested_window_start: dt.date | None = field(
+        default=None, metadata={**_OPTIONAL, "work_list": False}
+    )
+    requested_window_end: dt.date | None = field(
+        default=None, metadata={**_OPTIONAL, "work_list": False}
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """The inspection as JSON-ready values (dates ISO, sequences lists)."""
@@ -103,7 +111,14 @@ class Inspection:
         return cls(**values)
 
 
-_DATES = ("window_start", "window_end", "on_site_start", "on_site_end")
+_DATES = (
+    "window_start",
+    "window_end",
+    "on_site_start",
+    "on_site_end",
+    "requested_window_start",
+    "requested_window_end",
+)
 
 
 def _plain(value: Any) -> Any:

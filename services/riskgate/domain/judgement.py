@@ -5,17 +5,48 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from riskgate.domain.self_assessment import answers, plan_words, unmatched
 from riskgate.domain.vocabulary import THEME_TITLES
+
+
+def answering_concern(
+    contribution: Mapping[str, Any], managed: Mapping[str, Mapping[str, Any]]
+) -> Mapping[str, Any] | None:
+    """The self-assessed concern that answers a red contribution, whatever its plan's state."""
+    if contribution["flag"] != "red":
+        return None
+    return next((c for c in managed.values() if answers(c, contribution)), None)
 
 
 def managed_concern(
     contribution: Mapping[str, Any], managed: Mapping[str, Mapping[str, Any]]
 ) -> Mapping[str, Any] | None:
-    """The self-assessed concern that covers a red contribution, if its action plan is on track."""
-    concern = managed.get(contribution.get("concern") or contribution["subject"])
-    if contribution["flag"] == "red" and concern and concern["status"] == "on_track":
+    """The self-assessed concern that covers a red contribution, if its action plan is on track
+    and no later evidence contradicts it (`contradicted`, set by the caller, says how)."""
+    concern = answering_concern(contribution, managed)
+    if concern and concern["status"] == "on_track" and not _contradiction(concern, contribution):
         return concern
     return None
+
+
+def _contradiction(concern: Mapping[str, Any], contribution: Mapping[str, Any]) -> str | None:
+    """Why later evidence contradicts the concern for this finding (the caller's check)."""
+    key = f"{contribution['body']}|{contribution['subject']}|{contribution['rule_id']}"
+    return (concern.get("contradicted") or {}).get(key)
+
+
+def _returned(c: Mapping[str, Any], concern: Mapping[str, Any]) -> dict[str, Any]:
+    """A red finding the area self-assessed, flagged after all, and why."""
+    why = _contradiction(concern, c) or (
+        f"a self-assessment marks {plan_words(concern)} {concern['status'].replace('_', ' ')}"
+    )
+    return {
+        "rule_id": c["rule_id"],
+        "body": c["body"],
+        "subject": c["subject"],
+        "self_assessment": concern["event_id"],
+        "reason": f"not known and managed after all: {why}",
+    }
 
 
 def combine(
@@ -38,6 +69,11 @@ def combine(
         _considered(c, concern) for c in items if (concern := managed_concern(c, managed))
     ]
     active = [c for c in items if not managed_concern(c, managed)]
+    returned = [
+        _returned(c, concern)
+        for c in active
+        if (concern := answering_concern(c, managed)) is not None
+    ]
     reds = [c for c in active if c["flag"] == "red"]
     greens = [c for c in active if c["flag"] == "green"]
     deciding = reds or greens
@@ -55,8 +91,10 @@ def combine(
         "rule_ids": sorted({c["rule_id"] for c in deciding}),
         "evidence": evidence,
         "considered": considered,
+        "contradicted": returned,
+        "unmatched": unmatched(managed, items),
         "ruleset_version": ruleset_version,
-        "narrative": narrative(theme, flag, deciding, considered),
+        "narrative": narrative(theme, flag, deciding, considered, returned),
     }
 
 
@@ -69,8 +107,8 @@ def _considered(c: Mapping[str, Any], concern: Mapping[str, Any]) -> dict[str, A
         "self_assessment": concern["event_id"],
         "reason": (
             f"known and managed: {c['subject']} is reported in the area's self-assessment "
-            f"with an action plan on track ({concern['action_plan']}), so it is not flagged "
-            "automatically"
+            f"with an action plan on track ({plan_words(concern)}), so it is not flagged "
+            "automatically while later evidence does not contradict it"
         ),
     }
 
@@ -80,6 +118,7 @@ def narrative(
     flag: str | None,
     deciding: list[Mapping[str, Any]],
     considered: Sequence[Mapping[str, Any]] = (),
+    returned: Sequence[Mapping[str, Any]] = (),
 ) -> str:
     """A short plain-words account of why the flag was given, or was not."""
     title = THEME_TITLES[theme]
@@ -89,6 +128,7 @@ def narrative(
         else f"{title}: no significant concern or exceptional performance found."
     ]
     lines.extend(f"Considered, not flagged: {c['reason']}." for c in considered)
+    lines.extend(f"Self-assessed, flagged: {c['reason']}." for c in returned)
     for c in deciding:
         lines.append(
             f"{c['title']} ({c['rule_id']}): {c['subject']} at {c['body']} — {_figures(c)}."

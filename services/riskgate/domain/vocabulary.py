@@ -53,6 +53,7 @@ EVENT_TYPES: tuple[str, ...] = (
     "petition.submitted",
     "ccfa.raised",
     "ccfa.referred",
+    "ccfa.information_requested",
     "ccfa.responded",
     "ccfa.recommended",
     "ccfa.published",
@@ -73,6 +74,7 @@ INTERNAL_TYPES: tuple[str, ...] = (
     "inspection.assigned",
     "gatekeeper.override",
     "inspection.updated",
+    "inspection.triaged",
     "organisational.assessed",
     "citizens.transition",
 )

@@ -90,10 +90,15 @@ def plan_year(year: int, seed: int) -> Plan:
     indicator_plant_kinds = ["floor"] * FLOOR_PLANTS + ["known_and_managed"] * (
         KNOWN_AND_MANAGED_PLANTS
     )
+    managed_seen = 0
     for i, kind in enumerate(indicator_plant_kinds):
         floor = by_indicator[floor_order[i % len(floor_order)]]
         area = chooser.area()
         values = _wrong_side_values(floor, rng)
+        if kind == "known_and_managed":
+            managed_seen += 1
+            if managed_seen == 1:  # a plan that works: better every quarter, still past the floor
+                values = _improving(values, floor)
         bad_values[(area.code, floor.indicator)] = values
         plants.append(_indicator_plant(kind, area.code, floor, ref, values, year))
 
@@ -234,6 +239,12 @@ def _wrong_side_values(floor: Floor, rng: random.Random) -> tuple[float, ...]:
     return tuple(round(floor.floor * (1 + sign * rng.uniform(0.06, 0.22)), 2) for _ in range(3))
 
 
+def _improving(values: tuple[float, ...], floor: Floor) -> tuple[float, ...]:
+    """The same values in the order that gets better each quarter (so no quarter reported after
+    the self-assessment contradicts its plan)."""
+    return tuple(sorted(values, reverse=floor.wrong_side == "above"))
+
+
 def _indicator_plant(
     kind: str, area: str, floor: Floor, ref: Reference, values: tuple[float, ...], year: int
 ) -> Plant:
@@ -244,4 +255,8 @@ def _indicator_plant(
     )
     if kind == "known_and_managed":
         detail += f"; reported in the {year} self-assessment with an action plan on track"
+        if list(values) == sorted(values, reverse=floor.wrong_side == "above"):
+            detail += ", improving each quarter"
+        else:
+            detail += ", but a quarter reported after the plan is worse: flagged after all"
     return Plant(kind, area, area, indicator.theme, indicator.id, detail)

@@ -28,6 +28,7 @@ from riskgate.schemas.envelope import (
 )
 from riskgate.schemas.events import (
     BodyRegisteredPayload,
+    CcfaInformationRequestedPayload,
     CcfaPublishedPayload,
     CcfaRaisedPayload,
     CcfaRecommendedPayload,
@@ -117,6 +118,7 @@ from riskgate.schemas.services import (
     GatekeeperOverridePayload,
     InspectionAssignedPayload,
     InspectionRequestedPayload,
+    InspectionTriagedPayload,
     InspectionUpdatedPayload,
     OrganisationalAssessedPayload,
     RiskJudgementPayload,
@@ -138,6 +140,7 @@ __all__ = [
     "CONTRACT_VERSION",
     "CcfaPublishedPayload",
     "CcfaRaisedPayload",
+    "CcfaInformationRequestedPayload",
     "CcfaRecommendedPayload",
     "CcfaReferredPayload",
     "CcfaRespondedPayload",
@@ -164,6 +167,7 @@ __all__ = [
     "InspectionAssignedPayload",
     "InspectionFindingPayload",
     "InspectionRequestedPayload",
+    "InspectionTriagedPayload",
     "InspectionUpdatedPayload",
     "MAX_BODIES",
     "MAX_ENTRIES",

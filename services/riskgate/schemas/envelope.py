@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from riskgate.schemas.events import (
     BodyRegisteredPayload,
+    CcfaInformationRequestedPayload,
     CcfaPublishedPayload,
     CcfaRaisedPayload,
     CcfaRecommendedPayload,
@@ -44,6 +45,7 @@ from riskgate.schemas.services import (
     GatekeeperOverridePayload,
     InspectionAssignedPayload,
     InspectionRequestedPayload,
+    InspectionTriagedPayload,
     InspectionUpdatedPayload,
     OrganisationalAssessedPayload,
     RiskJudgementPayload,
@@ -56,6 +58,7 @@ PAYLOAD_SCHEMAS: dict[str, type[Schema]] = {
     "ccfa.raised": CcfaRaisedPayload,
     "ccfa.referred": CcfaReferredPayload,
     "ccfa.responded": CcfaRespondedPayload,
+    "ccfa.information_requested": CcfaInformationRequestedPayload,
     "ccfa.recommended": CcfaRecommendedPayload,
     "ccfa.published": CcfaPublishedPayload,
     "petition.responded": PetitionRespondedPayload,
@@ -71,6 +74,7 @@ PAYLOAD_SCHEMAS: dict[str, type[Schema]] = {
     "inspection.assigned": InspectionAssignedPayload,
     "gatekeeper.override": GatekeeperOverridePayload,
     "inspection.updated": InspectionUpdatedPayload,
+    "inspection.triaged": InspectionTriagedPayload,
     "organisational.assessed": OrganisationalAssessedPayload,
     "citizens.transition": CitizensTransitionPayload,
 }

@@ -181,6 +181,19 @@ class CcfaReferredPayload(NoPersonalData):
     )  # fmt: skip
 
 
+class CcfaInformationRequestedPayload(NoPersonalData):
+    """The committee asks bodies to appear or provide information (again): each named body's
+    20 working days run from this request."""
+
+    case_ref = ref_field()
+    requested_on = Day(required=True)
+    bodies = fields.List(
+        body_code(),
+        validate=validate.Length(1, MAX_BODIES),
+        metadata={"description": "Bodies asked (default: the case's bodies)."},
+    )
+
+
 class CcfaRecommendedPayload(NoPersonalData):
     """The committee's recommendations to the executive and the bodies named (stage 3)."""
 
@@ -243,6 +256,18 @@ class ConcernSchema(StrictSchema):
     subject = name_field(metadata={"description": "An indicator id (e.g. NI 117) or a topic."})
     action_plan = text_field()
     status = fields.String(required=True, validate=one_of(ACTION_PLAN_STATUSES))
+    # What the concern answers (any of them; none: only a rule's concern equal to `subject`).
+    # An unknown indicator or inspection is accepted and listed as matching nothing.
+    indicator = optional_text(
+        MAX_REF, metadata={"description": "An indicator it answers, e.g. NI 117."}
+    )
+    inspection_id = optional_text(
+        MAX_REF, metadata={"description": "An inspection whose finding it answers."}
+    )
+    rule_id = optional_text(MAX_REF, metadata={"description": "A rule whose finding it answers."})
+    whole_theme = StrictBoolean(
+        metadata={"description": "True: it answers every finding on the theme."}
+    )
 
 
 class SelfAssessmentSubmittedPayload(StrictSchema):

@@ -145,6 +145,8 @@ _ID = {
     "updated": "2a3b4c5d-6e7f-4a8b-9c9d-1e2f3a4b5c19",
     "organisational": "3b4c5d6e-7f8a-4b9c-8d0e-2f3a4b5c6d20",
     "transition": "4c5d6e7f-8a9b-4c0d-9e1f-3a4b5c6d7e21",
+    "triaged": "5d6e7f8a-9b0c-4d1e-8f2a-4b5c6d7e8f22",
+    "ccfa_information": "6e7f8a9b-0c1d-4e2f-9a3b-5c6d7e8f9a23",
 }
 _HAMPSHIRE = "E10000014"
 _WINCHESTER = "E07000094"
@@ -460,6 +462,14 @@ def example_events() -> dict[str, dict[str, Any]]:
                 "bodies": [_BASINGSTOKE],
             },
         ),
+        "ccfa.information_requested": _event(
+            "ccfa_information",
+            "ccfa.information_requested",
+            "2009-08-03T10:00:00+01:00",
+            "council:E07000084",
+            _BASINGSTOKE,
+            {"case_ref": "CCFA-2009-007", "requested_on": "2009-08-03", "bodies": [_BASINGSTOKE]},
+        ),
         "ccfa.published": _event(
             "ccfa_published",
             "ccfa.published",
@@ -535,6 +545,37 @@ def example_events() -> dict[str, dict[str, Any]]:
                     "holder": "Ravi Patel",
                     "role": "inspectorate:ofsted",
                 },
+            },
+        ),
+        "inspection.triaged": _event(
+            "triaged",
+            "inspection.triaged",
+            "2009-11-20T10:00:00+00:00",
+            "riskgate.gatekeeper",
+            _HAMPSHIRE,
+            {
+                "request_id": "REQ-2009-0142",
+                "body": _HAMPSHIRE,
+                "area": _HAMPSHIRE,
+                "inspectorate": "ofsted",
+                "theme": "children_and_young_people",
+                "rule_ids": ["IND-FLOOR-2Q"],
+                "reason": "NI 117 worse than the floor for two quarters running.",
+                "year": 2009,
+                "received_on": "2009-11-06",
+                "due": "2009-11-20",
+                "state": "declined",
+                "on": "2009-11-20",
+                "by": "Ravi Patel",
+                "decline_reason": "Covered by the annual conversation in December.",
+                "reasons": ["Declined by Ofsted (Ravi Patel) on 2009-11-20."],
+                "action": "triage_declined",
+                "actor": {
+                    "id": "7c2d0a51e98f",
+                    "holder": "Ravi Patel",
+                    "role": "inspectorate:ofsted",
+                },
+                "request": {"request_id": "REQ-2009-0142", "origin": "risk_rule"},
             },
         ),
         "organisational.assessed": _event(

@@ -46,7 +46,7 @@ SUSPECTED: tuple[str, ...] = ("fraud", "criminal")
 COMMITTEE_FINDINGS: tuple[str, ...] = ("vexatious", "frivolous")
 CITIZENS_TRANSITIONS: tuple[str, ...] = (
     "ccfa.stage_changed", "ccfa.refused", "ccfa.overdue", "ccfa.deadline_met", "ccfa.escalated",
-    "area_case.opened", "petition.status_changed",
+    "area_case.opened", "petition.status_changed", "ccfa.information_requested",
 )  # fmt: skip
 INSPECTORATE_CODES: tuple[str, ...] = tuple(INSPECTORATES)
 MIN_YEAR, MAX_YEAR = 2000, 2100

@@ -69,6 +69,19 @@ class RiskJudgementPayload(StrictSchema):
     considered = bounded_list(
         fields.Dict(keys=fields.String()), load_default=list, metadata={"default": []}
     )
+    contradicted = bounded_list(
+        fields.Dict(keys=fields.String()),
+        load_default=list,
+        metadata={"default": [], "description": "Self-assessed concerns flagged after all: "
+                  "the plan is off track or later evidence contradicts it, naming the plan and "
+                  "the date it was reported."},
+    )  # fmt: skip
+    unmatched = bounded_list(
+        fields.Dict(keys=fields.String()),
+        load_default=list,
+        metadata={"default": [], "description": "Self-assessed concerns that match nothing "
+                  "the rules found on the theme."},
+    )  # fmt: skip
     ruleset_version = ref_field()
     narrative = optional_text(MAX_SERVICE_TEXT, load_default="")
 
@@ -174,6 +187,36 @@ class InspectionUpdatedPayload(StrictSchema):
     area = body_code(required=True)
     removed = text_list(load_default=list, metadata={"default": []})
     inspection = fields.Dict(keys=fields.String(), required=True)
+
+
+class InspectionTriagedPayload(StrictSchema):
+    """A risk-triggered request held for, confirmed, declined or auto-confirmed in its
+    inspectorate's triage."""
+
+    request_id = ref_field()
+    body = body_code(required=True)
+    area = body_code(required=True)
+    inspectorate = inspectorate_field()
+    theme = theme_field()
+    rule_ids = text_list(load_default=list, metadata={"default": []})
+    reason = text_field(1, 2000)
+    year = year_field()
+    received_on = Day(required=True)
+    due = Day(required=True, metadata={"description": "Confirmed automatically on this day."})
+    state = fields.String(
+        required=True, validate=one_of(("in_triage", "confirmed", "declined", "auto_confirmed"))
+    )
+    on = Day(required=True)
+    by = optional_text(MAX_NAME, allow_none=True, metadata={"description": "Who triaged it."})
+    decline_reason = optional_text(MAX_TEXT, allow_none=True)
+    reasons = text_list(required=True)
+    action = fields.String(
+        required=True,
+        validate=one_of(("triage_held", "triage_confirmed", "triage_declined",
+                         "triage_auto_confirmed")),
+    )  # fmt: skip
+    actor = actor_field()
+    request = fields.Dict(keys=fields.String(), required=True)
 
 
 class OrganisationalAssessedPayload(StrictSchema):

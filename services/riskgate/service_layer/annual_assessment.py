@@ -26,13 +26,27 @@ def assess_area(system: System, code: str, year: int) -> dict[str, Any]:
     area = system.reference.areas.get(code)
     if area is None:
         raise NotFound(f"unknown area {code}: areas are upper-tier and unitary councils")
-    return area_assessment(
+    document = area_assessment(
         area,
         year,
         system.risk.assessment(code, year),
         system.risk.organisations(year),
         system.rules.current().version,
     )
+    with_triage(document, system.gatekeeper.triage.recorded(code, year))
+    return document
+
+
+def with_triage(document: dict[str, Any], records: Iterable[dict[str, Any]]) -> None:
+    """Record, beside each theme's judgement, what the owning inspectorate's triage made of the
+    requests its red flag raised: waiting, confirmed, declined (with the reason) or confirmed
+    automatically."""
+    for record in records:
+        judgement = document["themes"].get(record["theme"])
+        if judgement is None:
+            continue
+        shown = {k: v for k, v in record.items() if k != "request"}
+        judgement.setdefault("triage", []).append(shown)
 
 
 def assess_year(system: System, year: int, *, compare: bool = True) -> dict[str, Any]:

@@ -12,8 +12,10 @@ once. Every change commits through one `UnitOfWork`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from riskgate import metrics, topics
@@ -39,10 +41,13 @@ from riskgate.service_layer.live_files import LiveFiles
 from riskgate.service_layer.repositories import peer_reviews
 from riskgate.service_layer.repositories.audit import AuditQuery, AuditTrail, position_of
 from riskgate.service_layer.repositories.register import Register
+from riskgate.service_layer.triage import TriageDesk
 from riskgate.service_layer.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.date]
+# What the gatekeeper adds to a request when it receives it (not the proposer's fields).
+_RECEIPT = ("received_at", "request_event_id", "source", "body", "decision_id", "triage")
 Change = Callable[[Inspection], Inspection]
 
 __all__ = ["GatekeeperService", "apply", "rebuild"]  # the fold, from its old home too
@@ -114,6 +119,7 @@ class GatekeeperService:
         self._policies = policies
         self.clock = clock
         self._processed = Processed(store, GROUP)
+        self._triage = TriageDesk(self, self._register)
 
     @property
     def policies(self) -> PolicySet:
@@ -123,11 +129,16 @@ class GatekeeperService:
         return self._policies
 
     def handle(self, event: dict[str, Any]) -> None:
-        """Decide an `inspection.requested`; remember an `organisational.assessed`."""
+        """Decide an `inspection.requested` (or hold a risk-triggered one for its inspectorate's
+        triage); remember an `organisational.assessed`."""
         if event["type"] == "organisational.assessed":
             self._remember_score(event)
         elif event["type"] == "inspection.requested":
-            self._decide(event)
+            triage = self.policies.triage
+            if triage is not None and triage.holds(event["payload"]):
+                self._triage.hold(event, triage)
+            else:
+                self._decide(event)
 
     def _remember_score(self, event: dict[str, Any]) -> None:
         if self._processed.seen(event["event_id"]):
@@ -141,7 +152,6 @@ class GatekeeperService:
         if self._processed.seen(event["event_id"]):
             return
         body = event["body"]
-        request = {**event["payload"], "body": body}
         with self._register.lock(body):
             # One round trip for everything the decision reads.
             seen, stored_register, stored_org, stored_reviews = self._store.read_many(
@@ -158,41 +168,78 @@ class GatekeeperService:
             context = BodyContext(
                 register, org_score, decided_on, body, peer_reviews.reviews_from(stored_reviews)
             )
-            decision = decide(request, context, self.policies)
-            payload = {
-                **{k: v for k, v in decision.items() if k not in ("body", "inspection")},
-                "actor": POLICY.to_dict(),
-                "request": {
-                    **event["payload"],
-                    "received_at": event["occurred_at"],
-                    "request_event_id": event["event_id"],
-                    "source": event["source"],
-                },
-                "inspection": decision["inspection"],
+            request = {
+                **event["payload"],
+                "received_at": event["occurred_at"],
+                "request_event_id": event["event_id"],
+                "source": event["source"],
             }
-            message = envelope(
-                event_id=decision["decision_id"],
-                type="gatekeeper.decision",
-                occurred_at=event["occurred_at"],
-                source=SOURCE,
-                body=body,
-                payload=payload,
-            )
-            self._commit(message, event["event_id"])
+            message = self.decision_message(request, body, event["occurred_at"], context)
+            self._commit(message, consumed_event_id=event["event_id"])
 
-    def _commit(self, message: dict[str, Any], consumed_event_id: str | None = None) -> None:
-        """Publish the message (and the work and findings it makes), then fold it into the store."""
+    def decision_message(
+        self,
+        request: dict[str, Any],
+        body: str,
+        occurred_at: str,
+        context: BodyContext | None = None,
+    ) -> dict[str, Any]:
+        """The `gatekeeper.decision` on a request (its payload with `received_at`,
+        `request_event_id` and `source`), decided as of `occurred_at`'s day against `context`
+        (read now if not given); call it under the body's lock."""
+        if context is None:
+            context = self.context(body, dt.datetime.fromisoformat(occurred_at).date())
+        fields = {k: request[k] for k in request if k not in _RECEIPT}
+        decision = decide({**fields, "body": body}, context, self.policies)
+        payload = {
+            **{k: v for k, v in decision.items() if k not in ("body", "inspection")},
+            "actor": POLICY.to_dict(),
+            "request": request,
+            "inspection": decision["inspection"],
+        }
+        return envelope(
+            event_id=decision["decision_id"],
+            type="gatekeeper.decision",
+            occurred_at=occurred_at,
+            source=SOURCE,
+            body=body,
+            payload=payload,
+        )
+
+    def _commit(self, *messages: dict[str, Any], consumed_event_id: str | None = None) -> None:
+        """Publish the messages (and the work and findings they make), then fold them into the
+        store, in one unit of work."""
         work = UnitOfWork(GROUP)
-        work.publish(topics.DECISIONS, message["payload"]["area"], message)
-        for output in work_messages(message):
-            work.publish(*output)
-        for finding in finding_events(message):
-            work.publish(topics.EVENTS, message["payload"]["area"], finding)
-        work.store(lambda batch: apply(self._register, batch, message))
+        for message in messages:
+            work.publish(topics.DECISIONS, message["payload"]["area"], message)
+            for output in work_messages(message):
+                work.publish(*output)
+            for finding in finding_events(message):
+                work.publish(topics.EVENTS, message["payload"]["area"], finding)
+        for message in messages:
+            work.store(functools.partial(apply, self._register, message=message))
         if consumed_event_id is not None:
             work.consume(consumed_event_id)
         work.commit(self._publisher, self._store)
-        _log_outcome(message)
+        for message in messages:
+            _log_outcome(message)
+
+    def commit(self, *messages: dict[str, Any], consumed_event_id: str | None = None) -> None:
+        """Publish and fold the messages in one unit of work (the triage desk's path too)."""
+        self._commit(*messages, consumed_event_id=consumed_event_id)
+
+    def lock(self, body: str) -> AbstractContextManager[object]:
+        """The body's lock, held while deciding against its register."""
+        return self._register.lock(body)
+
+    def seen(self, event_id: str) -> bool:
+        """Whether the gatekeeper has handled this event already."""
+        return self._processed.seen(event_id)
+
+    @property
+    def triage(self) -> TriageDesk:
+        """The inspectorates' triage of risk-triggered requests."""
+        return self._triage
 
     def register(self, body: str) -> list[dict[str, Any]]:
         """The body's inspections, every status."""

@@ -17,6 +17,8 @@ from typing import Any
 from riskgate import topics
 from riskgate.adapters.store import Store, WriteBatch
 from riskgate.domain.actors import service_actor
+from riskgate.domain.gatekeeper.triage import ACTIONS as TRIAGE_ACTIONS
+from riskgate.domain.gatekeeper.triage import IN_TRIAGE
 from riskgate.domain.ids import derived_id
 from riskgate.domain.inspection import Inspection
 from riskgate.schemas import INSPECTION_ACTIONS
@@ -27,10 +29,10 @@ from riskgate.service_layer.unit_of_work import processed_key
 
 SOURCE = "riskgate.gatekeeper"
 GROUP = "gatekeeper"
-FOLDED = ("gatekeeper.decision", "gatekeeper.override", "inspection.updated")
+FOLDED = ("gatekeeper.decision", "gatekeeper.override", "inspection.updated", "inspection.triaged")
 # The audit's word for each message; an inspection update names its own (accepted, ...).
 AUDIT_ACTIONS = {"gatekeeper.decision": "decided", "gatekeeper.override": "overridden"}
-AUDITED = (*AUDIT_ACTIONS.values(), *INSPECTION_ACTIONS)
+AUDITED = (*AUDIT_ACTIONS.values(), *INSPECTION_ACTIONS, *TRIAGE_ACTIONS.values())
 
 
 def apply(register: Register, batch: WriteBatch, message: dict[str, Any]) -> None:
@@ -40,6 +42,9 @@ def apply(register: Register, batch: WriteBatch, message: dict[str, Any]) -> Non
     if kind == "organisational.assessed":
         register.put_org_score(batch, body, payload["score"], payload["year"])
         batch.sadd(processed_key(GROUP), message["event_id"])  # as live, so rebuild restores it
+        return
+    if kind == "inspection.triaged":
+        _apply_triage(register, batch, message)
         return
     inspection = payload.get("inspection")
     if inspection is not None:
@@ -55,6 +60,19 @@ def apply(register: Register, batch: WriteBatch, message: dict[str, Any]) -> Non
         batch.sadd(processed_key(GROUP), request["request_event_id"])
     elif kind == "gatekeeper.override":
         register.put_override(batch, {**payload, "body": body})
+
+
+def _apply_triage(register: Register, batch: WriteBatch, message: dict[str, Any]) -> None:
+    """A request held for, confirmed or declined in triage: the record, and the audit entry."""
+    payload = message["payload"]
+    record = {k: v for k, v in payload.items() if k not in ("action", "actor")}
+    register.put_triage(batch, record)
+    audit.record(batch, audit_entry(message))
+    if payload["state"] == IN_TRIAGE:
+        request = payload["request"]
+        # Listed among the requests from the moment it arrives; the decision adds its id.
+        register.put_request(batch, {**request, "body": message["body"]})
+        batch.sadd(processed_key(GROUP), request["request_event_id"])
 
 
 def rebuild(store: Store, messages: Iterable[dict[str, Any]]) -> int:
@@ -91,7 +109,9 @@ def audit_entry(message: dict[str, Any]) -> dict[str, Any]:
         "outcome": payload.get("outcome"),
         "policy_version": payload.get("policy_version"),
         "justification": payload.get("justification"),
-        "reason": payload.get("reason") if kind == "inspection.updated" else None,
+        "reason": payload.get("reason")
+        if kind == "inspection.updated"
+        else payload.get("decline_reason"),
         "finding": inspection.get("finding") if payload.get("action") == "completed" else None,
     }
 

@@ -12,6 +12,7 @@ from typing import Any
 from riskgate import topics
 from riskgate.adapters.bus import Publisher
 from riskgate.domain.errors import Invalid
+from riskgate.domain.inspection import as_date
 from riskgate.service_layer.common import envelope, now_on
 
 
@@ -46,19 +47,26 @@ def propose_inspection(
 ) -> str:
     """Publish a proposal (its fields with `body`, as ProposalSchema loads them) for the
     gatekeeper to decide; return its request id. Raises Invalid naming `body` when the body
-    is not one the registry knows."""
+    is not one the registry knows, and naming `window_end` when the window has already ended."""
     fields = {k: v for k, v in proposal.items() if k != "body"}
     body = str(proposal["body"])
     area = area_of(body)
     if area is None:
         raise Invalid("unknown body", {"body": [f"unknown body {body}"]})
+    today = clock()
+    window_end = proposal["window_end"]
+    if as_date(window_end) < today:
+        raise Invalid(
+            "window already ended",
+            {"window_end": [f"the window ended on {as_date(window_end)}, before today ({today})"]},
+        )
     request_id = str(uuid.uuid4())
     message = proposal_message(
         fields,
         body=body,
         area=area,
         proposer=proposer,
-        occurred_at=now_on(clock()),
+        occurred_at=now_on(today),
         request_id=request_id,
     )
     publisher.publish(topics.REQUESTS, area, message)

@@ -25,6 +25,7 @@ from riskgate.domain.ids import derived_id
 from riskgate.domain.judgement import combine, managed_concern
 from riskgate.domain.reference import Reference
 from riskgate.domain.rules import RuleSet
+from riskgate.domain.self_assessment import answers, finding_after_plan, worse_after_plan
 from riskgate.domain.vocabulary import AREA_THEMES
 from riskgate.service_layer.common import envelope
 from riskgate.service_layer.repositories import peer_reviews
@@ -124,7 +125,10 @@ class RiskService:
 
     def _record_self_assessment(self, fx: Handling) -> None:
         event, payload = fx.event, fx.event["payload"]
-        concerns = {c["subject"]: {**c, "event_id": event["event_id"]} for c in payload["concerns"]}
+        concerns = {
+            c["subject"]: {**c, "event_id": event["event_id"], "reported_at": event["occurred_at"]}
+            for c in payload["concerns"]
+        }
         fx.facts.record_self_assessment(
             self._area_of(event["body"]),
             payload["year"],
@@ -186,7 +190,7 @@ class RiskService:
         # A resubmission for a period replaces the earlier value.
         series[payload["period"]] = (payload["value"], event["event_id"])
         fx.facts.record_indicator(
-            body, code, payload["period"], payload["value"], event["event_id"]
+            body, code, payload["period"], payload["value"], event["event_id"], event["occurred_at"]
         )
         fx.facts.record_peers_input(int(payload["period"][:4]), event["event_id"])
         indicator = self._reference.indicators[code]
@@ -313,13 +317,14 @@ class RiskService:
     ) -> None:
         if not contributions and not fx.facts.is_judged(area, year, theme):
             return  # nothing judged yet and nothing to judge
+        documents = RiskFacts.contribution_documents(contributions)
         judgement = combine(
             area=area,
             theme=theme,
             year=year,
-            contributions=RiskFacts.contribution_documents(contributions),
+            contributions=documents,
             ruleset_version=fx.ruleset.version,
-            managed=fx.facts.managed_concerns(area, year, theme),
+            managed=self._challenged(area, year, theme, documents, fx),
         )
         if not fx.facts.record_judgement(area, year, theme, judgement):
             return
@@ -333,14 +338,69 @@ class RiskService:
         )
         fx.publish(topics.JUDGEMENTS, area, message)
 
+    def _challenged(
+        self,
+        area: str,
+        year: int,
+        theme: str,
+        contributions: list[dict[str, Any]],
+        fx: Handling,
+    ) -> dict[str, dict[str, Any]]:
+        """The area's self-assessed concerns, each with `contradicted`: for every red finding
+        it answers that later evidence contradicts, why (keyed body|subject|rule id)."""
+        managed = fx.facts.managed_concerns(area, year, theme)
+        for concern in managed.values():
+            found: dict[str, str] = {}
+            for c in contributions:
+                if c["flag"] != "red" or not answers(concern, c):
+                    continue
+                why = self._contradiction(concern, c, theme, fx)
+                if why:
+                    found[f"{c['body']}|{c['subject']}|{c['rule_id']}"] = why
+            concern["contradicted"] = found
+        return managed
+
+    def _contradiction(
+        self, concern: dict[str, Any], contribution: dict[str, Any], theme: str, fx: Handling
+    ) -> str | None:
+        """Why later evidence contradicts the concern on this finding: the indicator worse in a
+        quarter reported after the plan, or a poor finding after it; None if nothing does."""
+        values = contribution.get("values") or {}
+        indicator = values.get("indicator")
+        if indicator and indicator in self._reference.indicators:
+            reports = fx.facts.indicator_reports(contribution["body"], indicator)
+            event = fx.event
+            if (
+                event["type"] == "indicator.reported"
+                and event["body"] == contribution["body"]
+                and event["payload"]["indicator"] == indicator
+            ):  # this event's own value is not stored yet
+                payload = event["payload"]
+                reports[payload["period"]] = (payload["value"], event["occurred_at"])
+            polarity = self._reference.indicators[indicator].polarity
+            why = worse_after_plan(concern, indicator, polarity, reports)
+            if why:
+                return why
+        if "inspection_id" in values:
+            findings = fx.facts.findings(contribution["body"], theme)
+            return finding_after_plan(concern, findings.values())
+        return None
+
     def _emit_request(self, rule_id: str, observation: dict[str, Any], fx: Handling) -> None:
         rule = fx.ruleset.rule(rule_id)
         if rule.request is None:
             return
         body, theme, year = observation["body"], observation["theme"], observation["year"]
-        managed = fx.facts.managed_concerns(observation["area"], year, theme)
-        concern = {"flag": rule.flag, "subject": observation.get("concern", observation["subject"])}
-        if managed_concern(concern, managed):
+        found = {
+            "rule_id": rule_id,
+            "flag": rule.flag,
+            "body": body,
+            "subject": observation["subject"],
+            "concern": observation.get("concern", observation["subject"]),
+            "values": obs.observation_values(observation),
+        }
+        managed = self._challenged(observation["area"], year, theme, [found], fx)
+        if managed_concern(found, managed):
             return  # known and managed: the area is tackling it, so no triggered inspection
         request_id = derived_id("request", rule_id, body, theme, year)
         if fx.facts.is_requested(request_id):

@@ -1,5 +1,6 @@
 """`riskgate rules lint`: every rule, routing, policy, citizens', cycle and ladder file in a
-directory loads, and the floors name indicators that exist."""
+directory loads, the floors name indicators that exist, and every policy and citizens'
+parameter states its source."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from riskgate.adapters.policy_file import load_policies
 from riskgate.adapters.rule_files import read_rule_file
 from riskgate.domain.citizens import CitizensConfig
 from riskgate.domain.gatekeeper import PolicySet
+from riskgate.domain.gatekeeper.policies import unsourced
 from riskgate.domain.reference import load_reference
 from riskgate.domain.rules import RuleError, RuleSet, ruleset_problems
 from riskgate.service_layer.citizens_config import load_citizens_config
@@ -37,6 +39,16 @@ def check_rules(directory: Path) -> RulesChecked:
     unknown = sorted(set(ruleset.floors) - set(load_reference().indicators))
     if unknown:
         raise RuleError(f"indicators.yaml: unknown indicator id(s) in floors: {', '.join(unknown)}")
+    for file, missing in (
+        ("policies.yaml", unsourced(policies)),
+        ("citizens.yaml", citizens.unsourced()),
+    ):
+        if missing:
+            raise RuleError(
+                f"{file}: no source stated for {', '.join(missing)}: say where each number comes "
+                "from, the White Paper or statute paragraph, or \"a local setting: riskgate's "
+                "default\""
+            )
     cycles = tuple(load_cycles(directory))
     rungs = len(load_ladder(directory).rungs)
     return RulesChecked(ruleset, policies, citizens, cycles, rungs)

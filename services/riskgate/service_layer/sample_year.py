@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING
 
 from riskgate import topics
+from riskgate.domain.actors import Actor
 from riskgate.domain.publishing import LOADER
 from riskgate.service_layer.ingest import ACCEPTED
 
@@ -39,17 +41,48 @@ def load_sample(
             raise RuntimeError(f"the sample year failed validation: {result.errors}")
         accepted += result.accepted_types
         system.pump()
+        chunk_day = max(e["occurred_at"] for e in events[start : start + SAMPLE_CHUNK])[:10]
+        triage_as_scripted(system, date.fromisoformat(chunk_day))
         system.loading.advance(len(chunk))
         if progress is not None:
             progress(min(start + SAMPLE_CHUNK, len(events)), len(events))
     # Government Offices', departments' and inspectorates' own proposals, as the API takes them.
     publisher = system.bus.publisher()
     for proposal in proposals(year):
+        triage_as_scripted(system, date.fromisoformat(proposal["occurred_at"][:10]))
         publisher.publish(topics.REQUESTS, proposal["payload"]["area"], proposal)
-    publisher.flush()
-    system.pump()
+        publisher.flush()
+        system.pump()
     system.loading.finish()
     return accepted
+
+
+def triage_as_scripted(system: System, day: date) -> None:
+    """The inspectorates' triage up to `day`, as the sample scripts it (`sample/triage.yaml`):
+    each scripted confirmation or decline on its day, then every request whose due day has
+    come is confirmed automatically, as a running gatekeeper's sweep would."""
+    from riskgate.sample.triage import triage_steps
+
+    desk = system.gatekeeper.triage
+    for step in triage_steps():
+        if any(
+            r["by"] == step.holder and step.rule in r["rule_ids"]
+            for r in desk.items(step.inspectorate, None)
+        ):
+            continue  # each step acts once
+        record = step.picks(desk.items(step.inspectorate))
+        if record is None or step.due(record) > day or step.due(record) > date.fromisoformat(
+            record["due"]
+        ):
+            continue
+        actor = Actor(id="sample", holder=step.holder, role=f"inspectorate:{step.inspectorate}")
+        if step.action == "confirm":
+            desk.confirm(record["request_id"], actor=actor, on=step.due(record))
+        else:
+            reason = step.reason or "not needed"
+            desk.decline(record["request_id"], actor=actor, reason=reason, on=step.due(record))
+    desk.sweep(day)
+    system.pump()
 
 
 def sample_wanted(system: System) -> bool:

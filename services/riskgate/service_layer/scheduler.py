@@ -31,18 +31,24 @@ def run_embedded(system: System, *, load: bool, sweep_s: float, stop: threading.
     while not stop.is_set():
         if time.monotonic() - swept >= sweep_s:
             system.citizens.sweep()  # deadlines passed since the last look
+            system.gatekeeper.triage.sweep()  # risk-triggered requests left in triage too long
             swept = time.monotonic()
         if system.pump() == 0 and not system.peers.run_due():  # peers: once figures are quiet
             stop.wait(IDLE_S)
 
 
-def sweep_forever(system: System, every_s: float, stop: threading.Event) -> None:
-    """Mark the citizens' deadlines that pass without any event, every `every_s` seconds."""
+def sweep_forever(
+    system: System, every_s: float, stop: threading.Event, what: str = "citizens"
+) -> None:
+    """Every `every_s` seconds: mark the citizens' deadlines that pass without any event
+    (`what` citizens), or confirm the risk-triggered requests left in triage past their due
+    day (`what` triage, the gatekeeper service)."""
+    sweep = system.citizens.sweep if what == "citizens" else system.gatekeeper.triage.sweep
     while not stop.wait(every_s):
         try:
-            made = system.citizens.sweep()
+            made = sweep()
         except Exception:  # a store or broker outage: try again next time
-            log.exception("the deadline sweep failed; retrying in %ss", every_s)
+            log.exception("the %s sweep failed; retrying in %ss", what, every_s)
             continue
         if made:
-            log.info("deadline sweep: %d transitions", made)
+            log.info("%s sweep: %d transitions", what, made)

@@ -4,7 +4,7 @@ reasons, requests, decisions, work, the burden saved and how each citizens' case
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from riskgate.domain.vocabulary import INSPECTORATES
@@ -36,6 +36,7 @@ class YearSummary:
     today: str  # the clock the year was run on
     cases: list[dict[str, Any]]  # calls for action
     council_names: dict[str, str]
+    triage: list[dict[str, Any]] = field(default_factory=list)  # every triage record
 
     def flags(self) -> Counter[tuple[str, str]]:
         """(flag, theme) -> areas with that flag."""
@@ -92,4 +93,7 @@ def summarise_year(system: System, year: int, accepted: Counter[str]) -> YearSum
         cases=system.citizens.calls_for_action(),
         council_names={code: c.name for code, c in system.reference.councils.items()},
         today=system.clock.today().isoformat(),
+        triage=[
+            r for code in INSPECTORATES for r in system.gatekeeper.triage.items(code, None)
+        ],
     )

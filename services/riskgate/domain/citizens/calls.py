@@ -20,10 +20,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from riskgate.domain.calendar import add_months, add_working_days
+from riskgate.domain.calendar import add_months
 from riskgate.domain.citizens import petitions
 from riskgate.domain.citizens.config import CitizensConfig, CouncilSettings
-from riskgate.domain.citizens.deadlines import mark_overdue
+from riskgate.domain.citizens.deadlines import information_deadlines, mark_overdue
 from riskgate.domain.citizens.escalation import escalate, settle
 from riskgate.domain.citizens.state import (
     Facts,
@@ -175,9 +175,59 @@ def referred(
     if refusal is not None:
         return _refuse(case, on, *refusal, event)
     case["accepted_on"] = on.isoformat()
-    reason = f"accepted by the {committee_words} committee for investigation"
+    case["deadlines"] = information_deadlines(
+        case["bodies"], on, s.response_working_days, "referral"
+    )
+    due = case["deadlines"][0]["due"] if case["deadlines"] else on.isoformat()
+    reason = (
+        f"accepted by the {committee_words} committee for investigation: "
+        f"{', '.join(case['bodies'])} must appear before the committee or provide information "
+        f"within {s.response_working_days} working days (by {due})"
+    )
     transition = move(case, "referred", "open", on, [reason], event)
-    return Outcome(case=case, transitions=[transition])
+    return Outcome(case=case, transitions=[transition, *mark_overdue(case, on)])
+
+
+def information_requested(
+    event: Mapping[str, Any], facts: Facts, config: CitizensConfig, routing: Routing
+) -> Outcome:
+    """`ccfa.information_requested`: the committee asks bodies for information (again); each
+    named body's 20 working days run from this request."""
+    payload, s = event["payload"], config.for_council(event["body"])
+    case = required(facts.case, "case", payload["case_ref"], event)
+    if event["event_id"] in case["evidence"]:
+        return Outcome(case=case)
+    if case["stage"] not in ("referred", "routed", "recommended"):
+        raise CitizensError(
+            f"ccfa.information_requested for case {case['case_ref']} at stage {case['stage']}: "
+            "a committee asks for information while the call is under investigation"
+        )
+    on = day_of(payload["requested_on"])
+    bodies = list(dict.fromkeys(payload.get("bodies") or case["bodies"]))
+    case = copy.deepcopy(case)
+    case["evidence"].append(event["event_id"])
+    transitions = mark_overdue(case, on)
+    # A body's earlier request still open is answered by this one's deadline instead.
+    case["deadlines"] = [
+        d
+        for d in case["deadlines"]
+        if not (d["kind"] == "information" and d["body"] in bodies and d["met_on"] is None
+                and not d["overdue"])
+    ]  # fmt: skip
+    fresh = information_deadlines(bodies, on, s.response_working_days, "request for information")
+    case["deadlines"] += fresh
+    reasons = [
+        f"the committee asked {', '.join(bodies)} for information on {on.isoformat()}: each "
+        f"must appear or provide it within {s.response_working_days} working days "
+        f"(by {fresh[0]['due']})"
+    ]
+    transitions.append(
+        case_transition(
+            "ccfa.information_requested", case, case["stage"], on, reasons, event,
+            on.isoformat(), *bodies,
+        )
+    )  # fmt: skip
+    return Outcome(case=case, transitions=transitions)
 
 
 def recommended(
@@ -200,30 +250,21 @@ def recommended(
     case["recommendations"] = list(payload.get("recommendations") or [])
     case["recommended_to"] = bodies
     case["recommended_on"] = on.isoformat()
-    respond_by = add_working_days(on, s.response_working_days)
+    publish_by = add_months(on, s.publish_months)
     case["deadlines"] = [
-        {
-            "kind": "body_response",
-            "body": body,
-            "due": respond_by.isoformat(),
-            "met_on": None,
-            "overdue": False,
-        }
-        for body in bodies
-    ]
-    case["deadlines"].append(
+        *case["deadlines"],  # the information deadlines run on, met or not
         {
             "kind": "council_publication",
             "body": case["council"],
-            "due": add_months(on, s.publish_months).isoformat(),
+            "due": publish_by.isoformat(),
             "met_on": None,
             "overdue": False,
-        }
-    )
+        },
+    ]
     reason = (
-        f"recommendations made to {', '.join(bodies)}: each responds within "
-        f"{s.response_working_days} working days (by {respond_by.isoformat()}); the council "
-        f"publishes its response within {s.publish_months} months"
+        f"recommendations made to {', '.join(bodies)}, which have regard to them (their "
+        f"responses are recorded, with no deadline of their own); the council publicises its "
+        f"response within {s.publish_months} months (by {publish_by.isoformat()})"
     )
     transitions = [move(case, "recommended", "open", on, [reason], event)]
     transitions += mark_overdue(case, on)
@@ -265,10 +306,15 @@ def _answer(
     case = required(facts.case, "case", event["payload"]["case_ref"], event)
     if event["event_id"] in case["evidence"]:
         return Outcome(case=case)
-    if case["stage"] not in ("recommended", "concluded", "escalated"):
+    answering = ("referred", "routed") if kind != "council_publication" else ()
+    if case["stage"] not in (*answering, "recommended", "concluded", "escalated"):
+        follows = (
+            "a body responds once the committee has the call"
+            if kind != "council_publication"
+            else "the council's response follows the committee's recommendations"
+        )
         raise CitizensError(
-            f"{event['type']} for case {case['case_ref']} at stage {case['stage']}: "
-            "responses follow the committee's recommendations"
+            f"{event['type']} for case {case['case_ref']} at stage {case['stage']}: {follows}"
         )
     case = copy.deepcopy(case)
     case["evidence"].append(event["event_id"])
@@ -284,8 +330,11 @@ def _answer(
     else:
         case["publications"].append(entry)
         case["published_on"] = case["published_on"] or on.isoformat()
+    # A body's response meets its information deadline (or, on a case recorded before, its
+    # response deadline); after the recommendations it is also the regard it had to them.
+    kinds = ("information", "body_response") if kind == "body_response" else (kind,)
     for deadline in case["deadlines"]:
-        if deadline["kind"] == kind and deadline["body"] == body and deadline["met_on"] is None:
+        if deadline["kind"] in kinds and deadline["body"] == body and deadline["met_on"] is None:
             deadline["met_on"] = on.isoformat()
             what = "responded" if kind == "body_response" else "published its response"
             late = " late" if deadline["overdue"] else ""

@@ -65,10 +65,15 @@ class CitizensConfig:
     version: str
     defaults: CouncilSettings
     councils: Mapping[str, CouncilSettings] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)  # key -> where its number comes from
 
     def for_council(self, code: str) -> CouncilSettings:
         """The settings for one council: its overrides merged over the defaults."""
         return self.councils.get(code, self.defaults)
+
+    def unsourced(self) -> list[str]:
+        """Every key whose source the file does not state (`riskgate rules lint` refuses it)."""
+        return [k for k in _KEYS if k not in self.sources]
 
 
 def parse_citizens_config(doc: Any, lines: Sequence[str], version: str) -> CitizensConfig:
@@ -78,7 +83,7 @@ def parse_citizens_config(doc: Any, lines: Sequence[str], version: str) -> Citiz
     """
     if not isinstance(doc, dict):
         raise RuleError(f"{CITIZENS_FILE}:1: expected a mapping with `defaults` and `councils`")
-    _unknown_keys(doc, ("defaults", "councils"), lines, "top level")
+    _unknown_keys(doc, ("defaults", "councils", "sources"), lines, "top level")
     raw_defaults = doc.get("defaults")
     if not isinstance(raw_defaults, dict):
         line = _key_line(lines, 1, "defaults")
@@ -110,7 +115,26 @@ def parse_citizens_config(doc: Any, lines: Sequence[str], version: str) -> Citiz
         _unknown_keys(overrides, _KEYS, lines, f"council {code}")
         merged = {**base, **{k: v for k, v in overrides.items() if k != "__line__"}}
         councils[code] = _settings(merged, overrides, lines)
-    return CitizensConfig(version, defaults, councils)
+    return CitizensConfig(version, defaults, councils, _sources(doc.get("sources"), lines))
+
+
+def _sources(raw: Any, lines: Sequence[str]) -> dict[str, str]:
+    """Where each key's number comes from, in words (`sources:`)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        line = _key_line(lines, 1, "sources")
+        raise RuleError(f"{CITIZENS_FILE}:{line}: expected a `sources:` mapping of key to source")
+    _unknown_keys(raw, _KEYS, lines, "sources")
+    found = {}
+    for key, text in raw.items():
+        if key == "__line__":
+            continue
+        if not isinstance(text, str) or not text.strip():
+            line = _key_line(lines, raw["__line__"], str(key))
+            raise RuleError(f"{CITIZENS_FILE}:{line}: sources: {key} needs its source in words")
+        found[key] = " ".join(text.split())
+    return found
 
 
 def _key_line(lines: Sequence[str], start: int, key: str) -> int:

@@ -1,17 +1,21 @@
 """The statutory deadlines of a call for action: met, overdue, and when the local stages end.
 
-After the committee's recommendations each body named responds within 20
-working days and the council publishes its response within two months
-(`citizens.yaml` holds both). A deadline passes without any event, so the
-caller's `sweep` with a date marks it overdue, once.
+White Paper 3.35: from the referral (or a later request for information) each
+body named must "appear before the committee or provide information to the
+committee within 20 working days"; after the committee's recommendations the
+council must publicise its response within two months (`citizens.yaml` holds
+both). The bodies "have regard to" the recommendations: their responses are
+recorded, with no deadline of their own. A deadline passes without any event,
+so the caller's `sweep` with a date marks it overdue, once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from riskgate.domain.calendar import add_working_days
 from riskgate.domain.citizens.state import case_transition
 from riskgate.domain.citizens.terms import Case, Transition, day_of
 
@@ -66,8 +70,10 @@ def unresolved(case: Case) -> list[str]:
         if deadline["overdue"]:
             why.append(f"{deadline['body']} did not {_duty(deadline)} by {deadline['due']}")
     latest: dict[str, Mapping[str, Any]] = {}
+    since = case.get("recommended_on") or ""
     for response in case["responses"]:
-        latest[response["body"]] = response
+        if response["on"] >= since:  # the regard had to the recommendations, not earlier answers
+            latest[response["body"]] = response
     for body in case["recommended_to"]:
         if body in latest and not latest[body]["resolved"]:
             why.append(f"{body} responded that the issue is not resolved")
@@ -77,4 +83,27 @@ def unresolved(case: Case) -> list[str]:
 
 
 def _duty(deadline: Mapping[str, Any]) -> str:
-    return "respond" if deadline["kind"] == "body_response" else "publish its response"
+    if deadline["kind"] == "council_publication":
+        return "publish its response"
+    if deadline["kind"] == "information":
+        return "appear before the committee or provide information"
+    return "respond"
+
+
+def information_deadlines(
+    bodies: Sequence[str], on: dt.date, working_days: int, asked: str
+) -> list[dict[str, Any]]:
+    """Each body's deadline to appear or provide information, `working_days` from `on`."""
+    due = add_working_days(on, working_days).isoformat()
+    return [
+        {
+            "kind": "information",
+            "body": body,
+            "due": due,
+            "from": on.isoformat(),
+            "asked": asked,
+            "met_on": None,
+            "overdue": False,
+        }
+        for body in bodies
+    ]

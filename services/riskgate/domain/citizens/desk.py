@@ -15,6 +15,7 @@ What each event needs from the caller (`Facts`):
 | forum.decided | forum_issue for (council, issue_ref) (None if new) | area |
 | ccfa.raised | case (None if new) | area; petition when the payload names one |
 | ccfa.referred | case | earlier_cases: the councillor's other cases at this council |
+| ccfa.information_requested | case | |
 | ccfa.recommended, ccfa.responded, ccfa.published | case | complaints (partners' formal complaints) |
 """
 
@@ -43,6 +44,7 @@ PETITION_STEPS: dict[str, PetitionStep] = {
 CALL_STEPS: dict[str, CallStep] = {
     "ccfa.raised": calls.raised,
     "ccfa.referred": calls.referred,
+    "ccfa.information_requested": calls.information_requested,
     "ccfa.recommended": calls.recommended,
     "ccfa.responded": calls.responded,
     "ccfa.published": calls.published,
@@ -82,6 +84,8 @@ class CitizensDesk:
     def recheck(self, case: Case, complaints: Sequence[Mapping[str, Any]], on: dt.date) -> Outcome:
         """Test a closed, unresolved case's partner gate again (say, after a new complaint)."""
         case = copy.deepcopy(case)
-        transitions = mark_overdue(case, on) if case["stage"] == "recommended" else []
+        transitions = (
+            mark_overdue(case, on) if case["stage"] in ("referred", "routed", "recommended") else []
+        )
         transitions += settle(case, complaints, on, None, self.config, self.routing)
         return Outcome(case=case, transitions=transitions)

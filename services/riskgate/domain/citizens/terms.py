@@ -45,13 +45,18 @@ PETITION_STATUSES: tuple[str, ...] = (
     "responded",
     "referred_to_ccfa",
 )
-DEADLINE_KINDS: tuple[str, ...] = ("body_response", "council_publication")
+# `information`: a body named appears before the committee or provides information, within
+# 20 working days of the referral or of a later request (`body_response` is the name the
+# deadlines of cases recorded before had for it); `council_publication`: the council
+# publicises its response to the recommendations within two months.
+DEADLINE_KINDS: tuple[str, ...] = ("information", "body_response", "council_publication")
 EVENT_TYPES: tuple[str, ...] = (
     "petition.submitted",
     "petition.responded",
     "forum.decided",
     "ccfa.raised",
     "ccfa.referred",
+    "ccfa.information_requested",
     "ccfa.recommended",
     "ccfa.responded",
     "ccfa.published",
@@ -61,6 +66,7 @@ TRANSITION_KINDS: tuple[str, ...] = (
     "ccfa.refused",
     "ccfa.overdue",
     "ccfa.deadline_met",
+    "ccfa.information_requested",
     "ccfa.escalated",
     "petition.status_changed",
     "area_case.opened",

@@ -111,7 +111,13 @@ def _place(case: Case) -> Verdict:
             ledger,
         )
     moved_end = start + (we - ws)
-    inspection = replace(inspection, window_start=start, window_end=moved_end)
+    inspection = replace(
+        inspection,
+        window_start=start,
+        window_end=moved_end,
+        requested_window_start=ws,
+        requested_window_end=we,
+    )
     pushed = ", ".join(p.id for p, _ in found) or approve.id
     reasons.append(
         f"Deferred: no on-site start within the requested window {ws} to {we} fits ({pushed}); "

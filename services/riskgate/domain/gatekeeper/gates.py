@@ -65,6 +65,31 @@ def overlaps(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return bool(a["window_start"] <= b["window_end"] and b["window_start"] <= a["window_end"])
 
 
+def windows_of(inspection: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The windows an inspection answers to: the one planned and, if a deferral moved it, the
+    one first asked for."""
+    planned = {"window_start": inspection["window_start"], "window_end": inspection["window_end"]}
+    asked = inspection.get("requested_window_start")
+    if not asked:
+        return [planned]
+    return [planned, {"window_start": asked, "window_end": inspection["requested_window_end"]}]
+
+
+def meets(inspection: Mapping[str, Any], window: Mapping[str, Any]) -> bool:
+    """Whether a requested window shares a day with the inspection's planned or asked window."""
+    return any(overlaps(w, window) for w in windows_of(inspection))
+
+
+def _window_words(inspection: Mapping[str, Any]) -> str:
+    words = f"window {inspection['window_start']} to {inspection['window_end']}"
+    if inspection.get("requested_window_start"):
+        words += (
+            f", deferred from the window {inspection['requested_window_start']} to "
+            f"{inspection['requested_window_end']} first asked for"
+        )
+    return words
+
+
 def by_window(register: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The register in window order, so gates meet inspections alike on every replay."""
     return sorted(register, key=lambda i: (i["window_start"], i["inspection_id"]))
@@ -186,7 +211,7 @@ def _merge(policy: Policy, case: Case) -> Verdict | None:
             continue
         if request["inspectorate"] not in inspection["participants"]:
             continue  # another inspectorate on the same theme joins instead (joint)
-        if not overlaps(inspection, window):
+        if not meets(inspection, window):
             continue
         merged = replace(
             Inspection.from_dict(inspection),
@@ -201,9 +226,8 @@ def _merge(policy: Policy, case: Case) -> Verdict | None:
             [
                 f"{policy.id}: {request['body']} already has inspection "
                 f"{inspection['inspection_id']} ({inspection['status']}) on "
-                f"{theme_words(request['theme'])}, window {inspection['window_start']} to "
-                f"{inspection['window_end']}, on site {visit.start} to {visit.end}, which "
-                f"overlaps the requested window {window['window_start']} to "
+                f"{theme_words(request['theme'])}, {_window_words(inspection)}, on site "
+                f"{visit.start} to {visit.end}, which overlaps the requested window {window['window_start']} to "
                 f"{window['window_end']}. Request {request['request_id']} and its "
                 f"{plural(len(set(request.get('evidence', []))), 'evidence item')} were merged "
                 f"into inspection {inspection['inspection_id']}, which absorbs it."
@@ -252,7 +276,7 @@ def _joint(policy: Policy, case: Case) -> Verdict | None:
             continue
         if inspection["lead_inspectorate"] == request["inspectorate"]:
             continue
-        if not overlaps(inspection, window):
+        if not meets(inspection, window):
             continue
         theirs, ours = int(inspection["on_site_days"]), int(request["on_site_days"])
         days = max(theirs, ours)
@@ -299,8 +323,8 @@ def _joint(policy: Policy, case: Case) -> Verdict | None:
             f"{policy.id}: {title(request['inspectorate'])} wants {request['body']} on "
             f"{theme_words(request['theme'])} from {window['window_start']} to "
             f"{window['window_end']}, overlapping {title(inspection['lead_inspectorate'])}'s "
-            f"inspection {inspection['inspection_id']} (window {inspection['window_start']} to "
-            f"{inspection['window_end']}), so there is one joint inspection "
+            f"inspection {inspection['inspection_id']} ({_window_words(inspection)}), so there "
+            f"is one joint inspection "
             f"{inspection['inspection_id']} instead of two: {title(lead)} leads because {why}, "
             f"with {', '.join(others)} taking part. On-site days are planned once: {days} "
             f"(the larger of {theirs} and {ours}), not {theirs + ours}, on site from "

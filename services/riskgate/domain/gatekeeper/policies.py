@@ -64,14 +64,39 @@ class Policy:
     kind: str
     rationale: str
     parameters: Mapping[str, Any] = field(default_factory=dict)
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Triage:
+    """How risk-triggered requests wait for their inspectorate (`policies.yaml`, `triage`).
+
+    Requests of `origins` wait on the owning inspectorate's triage list unless they raise one
+    of `straight_through_concerns`; one still waiting `auto_confirm_working_days` after it
+    arrived is confirmed automatically. `sources` says where each number comes from.
+    """
+
+    origins: tuple[str, ...]
+    auto_confirm_working_days: int
+    straight_through_concerns: tuple[str, ...]
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+    def holds(self, request: Mapping[str, Any]) -> bool:
+        """Whether this request waits for its inspectorate's triage."""
+        return (
+            request.get("origin") in self.origins
+            and request.get("concern") not in self.straight_through_concerns
+        )
 
 
 @dataclass(frozen=True)
 class PolicySet:
-    """The policies in the fixed order of their kinds, and the file's content version."""
+    """The policies in the fixed order of their kinds, the triage settings (None: every request
+    goes straight to the gatekeeper) and the file's content version."""
 
     version: str
     policies: tuple[Policy, ...]
+    triage: Triage | None = None
 
     def of_kind(self, kind: str) -> Policy | None:
         """The policy of this kind, or None if the file leaves the kind out."""
@@ -199,6 +224,13 @@ PARAMETERS: dict[str, dict[str, Callable[[Any], Any]]] = {
 }
 
 
+TRIAGE_PARAMETERS: dict[str, Callable[[Any], Any]] = {
+    "origins": _names(ORIGINS),
+    "auto_confirm_working_days": _int(1),
+    "straight_through_concerns": _names(CONCERNS, empty=True),
+}
+
+
 def _line(raw: Mapping[str, Any], default: Any = "?") -> Any:
     return raw.get("__line__", default) if isinstance(raw, Mapping) else default
 
@@ -273,10 +305,65 @@ def parse_policies(document: Any, version: str) -> PolicySet:
                     f"order {', '.join(KINDS)}"
                 )
         params = _parameters(raw, policy_id, kind)
-        policies.append(Policy(policy_id, kind, " ".join(rationale.split()), params))
+        sources = _sources(raw, f"policy {policy_id}", PARAMETERS[kind])
+        policies.append(Policy(policy_id, kind, " ".join(rationale.split()), params, sources))
     if not policies or policies[-1].kind != "approve":
         raise RuleError(
             f"{POLICY_FILE}:{last_line}: the last policy must be of kind `approve`, "
             "so every request is decided"
         )
-    return PolicySet(version, tuple(policies))
+    return PolicySet(version, tuple(policies), _triage(doc.get("triage"), _line(doc, 1)))
+
+
+def _sources(raw: Mapping[str, Any], what: str, spec: Mapping[str, Any]) -> dict[str, str]:
+    """Where each parameter comes from, in words: every parameter needs one."""
+    at = f"{POLICY_FILE}:{_line(raw)}"
+    given = raw.get("sources") or {}
+    if not isinstance(given, dict):
+        raise RuleError(f"{at}: {what}: `sources` must map each parameter to its source")
+    unknown = sorted(k for k in given if k != "__line__" and k not in spec)
+    if unknown:
+        raise RuleError(f"{at}: {what}: `sources` names unknown parameter(s) {', '.join(unknown)}")
+    found: dict[str, str] = {}
+    for name in spec:
+        text = given.get(name)
+        if text is None:
+            continue  # `unsourced` lists it; `riskgate rules lint` refuses the file
+        if not isinstance(text, str) or not text.strip():
+            raise RuleError(f"{at}: {what}: `sources.{name}` must say in words where it comes from")
+        found[name] = " ".join(text.split())
+    return found
+
+
+def unsourced(policies: PolicySet) -> list[str]:
+    """Each parameter whose source the file does not state, as `<policy id>.<parameter>`."""
+    missing = [
+        f"{p.id}.{name}" for p in policies.policies for name in p.parameters if name not in p.sources
+    ]
+    if policies.triage is not None:
+        missing += [f"triage.{n}" for n in TRIAGE_PARAMETERS if n not in policies.triage.sources]
+    return missing
+
+
+def _triage(raw: Any, line: Any) -> Triage | None:
+    """The `triage` section, or None if the file has none."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise RuleError(f"{POLICY_FILE}:{line}: `triage` must be a mapping")
+    at = f"{POLICY_FILE}:{_line(raw, line)}"
+    unknown = sorted(k for k in raw if k not in ("__line__", "sources", *TRIAGE_PARAMETERS))
+    if unknown:
+        raise RuleError(
+            f"{at}: `triage` has unknown key(s) {', '.join(unknown)} "
+            f"(known: {', '.join(TRIAGE_PARAMETERS)}, sources)"
+        )
+    values: dict[str, Any] = {}
+    for name, check in TRIAGE_PARAMETERS.items():
+        if name not in raw:
+            raise RuleError(f"{at}: `triage` needs `{name}`")
+        try:
+            values[name] = check(raw[name])
+        except _ParamError as exc:
+            raise RuleError(f"{at}: triage: `{name}` {exc}") from None
+    return Triage(**values, sources=_sources(raw, "triage", TRIAGE_PARAMETERS))

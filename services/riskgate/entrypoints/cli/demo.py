@@ -12,6 +12,7 @@ from riskgate.config import Settings
 from riskgate.domain.vocabulary import THEMES
 from riskgate.entrypoints.cli.common import settings
 from riskgate.entrypoints.cli.cycle_section import cycle_section
+from riskgate.entrypoints.cli.demo_triage import challenge_lines, triage_lines
 from riskgate.entrypoints.cli.progress import reporting
 from riskgate.service_layer.walkthrough import walk_one_inspection
 from riskgate.service_layer.year_summary import (
@@ -72,8 +73,10 @@ def summary_text(s: YearSummary) -> str:
     lines.append(f"gatekeeper decisions: {len(s.decisions)} ({_listed(outcomes)})")
     lines.append("work per inspectorate: " + ", ".join(f"{code} {n}" for code, n in s.work.items()))
     lines.extend(_burden_lines(s))
+    lines.extend(triage_lines(s))
     lines.extend(_citizens_lines(s))
     lines.extend(_flag_lines(s))
+    lines.extend(challenge_lines(s))
     return "\n".join(lines)
 
 

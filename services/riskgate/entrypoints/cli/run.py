@@ -83,6 +83,12 @@ def _service_factory(settings: Settings, services: tuple[str, ...]) -> Callable[
             threading.Thread(
                 target=sweep_forever, args=(system, settings.sweep_s, stop), daemon=True
             ).start()
+        if "gatekeeper" in services:  # auto-confirm what waited in triage past its due day
+            threading.Thread(
+                target=sweep_forever,
+                args=(system, settings.sweep_s, stop, "triage"),
+                daemon=True,
+            ).start()
         return create_app(system, services)
 
     return factory

@@ -33,13 +33,14 @@ from riskgate.entrypoints.http.ladder import cases
 from riskgate.entrypoints.http.ops import ops
 from riskgate.entrypoints.http.query import API, refuse_unknown_query_parameters
 from riskgate.entrypoints.http.throttle import FailedAuthentications
+from riskgate.entrypoints.http.triage import triage
 from riskgate.entrypoints.http.work import commands, work
 from riskgate.schemas import EnvelopeSchema, ErrorSchema
 
 BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
     "ingest": (events,),
     "risk": (areas, area_directory, cycles, cases),
-    "gatekeeper": (gatekeeper, commands, audit, clock),
+    "gatekeeper": (gatekeeper, commands, audit, clock, triage),
     "work": (work,),
     "citizens": (citizens,),
 }

@@ -13,6 +13,7 @@ from riskgate.entrypoints.http.auth import VIEWER_ROLES, require_role, system
 from riskgate.entrypoints.http.bounds import BoundedBlueprint
 from riskgate.entrypoints.http.cycle_answers import ChallengeAnswer, CycleMeta
 from riskgate.entrypoints.http.errors import refusals
+from riskgate.entrypoints.http.triage import TriageAnswer
 from riskgate.schemas import (
     MAX_REF,
     OrganisationalAssessedPayload,
@@ -47,6 +48,11 @@ class ThemeJudgementAnswer(Answer, RiskJudgementPayload):
     challenges = fields.List(
         fields.Nested(ChallengeAnswer), metadata={"description": "its challenges"}
     )
+    triage = fields.List(
+        fields.Nested(lambda: TriageAnswer()),
+        metadata={"description": "What the owning inspectorate's triage made of the requests "
+                  "this theme's red flag raised (declines with their reasons)."},
+    )  # fmt: skip
 
 
 class OrganisationScoreAnswer(Answer, OrganisationalAssessedPayload):

@@ -3,7 +3,8 @@
 Per body, its inspections (`gk:register:<body>`, every status) and an index of
 inspection to body (`gk:inspections`); the decisions (`gk:decisions`), the
 requests they decided (`gk:requests`), the staff's overrides (`gk:overrides`)
-and each body's organisational assessment (`gk:org`). Reads come from the
+each body's organisational assessment (`gk:org`) and the inspectorates' triage of
+risk-triggered requests (`gk:triage`, request id → its triage record). Reads come from the
 store; writes go into a transaction's batch, so they commit with the rest of
 a unit of work.
 """
@@ -23,6 +24,7 @@ _DECISIONS = "gk:decisions"
 _REQUESTS = "gk:requests"
 _OVERRIDES = "gk:overrides"
 _ORG = "gk:org"
+_TRIAGE = "gk:triage"
 
 
 def _register_of(body: str) -> str:
@@ -92,6 +94,18 @@ class Register:
 
     def overrides(self) -> list[dict[str, Any]]:
         return [json.loads(v) for v in self._store.hgetall(_OVERRIDES).values()]
+
+    def triage(self, request_id: str) -> dict[str, Any] | None:
+        """A request's triage record, or None if it never waited for triage."""
+        raw = self._store.hget(_TRIAGE, request_id)
+        return json.loads(raw) if raw else None
+
+    def triaged(self) -> list[dict[str, Any]]:
+        """Every triage record, every state."""
+        return [json.loads(v) for v in self._store.hgetall(_TRIAGE).values()]
+
+    def put_triage(self, batch: WriteBatch, record: dict[str, Any]) -> None:
+        batch.hset(_TRIAGE, {record["request_id"]: dumps(record)})
 
     def put_inspection(self, batch: WriteBatch, body: str, inspection: dict[str, Any]) -> None:
         """Store the inspection as it now stands at `body`."""

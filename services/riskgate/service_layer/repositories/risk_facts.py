@@ -4,7 +4,7 @@ Every key name and stored JSON form of the risk service is here:
 
 | key | holds |
 |---|---|
-| `risk:ind:<body>:<indicator>` | period → `{value, event_id}` |
+| `risk:ind:<body>:<indicator>` | period → `{value, event_id, reported_at}` |
 | `risk:cmp:<body>` | event id → a complaint's facts |
 | `risk:finding:<body>:<theme>` | event id → an inspectorate's finding |
 | `risk:sa:<area>:<year>` | theme → the self-assessment's concerns |
@@ -77,11 +77,26 @@ class RiskFacts:
         stored = self._store.hgetall(f"risk:ind:{body}:{indicator}")
         return {period: _indicator_fact(raw) for period, raw in stored.items()}
 
+    def indicator_reports(self, body: str, indicator: str) -> dict[str, tuple[float, str | None]]:
+        """Each reported period of a body's indicator: (value, when it was reported, if known)."""
+        stored = self._store.hgetall(f"risk:ind:{body}:{indicator}")
+        return {
+            period: (fact["value"], fact.get("reported_at"))
+            for period, fact in ((p, json.loads(raw)) for p, raw in stored.items())
+        }
+
     def record_indicator(
-        self, body: str, indicator: str, period: str, value: float, event_id: str
+        self,
+        body: str,
+        indicator: str,
+        period: str,
+        value: float,
+        event_id: str,
+        reported_at: str | None = None,
     ) -> None:
-        """Keep a reported value; a resubmission for the period replaces the earlier one."""
-        fact = dumps({"value": value, "event_id": event_id})
+        """Keep a reported value and when it was reported; a resubmission for the period
+        replaces the earlier one."""
+        fact = dumps({"value": value, "event_id": event_id, "reported_at": reported_at})
         self._write(lambda b: b.hset(f"risk:ind:{body}:{indicator}", {period: fact}))
 
     def record_peers_input(self, year: int, event_id: str) -> None:
