@@ -214,7 +214,7 @@ def _concern(subject: str, status: str = "on_track", **names: Any) -> dict[str, 
 
 
 def _judgement(api: Api) -> dict[str, Any]:
-    return api.get(f"/v1/areas/{SANDWELL}/assessment?year=2009")["themes"][CYP]
+    return api.get(f"/v1/areas/{SANDWELL}/assessment?year=2009", f"council:{SANDWELL}")["themes"][CYP]
 
 
 @pytest.mark.parametrize(
@@ -424,7 +424,7 @@ def test_partners_complaints_keep_the_flag_and_evidence_but_request_no_inspectio
     ]  # fmt: skip
     api.post_events(*complaints)
 
-    judgement = api.get(f"/v1/areas/{SANDWELL}/assessment?year=2009")["themes"][SAFER]
+    judgement = api.get(f"/v1/areas/{SANDWELL}/assessment?year=2009", f"council:{SANDWELL}")["themes"][SAFER]
 
     assert judgement["flag"] == "red" and judgement["rule_ids"] == ["CMP-PARTNERS"]
     assert {e["event_id"] for e in judgement["evidence"]} == {c["event_id"] for c in complaints}

@@ -183,7 +183,8 @@ def test_an_unknown_route_and_a_wrong_method_are_json_errors_naming_what_is_wron
 
 
 def test_a_page_handler_may_answer_off_the_api_paths_while_the_api_stays_json(app: Flask) -> None:
-    """The hook the public pages use: errors off the API's paths go to their handler."""
+    """The hook the public pages use: errors off the API's paths go to their handler (the
+    pages' own HTML 404, replaced here by a plain one to see the hook is what answers)."""
     app.extensions[PAGE_ERRORS] = lambda error: (f"<h1>{error.code}</h1>", error.code)
     client = app.test_client()
     for path in ("/no-such-page", "/healthzz", "/v1x"):
@@ -269,8 +270,8 @@ def test_a_crash_is_a_json_500_that_does_not_show_the_exception(app: Flask) -> N
     def crash() -> str:
         raise RuntimeError("the store password is hunter2")
 
-    app.add_url_rule("/crash", view_func=crash)
-    body = _assert_error_shape(app.test_client().get("/crash"), 500)
+    app.add_url_rule("/v1/crash", view_func=crash)
+    body = _assert_error_shape(app.test_client().get("/v1/crash"), 500)
     assert "hunter2" not in json.dumps(body)
 
 
@@ -283,8 +284,8 @@ def test_the_domains_refusals_map_to_their_status_app_wide(
     def refuse() -> str:
         raise refusal("cannot do this to inspection X", {"start": ["before the notice period"]})
 
-    app.add_url_rule("/refuse", view_func=refuse)
-    body = _assert_error_shape(app.test_client().get("/refuse"), status)
+    app.add_url_rule("/v1/refuse", view_func=refuse)  # any route on the API's paths
+    body = _assert_error_shape(app.test_client().get("/v1/refuse"), status)
     assert body["message"] == "cannot do this to inspection X"
     assert body["errors"] == {"start": ["before the notice period"]}
 

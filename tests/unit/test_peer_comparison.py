@@ -11,6 +11,7 @@ from typing import Any
 from riskgate.adapters.rule_files import read_rule_file, without_lines
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
+from riskgate.domain.actors import Actor
 from riskgate.domain.publishing import LOADER
 from riskgate.entrypoints.http import create_app
 from riskgate.service_layer.peer_comparison import PeerComparison
@@ -99,6 +100,11 @@ def test_the_demo_walks_an_inspection_from_assigned_to_completed_on_the_sample_c
     system.ingest.submit(_fixture_events(), LOADER)
     system.pump()
     system.peers.run_due()
+    system.pump()
+    # the peer flag's request waits in the Audit Commission's triage until it confirms it
+    [waiting] = system.gatekeeper.triage.items("audit_commission")
+    auditor = Actor(id="t", holder="auditor", role="inspectorate:audit_commission")
+    system.gatekeeper.triage.confirm(waiting["request_id"], actor=auditor)
     system.pump()
     [inspection] = system.gatekeeper.inspections()
     assert inspection["status"] == "assigned" and inspection["body"] == SLIDING

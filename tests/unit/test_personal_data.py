@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -92,6 +93,10 @@ def test_the_same_payloads_without_personal_data_are_accepted(
 def test_personal_data_arriving_straight_on_the_bus_is_dead_lettered_without_the_data(
     system: System,
 ) -> None:
+    # Integrators may produce straight to the events topic only on Kafka (embedded, ingest is
+    # the one way in and the consumers trust its log): the consumers read it as they do there,
+    # validating every event, on the memory bus.
+    system.settings = replace(system.settings, kafka_bootstrap_servers="kafka:9092")
     bad = _complaint(category="write to jane.doe@example.org")
     system.bus.publisher().publish_raw(topics.EVENTS, LANCASHIRE, encode(bad))
     good = _complaint(complaint_ref="C-3")

@@ -116,5 +116,5 @@ def create_app(system_: System, services: tuple[str, ...] | None = None) -> Flas
     if services is None or "risk" in services:  # the pages: the public site and the console
         from riskgate.entrypoints.web import register_pages
 
-        register_pages(app, system_, api.handle_http_exception)
+        register_pages(app, system_)
     return app

@@ -6,23 +6,20 @@ same service-layer use cases as the JSON API."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from flask_wtf.csrf import generate_csrf
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
 from riskgate.bootstrap import System
+from riskgate.entrypoints.http.errors import PAGE_ERRORS
 from riskgate.entrypoints.web.console import console
 from riskgate.entrypoints.web.gatekeeper_pages import gatekeeper_pages
 from riskgate.entrypoints.web.inspectorate_pages import inspectorate_pages
 from riskgate.entrypoints.web.site import site
 from riskgate.entrypoints.web.vocabulary import register_filters
-
-# Paths that answer JSON errors in the one error shape; every other path is a page.
-API_PATHS = ("/v1/", "/healthz", "/readyz", "/metrics", "/openapi.json", "/docs")
 
 ERROR_TITLES = {
     400: "There is a problem with the request",
@@ -35,20 +32,10 @@ ERROR_TITLES = {
 }
 
 
-PAGE_BLUEPRINTS = ("site", "console", "gatekeeper_pages", "inspectorate_pages")
-
-
-def is_page() -> bool:
-    """Whether this request's error is a page's (HTML): a page's route, or a path that matches
-    no route outside the API's; the API's routes and paths keep the JSON error shape."""
-    if request.path.startswith(API_PATHS):
-        return False
-    return request.url_rule is None or request.blueprint in PAGE_BLUEPRINTS
-
-
-def register_pages(app: Flask, system: System, api_errors: Callable[[HTTPException], Any]) -> None:
-    """Serve the site and the console on `app`; errors on page paths become HTML pages while
-    the API's paths keep `api_errors` (the one JSON error shape)."""
+def register_pages(app: Flask, system: System) -> None:
+    """Serve the site and the console on `app`; errors off the API's paths become HTML pages
+    (through the API's page hook, `errors.PAGE_ERRORS`), while the API's keep the one JSON
+    error shape."""
     app.config.update(
         SECRET_KEY=system.settings.secret_key or secrets.token_hex(32),
         SESSION_COOKIE_HTTPONLY=True,
@@ -67,8 +54,6 @@ def register_pages(app: Flask, system: System, api_errors: Callable[[HTTPExcepti
         app.register_blueprint(blueprint)
 
     def answer(error: HTTPException) -> Any:
-        if not is_page():
-            return api_errors(error)
         status = error.code or 500
         page = render_template(
             "error.html",
@@ -78,4 +63,4 @@ def register_pages(app: Flask, system: System, api_errors: Callable[[HTTPExcepti
         )
         return page, status, error.get_headers() if status in (405, 429) else {}
 
-    app.register_error_handler(HTTPException, answer)
+    app.extensions[PAGE_ERRORS] = answer
