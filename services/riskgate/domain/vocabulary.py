@@ -62,6 +62,9 @@ EVENT_TYPES: tuple[str, ...] = (
     "inspection.finding",
     "use_of_resources.scored",
     "body.registered",
+    "laa.agreed",
+    "laa.refreshed",
+    "laa.annual_report",
 )
 
 # Messages the services themselves emit, in the same envelope.

@@ -25,6 +25,7 @@ from riskgate.schemas.events import (
     SelfAssessmentSubmittedPayload,
     UseOfResourcesScoredPayload,
 )
+from riskgate.schemas.laa import LaaAgreedPayload, LaaAnnualReportPayload
 from riskgate.schemas.fields import (
     ALL_TYPES,
     CONTRACT_VERSION,
@@ -63,6 +64,9 @@ PAYLOAD_SCHEMAS: dict[str, type[Schema]] = {
     "inspection.finding": InspectionFindingPayload,
     "use_of_resources.scored": UseOfResourcesScoredPayload,
     "body.registered": BodyRegisteredPayload,
+    "laa.agreed": LaaAgreedPayload,
+    "laa.refreshed": LaaAgreedPayload,
+    "laa.annual_report": LaaAnnualReportPayload,
     "risk.judgement": RiskJudgementPayload,
     "inspection.requested": InspectionRequestedPayload,
     "gatekeeper.decision": GatekeeperDecisionPayload,

@@ -19,6 +19,7 @@ from typing import Any
 from riskgate import topics
 from riskgate.adapters.bus import Publisher
 from riskgate.adapters.store import Store
+from riskgate.domain import laa
 from riskgate.domain import observations as obs
 from riskgate.domain.assessment import organisational_score
 from riskgate.domain.ids import derived_id
@@ -27,6 +28,7 @@ from riskgate.domain.reference import Reference
 from riskgate.domain.rules import RuleSet
 from riskgate.domain.vocabulary import AREA_THEMES
 from riskgate.service_layer.common import envelope
+from riskgate.service_layer.laa import LocalAreaAgreements
 from riskgate.service_layer.repositories.bodies import BodyRegistry
 from riskgate.service_layer.repositories.processed import Processed
 from riskgate.service_layer.repositories.risk_facts import RiskFacts
@@ -75,6 +77,7 @@ class RiskService:
         self._bodies = BodyRegistry(store, reference)
         self._processed = Processed(store, self.GROUP)
         self._facts = RiskFacts(store)
+        self.laa = LocalAreaAgreements(store, reference)
 
     def _handling(self, event: dict[str, Any], ruleset: RuleSet) -> Handling:
         work = UnitOfWork(self.GROUP)
@@ -104,7 +107,15 @@ class RiskService:
         if kind == "use_of_resources.scored":
             return self._record_scores(fx)
         if kind == "indicator.reported":
-            return [self._indicator(fx)]
+            return [self._indicator(fx), *self._laa_target(fx)]
+        if kind in laa.AGREEMENT_TYPES:
+            area = self._area_of(event["body"])
+            return self.laa.observe_agreement(
+                fx.work, event, area, fx.facts.indicator_series, fx.ruleset
+            )
+        if kind == laa.ANNUAL_REPORT:
+            self.laa.record_report(fx.work, event, self._area_of(event["body"]))
+            return []
         if kind == "complaint.received":
             return [self._complaints(fx)]
         if kind == "inspection.finding":
@@ -195,6 +206,17 @@ class RiskService:
             series=[obs.IndicatorValue(p, *v) for p, v in series.items()],
             floor=fx.ruleset.floors.get(code),
         )
+
+    def _laa_target(self, fx: Handling) -> list[dict[str, Any]]:
+        """The area's LAA target on this indicator, if it has one, against its trajectory."""
+        event, payload = fx.event, fx.event["payload"]
+
+        def series() -> dict[str, tuple[float, str]]:
+            stored = fx.facts.indicator_series(event["body"], payload["indicator"])
+            return {**stored, payload["period"]: (payload["value"], event["event_id"])}
+
+        area = self._area_of(event["body"])
+        return self.laa.observe_indicator(event, area, series, fx.ruleset)
 
     def _finding(self, fx: Handling) -> dict[str, Any]:
         event, payload, body = fx.event, fx.event["payload"], fx.event["body"]
