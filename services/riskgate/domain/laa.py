@@ -92,8 +92,10 @@ def expected_at(points: Sequence[tuple[int, float]], month: int) -> float:
 def in_period(agreement: Mapping[str, Any], quarter: str) -> bool:
     """Whether a calendar quarter falls within the agreement's financial years."""
     month = quarter_end_month(quarter)
-    return fy_end_month(agreement["period_start"]) - 12 < month <= fy_end_month(
-        agreement["period_end"]
+    return (
+        fy_end_month(agreement["period_start"]) - 12
+        < month
+        <= fy_end_month(agreement["period_end"])
     )
 
 
@@ -161,7 +163,11 @@ def target_observation(
         "lead_partner": target["lead_partner"],
     }
     in_year = sorted(
-        (r for r in readings if r.period.startswith(f"{year}-Q") and in_period(agreement, r.period)),
+        (
+            r
+            for r in readings
+            if r.period.startswith(f"{year}-Q") and in_period(agreement, r.period)
+        ),
         key=lambda r: r.period,
     )
     if polarity is None or not in_year:

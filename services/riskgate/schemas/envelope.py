@@ -25,7 +25,6 @@ from riskgate.schemas.events import (
     SelfAssessmentSubmittedPayload,
     UseOfResourcesScoredPayload,
 )
-from riskgate.schemas.laa import LaaAgreedPayload, LaaAnnualReportPayload
 from riskgate.schemas.fields import (
     ALL_TYPES,
     CONTRACT_VERSION,
@@ -38,6 +37,7 @@ from riskgate.schemas.fields import (
     StrictSchema,
     body_code,
 )
+from riskgate.schemas.laa import LaaAgreedPayload, LaaAnnualReportPayload
 from riskgate.schemas.services import (
     CitizensTransitionPayload,
     GatekeeperDecisionPayload,

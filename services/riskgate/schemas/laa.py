@@ -53,7 +53,9 @@ def _fy_field(**kwargs: Any) -> fields.String:
 def _indicator_field() -> fields.String:
     return fields.String(
         required=True,
-        validate=FullMatch(INDICATOR_PATTERN, error="must be a National Indicator id like 'NI 117'"),
+        validate=FullMatch(
+            INDICATOR_PATTERN, error="must be a National Indicator id like 'NI 117'"
+        ),
         metadata={"description": "National Indicator Set id, e.g. NI 117."},
     )
 
@@ -110,7 +112,8 @@ class LaaAgreedPayload(StrictSchema):
     period_start = _fy_field(metadata={"description": "First financial year, e.g. 2008-09."})
     period_end = _fy_field(metadata={"description": "Last financial year, e.g. 2010-11."})
     effective_from = Day(
-        required=True, metadata={"description": "The day this version of the agreement applies from."}
+        required=True,
+        metadata={"description": "The day this version of the agreement applies from."},
     )
     targets = fields.List(
         fields.Nested(LaaTargetSchema),
@@ -130,7 +133,8 @@ class LaaAgreedPayload(StrictSchema):
             )
         if end - start + 1 > MAX_LAA_YEARS:
             raise ValidationError(
-                f"an agreement runs at most {MAX_LAA_YEARS} financial years", field_name="period_end"
+                f"an agreement runs at most {MAX_LAA_YEARS} financial years",
+                field_name="period_end",
             )
         targets: list[dict[str, Any]] = data["targets"]
         message: dict[str, Any] = {}
@@ -144,7 +148,9 @@ class LaaAgreedPayload(StrictSchema):
             if counts[kind] > most
         ]
         per_target: dict[Any, Any] = {
-            i: problems for i, t in enumerate(targets) if (problems := _target_problems(t, start, end))
+            i: problems
+            for i, t in enumerate(targets)
+            if (problems := _target_problems(t, start, end))
         }
         seen: dict[str, int] = {}
         for i, target in enumerate(targets):
@@ -199,9 +205,7 @@ class LaaAnnualReportPayload(StrictSchema):
     """The area's annual self-assessment of progress on its LAA targets (White Paper 6.42)."""
 
     year = year_field()
-    targets = bounded_list(
-        fields.Nested(LaaTargetReportSchema), MAX_LAA_TARGETS, required=True
-    )
+    targets = bounded_list(fields.Nested(LaaTargetReportSchema), MAX_LAA_TARGETS, required=True)
     action_plan = optional_text(
         MAX_TEXT, metadata={"description": "The area's overall action plan, if any."}
     )

@@ -155,7 +155,9 @@ class LocalAreaAgreements:
         rows = self.targets(area, year, series_of, ruleset, include_local=include_local)
         report = self._facts.report(area, year)
         polarity_of = {code: i.polarity for code, i in self._reference.indicators.items()}
-        shown = [t for t in (version or {}).get("targets", []) if include_local or t["kind"] != "local"]
+        shown = [
+            t for t in (version or {}).get("targets", []) if include_local or t["kind"] != "local"
+        ]
         return {
             "area": area,
             "year": year,
@@ -222,14 +224,18 @@ def _risks(observed: dict[str, Any], reported: dict[str, Any] | None) -> list[st
         risks.append("no value reported in the year: progress cannot be judged")
         return risks
     if observed["periods_behind_running"]:
-        risks.append(f"behind the trajectory {observed['periods_behind_running']} quarter(s) running")
+        risks.append(
+            f"behind the trajectory {observed['periods_behind_running']} quarter(s) running"
+        )
     if observed["year_ends_missed"]:
         risks.append("a year's target was missed")
     if observed["direction"] == "worsening":
         risks.append("worse than the quarter before")
     if reported and laa.overstated(reported["status"], observed["status"]):
         risks.append("the area's own report is more optimistic than the data")
-    if observed["status"] in ("behind", "missed") and not (reported and reported.get("action_plan")):
+    if observed["status"] in ("behind", "missed") and not (
+        reported and reported.get("action_plan")
+    ):
         risks.append("no action plan reported")
     return risks
 

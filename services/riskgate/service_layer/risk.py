@@ -433,6 +433,18 @@ class RiskService:
         """Each scored council's use of resources and managing performance for a year."""
         return self._facts.organisations(year)
 
+    def area_of(self, body: str) -> str:
+        """The area a body belongs to (itself, if unknown)."""
+        return self._area_of(body)
+
+    def indicator_series(self, body: str, indicator: str) -> dict[str, tuple[float, str]]:
+        """A body's reported values of one indicator: period -> (value, event_id)."""
+        return self._facts.indicator_series(body, indicator)
+
+    def self_assessed(self, area: str, year: int, theme: str) -> dict[str, dict[str, Any]]:
+        """The concerns, with their action plans' status, in the area's self-assessment."""
+        return self._facts.managed_concerns(area, year, theme)
+
     def assessment(self, area: str, year: int) -> dict[str, dict[str, Any]]:
         """The current judgement per theme for one area and year (themes with none are absent)."""
         return self._facts.assessment(area, year)

@@ -19,13 +19,14 @@ from riskgate.entrypoints.http.errors import error_payload, register_refusals
 from riskgate.entrypoints.http.events import events
 from riskgate.entrypoints.http.gatekeeper import gatekeeper
 from riskgate.entrypoints.http.ops import ops
+from riskgate.entrypoints.http.performance import performance
 from riskgate.entrypoints.http.throttle import FailedAuthentications
 from riskgate.entrypoints.http.work import commands, work
 from riskgate.schemas import EnvelopeSchema, ErrorSchema
 
 BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
     "ingest": (events,),
-    "risk": (areas,),
+    "risk": (areas, performance),
     "gatekeeper": (gatekeeper, commands, audit),
     "work": (work,),
     "citizens": (citizens,),

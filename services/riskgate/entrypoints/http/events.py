@@ -23,7 +23,9 @@ PUBLISHERS = (
     "admin",
     *(f"inspectorate:{code}" for code in INSPECTORATES),
     # Government Offices publish their regions' Local Area Agreements (and nothing else).
-    *sorted({f"government_office:{region_slug(a.region)}" for a in load_reference().areas.values()}),
+    *sorted(
+        {f"government_office:{region_slug(a.region)}" for a in load_reference().areas.values()}
+    ),
 )
 
 events = BoundedBlueprint(
