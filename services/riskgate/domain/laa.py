@@ -24,7 +24,8 @@ AGREEMENT_TYPES: tuple[str, ...] = ("laa.agreed", "laa.refreshed")
 ANNUAL_REPORT = "laa.annual_report"
 MAX_DESIGNATED = 35  # "around 35" improvement targets (6.39)
 MAX_STATUTORY_EDUCATION = 18  # the statutory early years and education targets (6.39)
-MAX_LAA_TARGETS = 120  # designated + statutory + local: a bound on the event's size
+MAX_LAA_TARGETS = 80  # designated + statutory + local: a bound on the event size
+MAX_LAA_PARTNERS = 12  # relevant partners named on one target
 MAX_LAA_YEARS = 5
 FY_PATTERN = r"^\d{4}-\d{2}$"
 # A local setting: riskgate's default (rules/laa.yaml `parameters.trajectory` overrides it).

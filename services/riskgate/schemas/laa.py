@@ -18,6 +18,7 @@ from marshmallow import ValidationError, fields, validate, validates_schema
 from riskgate.domain.laa import (
     FY_PATTERN,
     MAX_DESIGNATED,
+    MAX_LAA_PARTNERS,
     MAX_LAA_TARGETS,
     MAX_LAA_YEARS,
     MAX_STATUTORY_EDUCATION,
@@ -28,7 +29,6 @@ from riskgate.domain.laa import (
 from riskgate.schemas.events import known_indicators
 from riskgate.schemas.fields import (
     INDICATOR_PATTERN,
-    MAX_BODIES,
     MAX_NAME,
     MAX_TEXT,
     Day,
@@ -42,6 +42,7 @@ from riskgate.schemas.fields import (
     year_field,
 )
 
+_SHORT_TEXT = 80  # per-target texts: 80 of them must fit one event
 FY_MESSAGE = "must be a financial year like '2009-10'"
 
 
@@ -99,7 +100,7 @@ class LaaTargetSchema(StrictSchema):
     partners = fields.List(
         body_code(),
         load_default=list,
-        validate=validate.Length(max=MAX_BODIES),
+        validate=validate.Length(max=MAX_LAA_PARTNERS),
         metadata={"description": "The other partners responsible (body codes)."},
     )
 
@@ -195,9 +196,9 @@ class LaaTargetReportSchema(StrictSchema):
 
     indicator = _indicator_field()
     status = fields.String(required=True, validate=one_of(STATUSES))
-    commentary = optional_text(MAX_NAME)
+    commentary = optional_text(_SHORT_TEXT)
     action_plan = optional_text(
-        MAX_NAME, metadata={"description": "What the partners will do where the target slips."}
+        _SHORT_TEXT, metadata={"description": "What the partners will do where the target slips."}
     )
 
 
