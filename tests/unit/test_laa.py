@@ -74,7 +74,7 @@ def _target(indicator: str, kind: str, values: tuple[float, ...], **extra: Any) 
         "kind": kind,
         "baseline": {"period": "2007-08", "value": base},
         "trajectory": [
-            {"period": p, "value": v} for p, v in zip(("2008-09", "2009-10", "2010-11"), years)
+            {"period": p, "value": v} for p, v in zip(("2008-09", "2009-10", "2010-11"), years, strict=False)
         ],
         "lead_partner": HARTLEPOOL,
         "partners": ["E23000013"],
@@ -82,7 +82,9 @@ def _target(indicator: str, kind: str, values: tuple[float, ...], **extra: Any) 
     }
 
 
-def _agreement(targets: list[dict[str, Any]], body: str = HARTLEPOOL, **extra: Any) -> dict[str, Any]:
+def _agreement(
+    targets: list[dict[str, Any]], body: str = HARTLEPOOL, **extra: Any
+) -> dict[str, Any]:
     payload = {
         "period_start": "2008-09",
         "period_end": "2010-11",
@@ -102,7 +104,7 @@ def _values(body: str, indicator: str, values: tuple[float, ...]) -> list[dict[s
             {"indicator": indicator, "period": q, "value": v},
             f"{t}T09:00:00+00:00",
         )
-        for q, t, v in zip(QUARTERS, times, values)
+        for q, t, v in zip(QUARTERS, times, values, strict=True)
     ]
 
 
@@ -188,7 +190,14 @@ def test_a_government_office_publishes_only_for_its_own_region(api: Api) -> None
     assert other.status_code == 403
     assert "speaks for london only" in other.get_json()["errors"]["0"]["body"][0]
     finding = api.post(
-        [_event("use_of_resources.scored", HARTLEPOOL, {"year": 2009, "score": 3}, "2009-11-01T09:00:00+00:00")],
+        [
+            _event(
+                "use_of_resources.scored",
+                HARTLEPOOL,
+                {"year": 2009, "score": 3},
+                "2009-11-01T09:00:00+00:00",
+            )
+        ],
         role="government_office:north_east",
     )
     assert finding.status_code == 403  # only the LAA types
@@ -357,7 +366,11 @@ def test_every_export_validates_against_its_dictionary(api: Api) -> None:
         assert exports.problems(name, rows) == []
         for row in rows:
             assert set(row) == set(columns)
-        header = next(csv.reader(io.StringIO(api.client.get(f"/v1/exports/2009/{name}.csv").get_data(as_text=True))))
+        header = next(
+            csv.reader(
+                io.StringIO(api.client.get(f"/v1/exports/2009/{name}.csv").get_data(as_text=True))
+            )
+        )
         assert header == list(columns)
     broken = [{"area": HARTLEPOOL, "indicator": "NI 8", "period": "2009-Q1", "value": "high"}]
     assert exports.problems("indicators", broken) == ["row 0: value is not a number: 'high'"]

@@ -246,12 +246,12 @@ def disagreement(reported: str | None, observed: str | None) -> str | None:
 
 def overstated(reported: str | None, observed: str | None) -> bool:
     """Whether the area reported better progress than the data shows."""
-    return reported in _RANK and observed in _RANK and _RANK[reported] < _RANK[observed]  # type: ignore[index]
+    return reported in _RANK and observed in _RANK and _RANK[reported] < _RANK[observed]
 
 
 def agreement_in_force(
-    versions: Iterable[Mapping[str, Any]], as_of: str | None = None
-) -> Mapping[str, Any] | None:
+    versions: Iterable[dict[str, Any]], as_of: str | None = None
+) -> dict[str, Any] | None:
     """The version of an area's agreement that applies on `as_of` (an ISO date; None: the
     latest): the one with the latest `effective_from` on or before it, later receipt winning."""
     eligible = [v for v in versions if as_of is None or v["effective_from"] <= as_of[:10]]

@@ -565,7 +565,7 @@ def example_events() -> dict[str, dict[str, Any]]:
 
 def _laa_examples() -> dict[str, dict[str, Any]]:
     """Hampshire's Local Area Agreement, its refresh and its annual report."""
-    neet = {
+    neet: dict[str, Any] = {
         "indicator": "NI 117",
         "kind": "designated",
         "baseline": {"period": "2007-08", "value": 6.8},

@@ -94,7 +94,7 @@ DICTIONARIES: dict[str, list[tuple[str, str, str]]] = {
         ("policy_version", "string", "The version of the published policies."),
     ],
 }
-_TYPES = {"string": str, "integer": int, "number": (int, float)}
+_TYPES: dict[str, type | tuple[type, ...]] = {"string": str, "integer": int, "number": (int, float)}
 
 
 def dictionary(name: str) -> dict[str, Any]:
@@ -108,6 +108,11 @@ def dictionary(name: str) -> dict[str, Any]:
             for c, t, d in DICTIONARIES[name]
         ],
     }
+
+
+def render_dictionary(name: str) -> str:
+    """The data dictionary as the JSON file `export` writes and the API serves."""
+    return json.dumps(dictionary(name), sort_keys=True, indent=2) + "\n"
 
 
 def rows(system: System, name: str, year: int) -> list[dict[str, Any]]:

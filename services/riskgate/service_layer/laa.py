@@ -275,3 +275,19 @@ def _target_row(
         "disagreement": laa.disagreement(reported_status, observed.get("status")),
         "risks": _risks(observed, reported),
     }
+
+
+def national_counts(
+    agreements: LocalAreaAgreements, year: int, series_of: SeriesOf, ruleset: RuleSet
+) -> tuple[dict[str, int], int, int]:
+    """Over every area's reported targets (never `local`): targets by status, how many
+    disagree with the area's own report, and how many areas have an agreement."""
+    totals: dict[str, int] = {}
+    disagreeing = 0
+    areas = agreements.areas()
+    for area in areas:
+        rows = agreements.targets(area, year, series_of, ruleset, include_local=False)
+        for status, n in status_counts(rows).items():
+            totals[status] = totals.get(status, 0) + n
+        disagreeing += sum(1 for r in rows if r["disagreement"])
+    return totals, disagreeing, len(areas)

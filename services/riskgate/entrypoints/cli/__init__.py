@@ -7,7 +7,7 @@ import logging
 
 import click
 
-from riskgate.entrypoints.cli import assess, demo, events, operations, rules, run, tokens
+from riskgate.entrypoints.cli import assess, demo, events, export, operations, rules, run, tokens
 from riskgate.entrypoints.cli.common import settings
 
 
@@ -30,5 +30,6 @@ for command in (
     events.publish,
     events.sample,
     rules.rules,
+    export.export,
 ):
     main.add_command(command)

@@ -8,10 +8,12 @@ from datetime import date
 import click
 
 from riskgate import topics
-from riskgate.bootstrap import bootstrap
+from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
 from riskgate.domain.vocabulary import THEMES
 from riskgate.entrypoints.cli.common import settings
+from riskgate.service_layer.direction_of_travel import directions
+from riskgate.service_layer.laa import national_counts
 from riskgate.service_layer.sample_year import run_year
 from riskgate.service_layer.year_summary import YearSummary, summarise_year
 
@@ -26,6 +28,7 @@ def demo(year: int) -> None:
     system.pump()
     text = summary_text(summarise_year(system, year, accepted))
     click.echo(text)
+    click.echo("\n".join(performance_lines(system, year)))
     click.echo(f"dead letters: {len(system.bus.read_all(topics.DEAD_LETTERS))}")
 
 
@@ -128,4 +131,33 @@ def _flag_lines(s: YearSummary) -> list[str]:
                     f"  {code} {s.area_names[code]}: considered, not flagged — "
                     f"{c['rule_id']} on {c['subject']}: {c['reason']}"
                 )
+    return lines
+
+
+def performance_lines(system: System, year: int) -> list[str]:
+    """LAA targets on track, behind and missed (reported targets only), and the councils by
+    Direction of Travel."""
+    counts, disagreeing, areas = national_counts(
+        system.risk.laa, year, system.risk.indicator_series, system.rules.current()
+    )
+    lines = [
+        f"LAA targets ({areas} agreements, designated and statutory; latest quarter of {year}): "
+        f"ahead {counts.get('ahead', 0)}, on track {counts.get('on_track', 0)}, "
+        f"behind {counts.get('behind', 0)}, missed {counts.get('missed', 0)}, "
+        f"no data {counts.get('no_data', 0)}; year-end targets missed "
+        f"{counts.get('year_ends_missed', 0)}; annual reports disagreeing with the data "
+        f"{disagreeing}"
+    ]
+    travel = directions(system, year)
+    by_score: dict[int | None, list[str]] = {}
+    for body, d in sorted(travel.items()):
+        by_score.setdefault(d["score"], []).append(system.reference.councils[body].name)
+    lines.append(f"Direction of Travel ({len(travel)} councils):")
+    for score in (4, 3, 2, 1, None):
+        names = by_score.get(score, [])
+        if not names:
+            continue
+        label = next(d["label"] for d in travel.values() if d["score"] == score)
+        shown = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
+        lines.append(f"  {score or '-'} {label}: {len(names)} ({shown})")
     return lines

@@ -3,7 +3,6 @@ area's indicators, and the bulk downloads with their data dictionaries."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Response, request
@@ -116,7 +115,7 @@ class Export(MethodView):
         """A year's judgements, indicators, laa or decisions as CSV or JSON; `<name>.dictionary.json`
         is its data dictionary (public; nothing personal or unpublished)."""
         if name.endswith(".dictionary") and fmt == "json":
-            body = json.dumps(exports.dictionary(name.removesuffix(".dictionary")), sort_keys=True)
+            body = exports.render_dictionary(name.removesuffix(".dictionary"))
             return Response(body, mimetype="application/json")
         if fmt not in exports.FORMATS:
             raise NotFound(f"unknown format {fmt!r}: one of {', '.join(exports.FORMATS)}")
