@@ -19,18 +19,25 @@ def check_demo_summary(out: str, sample_year: list[dict[str, Any]]) -> None:
     flagged_plants = [
         p
         for p in plants
-        if p.kind in ("floor", "complaints", "inadequate", "poor_use_of_resources")
+        if p.kind in ("floor", "complaints", "inadequate", "poor_use_of_resources", "laa_behind")
     ]
     assert flagged == {p.area for p in flagged_plants}
     red_lines = re.findall(r"^  (E\d{8}) .*: red flag", out, flags=re.MULTILINE)
     green_lines = re.findall(r"^  (E\d{8}) .*: green flag.*$", out, flags=re.MULTILINE)
     green = set(re.findall(r"^  (E\d{8}) .*: green flag", out, flags=re.MULTILINE))
-    assert green >= {p.area for p in plants if p.kind in ("outstanding", "excellent")}
+    assert green >= {
+        p.area for p in plants if p.kind in ("outstanding", "excellent", "laa_ahead")
+    }
     # Green flags beyond the planted ones come only from comparison with peer areas.
     for line in re.findall(r"^  E\d{8} .*: green flag.*$", out, flags=re.MULTILINE):
         assert any(
             rule in line
-            for rule in ("FND-OUTSTANDING", "PEER-BEST-DECILE-IMPROVING", "AUD-UOR-EXCELLENT")
+            for rule in (
+                "FND-OUTSTANDING",
+                "PEER-BEST-DECILE-IMPROVING",
+                "AUD-UOR-EXCELLENT",
+                "LAA-WELL-AHEAD",
+            )
         ), line
     assert len(green_lines) <= 12, "a few green flags, not many"
     considered = set(
@@ -74,3 +81,10 @@ def check_demo_summary(out: str, sample_year: list[dict[str, Any]]) -> None:
     assert "deadlines missed: 1" in out  # the county never answered the Burnley call
     assert f"events in: {len(sample_year)} accepted" in out
     assert "dead letters: 0" in out
+    # Local Area Agreements: the planted target behind (and reported on track), and every
+    # council's Direction of Travel.
+    laa = re.search(r"^LAA targets \((\d+) agreements.*behind (\d+), missed (\d+).*disagreeing "
+                    r"with the data (\d+)$", out, re.MULTILINE)  # fmt: skip
+    assert laa is not None
+    assert laa.groups() == ("152", "1", "0", "1")
+    assert re.search(r"^Direction of Travel \(353 councils\):$", out, re.MULTILINE)
