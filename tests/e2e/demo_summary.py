@@ -86,5 +86,8 @@ def check_demo_summary(out: str, sample_year: list[dict[str, Any]]) -> None:
     laa = re.search(r"^LAA targets \((\d+) agreements.*behind (\d+), missed (\d+).*disagreeing "
                     r"with the data (\d+)$", out, re.MULTILINE)  # fmt: skip
     assert laa is not None
-    assert laa.groups() == ("152", "1", "0", "1")
+    agreements, behind, missed, disagreeing = (int(g) for g in laa.groups())
+    # One target in ten slips in the last quarter (no flag yet); only the plant is reported
+    # better than the data shows.
+    assert (agreements, missed, disagreeing) == (152, 0, 1) and behind > 100
     assert re.search(r"^Direction of Travel \(353 councils\):$", out, re.MULTILINE)
