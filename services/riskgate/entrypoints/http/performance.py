@@ -107,9 +107,23 @@ class AreaIndicators(MethodView):
         return area_indicators(system(), code, args["year"])
 
 
+class ExportAnswer(Schema):
+    """An export as JSON: its name, its columns (as in its dictionary) and its rows. The CSV has
+    the same columns as its header; `<name>.dictionary.json` gives `{name, columns: [{name,
+    type, nullable, description}]}`."""
+
+    name = fields.String(required=True)
+    columns = fields.List(fields.Raw(), required=True)
+    rows = fields.List(fields.Dict(), metadata={"description": "absent from a dictionary"})
+
+
 @performance.route("/exports/<int:year>/<name>.<fmt>")
 class Export(MethodView):
-    @performance.response(200, description="CSV or JSON rows, or the data dictionary")
+    @performance.response(
+        200,
+        ExportAnswer,
+        description="JSON rows (`.json`), CSV with a header (`.csv`), or the data dictionary",
+    )
     @refusals(performance, 404, e404="Unknown export or format")
     def get(self, year: int, name: str, fmt: str) -> Response:
         """A year's judgements, indicators, laa or decisions as CSV or JSON; `<name>.dictionary.json`
