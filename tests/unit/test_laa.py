@@ -408,3 +408,39 @@ def test_the_trajectory_is_interpolated_within_the_year() -> None:
     assert laa.reading_status(BEHIND, reading, "higher_is_better", 5.0)["status"] == "missed"
     lower = laa.reading_status(BEHIND, reading, "lower_is_better", 5.0)
     assert (lower["status"], lower["gap"]) == ("ahead", 2.0)
+
+
+def test_riskgate_export_writes_every_file_with_its_dictionary(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from riskgate.entrypoints.cli import main
+
+    events = [
+        _agreement([BEHIND, LOCAL]),
+        *_values(HARTLEPOOL, "NI 8", (20, 20, 20, 20)),
+        *_values(HARTLEPOOL, "NI 4", (41, 41, 41, 41)),
+        _report({"NI 8": "on_track", "NI 4": "on_track"}),
+    ]
+    source = tmp_path / "events.jsonl"
+    source.write_text("".join(json.dumps(e) + "\n" for e in events))
+    out = tmp_path / "open-data"
+    result = CliRunner().invoke(
+        main, ["export", "--year", "2009", "--out", str(out), "--events", str(source)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "laa: 1 rows" in result.output
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(
+        f"{n}.{ext}" for n in exports.EXPORTS for ext in ("csv", "json", "dictionary.json")
+    )
+    for name in exports.EXPORTS:
+        document = json.loads((out / f"{name}.json").read_text())
+        assert exports.problems(name, document["rows"]) == []
+        dictionary = json.loads((out / f"{name}.dictionary.json").read_text())
+        assert [c["name"] for c in dictionary["columns"]] == document["columns"]
+    assert "NI 4" not in (out / "laa.csv").read_text()
+    travel = [
+        r for r in json.loads((out / "judgements.json").read_text())["rows"]
+        if r["subject"] == "direction_of_travel"
+    ]  # fmt: skip
+    assert len(travel) == 353  # every council, districts on their area's series
