@@ -74,7 +74,8 @@ def _target(indicator: str, kind: str, values: tuple[float, ...], **extra: Any) 
         "kind": kind,
         "baseline": {"period": "2007-08", "value": base},
         "trajectory": [
-            {"period": p, "value": v} for p, v in zip(("2008-09", "2009-10", "2010-11"), years, strict=False)
+            {"period": p, "value": v}
+            for p, v in zip(("2008-09", "2009-10", "2010-11"), years, strict=False)
         ],
         "lead_partner": HARTLEPOOL,
         "partners": ["E23000013"],
@@ -181,6 +182,26 @@ def test_a_wrong_polarity_trajectory_is_accepted_with_a_warning_in_the_review(ap
     assert review["warnings"] == [
         "targets.0 (NI 8): the trajectory gets worse in 2008-09 (30 to 29) although higher is better"
     ]
+
+
+def test_riskgate_publish_warns_about_a_wrong_polarity_trajectory(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from riskgate.entrypoints.cli import main
+
+    worse = _target("NI 8", "designated", (30, 29, 28, 27))
+    source = tmp_path / "laa.jsonl"
+    source.write_text(
+        json.dumps(_agreement([BEHIND])) + "\n" + json.dumps(_agreement([worse])) + "\n"
+    )
+    result = CliRunner().invoke(
+        main, ["publish", str(source), "--url", "http://127.0.0.1:9", "--token", "rg_x"]
+    )
+    assert (
+        f"warning: {source}:2: laa.agreed for {HARTLEPOOL}: targets.0 (NI 8): the trajectory "
+        "gets worse in 2008-09 (30 to 29) although higher is better"
+    ) in result.output
+    assert ":1:" not in result.output.split("warning")[1]  # the first agreement is fine
 
 
 def test_a_government_office_publishes_only_for_its_own_region(api: Api) -> None:

@@ -291,3 +291,17 @@ def national_counts(
             totals[status] = totals.get(status, 0) + n
         disagreeing += sum(1 for r in rows if r["disagreement"])
     return totals, disagreeing, len(areas)
+
+
+def agreement_warnings(
+    events: Iterable[dict[str, Any]], reference: Reference
+) -> list[tuple[int, str]]:
+    """(line, warning) for each agreement in a list of events whose trajectories get worse by
+    their indicators' polarity: accepted, but worth a second look (`riskgate publish` says so)."""
+    polarity_of = {code: i.polarity for code, i in reference.indicators.items()}
+    return [
+        (line, f"{event['type']} for {event['body']}: {warning}")
+        for line, event in enumerate(events, start=1)
+        if event.get("type") in laa.AGREEMENT_TYPES
+        for warning in laa.trajectory_warnings(event["payload"]["targets"], polarity_of)
+    ]

@@ -9,7 +9,9 @@ import click
 
 from riskgate.adapters.event_files import write_events
 from riskgate.adapters.ingest_client import IngestUnavailable, post_events
+from riskgate.domain.reference import load_reference
 from riskgate.entrypoints.cli.common import events_from
+from riskgate.service_layer.laa import agreement_warnings
 
 
 @click.command()
@@ -31,6 +33,8 @@ from riskgate.entrypoints.cli.common import events_from
 def publish(file: Path, url: str, token: str, batch: int) -> None:
     """Validate the events in FILE.jsonl (one per line) and publish them to the ingest API."""
     events = events_from(file)
+    for line, warning in agreement_warnings(events, load_reference()):
+        click.echo(f"warning: {file}:{line}: {warning}", err=True)
     accepted = duplicates = 0
     for start in range(0, len(events), batch):
         try:
