@@ -5,6 +5,7 @@ area's LAA targets and its self-assessed action plans. Published beside Use of R
 from __future__ import annotations
 
 import time
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from riskgate.domain import direction_of_travel as dot
@@ -14,7 +15,10 @@ if TYPE_CHECKING:
     from riskgate.bootstrap import System
 
 _CACHE_SECONDS = 30.0  # the national medians read every area's series: kept briefly
-_national: dict[int, tuple[float, dict[str, dict[str, float]], dict[str, float]]] = {}
+# Per store (a test's system never sees another's), per year: (when, changes, medians).
+_national: weakref.WeakKeyDictionary[
+    Any, dict[int, tuple[float, dict[str, dict[str, float]], dict[str, float]]]
+] = weakref.WeakKeyDictionary()
 
 
 def indicator_changes(system: System, body: str, year: int) -> dict[str, float]:
@@ -34,12 +38,13 @@ def changes_and_medians(
     system: System, year: int
 ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
     """Every area's changes, and the national median change per indicator."""
-    cached = _national.get(year)
+    kept = _national.setdefault(system.store, {})
+    cached = kept.get(year)
     if cached is not None and time.monotonic() - cached[0] < _CACHE_SECONDS:
         return cached[1], cached[2]
     by_area = {code: indicator_changes(system, code, year) for code in system.reference.areas}
     medians = dot.national_median_changes(by_area.values())
-    _national[year] = (time.monotonic(), by_area, medians)
+    kept[year] = (time.monotonic(), by_area, medians)
     return by_area, medians
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import statistics
 import time
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from riskgate.domain import laa
@@ -20,12 +21,16 @@ if TYPE_CHECKING:
     from riskgate.bootstrap import System
 
 _CACHE_SECONDS = 30.0
-_means: dict[int, tuple[float, dict[str, dict[str, float]]]] = {}
+# Per store (a test's system never sees another's), per year: (when, means).
+_means: weakref.WeakKeyDictionary[Any, dict[int, tuple[float, dict[str, dict[str, float]]]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def yearly_means(system: System, year: int) -> dict[str, dict[str, float]]:
     """indicator -> area -> the area's mean of the year's reported quarters (kept briefly)."""
-    cached = _means.get(year)
+    kept = _means.setdefault(system.store, {})
+    cached = kept.get(year)
     if cached is not None and time.monotonic() - cached[0] < _CACHE_SECONDS:
         return cached[1]
     out: dict[str, dict[str, float]] = {}
@@ -35,7 +40,7 @@ def yearly_means(system: System, year: int) -> dict[str, dict[str, float]]:
             values = [v for p, (v, _) in series.items() if p.startswith(f"{year}-Q")]
             if values:
                 out.setdefault(code, {})[area] = statistics.fmean(values)
-    _means[year] = (time.monotonic(), out)
+    kept[year] = (time.monotonic(), out)
     return out
 
 
