@@ -47,6 +47,7 @@ def fy_name(start_year: int) -> str:
     return f"{start_year}-{(start_year + 1) % 100:02d}"
 
 
+@functools.cache
 def fy_end_month(period: str) -> int:
     """Months since year 0 at the end of the financial year (31 March of its second year)."""
     return (fy_index(period) + 1) * 12 + 3

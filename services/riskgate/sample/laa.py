@@ -14,6 +14,7 @@ behind from 2009-Q2 on, while the annual report says on track), and one set far 
 
 from __future__ import annotations
 
+import itertools
 import random
 import statistics
 from collections import defaultdict
@@ -92,8 +93,12 @@ def _national_medians(values: dict[str, dict[str, list[tuple[str, float]]]]) -> 
     by_indicator: dict[str, list[float]] = defaultdict(list)
     for series in values.values():
         for indicator, readings in series.items():
-            by_indicator[indicator].append(statistics.fmean(v for _, v in readings))
+            by_indicator[indicator].append(_mean(readings))
     return {indicator: statistics.median(means) for indicator, means in by_indicator.items()}
+
+
+def _mean(readings: list[tuple[str, float]]) -> float:
+    return sum(v for _, v in readings) / len(readings)
 
 
 def _sign(polarity: str) -> int:
@@ -162,6 +167,27 @@ def _steady(readings: list[tuple[str, float]], shape: dict[str, Any], polarity: 
     return max(abs(r["gap_pct"]) for r in rows) / 100
 
 
+# An indicator that may become a target: its readings, level, polarity, rate and a roll.
+Candidate = tuple[list[tuple[str, float]], float, str, float, float]
+
+
+def _largest_gap(candidate: Candidate) -> float:
+    """The largest gap, as a share of the expected value, between the values and the ordinary
+    trajectory (straight, through the year's mean; computed directly, it is asked often)."""
+    readings, level, polarity, rate, _ = candidate
+    slope = _sign(polarity) * rate * abs(level) / 12
+    worst = 0.0
+    for period, value in readings:
+        expected = level + slope * (laa.quarter_end_month(period) - _MID_2009)
+        worst = max(worst, abs(value - expected) / abs(expected) if expected else 1.0)
+    return worst
+
+
+def _shape(candidate: Candidate) -> dict[str, Any]:
+    readings, level, polarity, rate, roll = candidate
+    return _varied(readings, level, polarity, _ordinary(level, polarity, rate), roll)
+
+
 def _targets(
     ref: Reference,
     code: str,
@@ -171,33 +197,30 @@ def _targets(
     plant: Plant | None,
     rng: random.Random,
 ) -> list[dict[str, Any]]:
-    tolerance = laa.DEFAULT_TOLERANCE_PCT / 100
+    stable = _STABLE * laa.DEFAULT_TOLERANCE_PCT / 100
     partners = list(members[1:4])
-    weaker: list[tuple[float, str, dict[str, Any]]] = []
-    others: list[tuple[str, dict[str, Any]]] = []
+    weaker: list[tuple[float, str, Candidate]] = []
+    others: list[tuple[str, Candidate]] = []
     for indicator_id, readings in sorted(series.items()):
         polarity = ref.indicators[indicator_id].polarity
         if polarity is None:
             continue
-        level = statistics.fmean(v for _, v in readings)
-        shape = _ordinary(level, polarity, rng.uniform(0.015, 0.03))
-        if _steady(readings, shape, polarity) > _STABLE * tolerance:
-            continue
-        shape = _varied(readings, level, polarity, shape, rng.random())
-        shortfall = laa.better_by(medians[indicator_id], level, polarity) / abs(
-            medians[indicator_id]
-        )
+        level = _mean(readings)
+        candidate = (readings, level, polarity, rng.uniform(0.015, 0.03), rng.random())
+        median = medians[indicator_id]
+        shortfall = laa.better_by(median, level, polarity) / abs(median)
         if shortfall > 0:
-            weaker.append((-shortfall, indicator_id, shape))
-        others.append((indicator_id, shape))
+            weaker.append((-shortfall, indicator_id, candidate))
+        else:
+            others.append((indicator_id, candidate))
     weaker.sort()
     chosen: list[dict[str, Any]] = []
     if plant is not None:
         chosen.append(_planted_target(ref, code, series, plant, partners))
     taken = {t["indicator"] for t in chosen}
     designated, statutory = rng.randint(22, 34), 0
-    for _, indicator_id, shape in weaker:
-        if indicator_id in taken:
+    for _, indicator_id, candidate in weaker:
+        if indicator_id in taken or _largest_gap(candidate) > stable:
             continue
         number = int(indicator_id.removeprefix("NI "))
         if number in STATUTORY_RANGE and statutory < 12:
@@ -206,11 +229,14 @@ def _targets(
             kind = "designated"
         else:
             continue
-        chosen.append(_target(indicator_id, kind, shape, code, partners))
+        chosen.append(_target(indicator_id, kind, _shape(candidate), code, partners))
         taken.add(indicator_id)
-    rest = [(i, s) for i, s in others if i not in taken]
-    for indicator_id, shape in rng.sample(rest, min(LOCAL_TARGETS, len(rest))):
-        chosen.append(_target(indicator_id, "local", shape, code, partners))
+    rng.shuffle(others)
+    local = (
+        (i, c) for i, c in others if i not in taken and _largest_gap(c) <= stable
+    )  # lazy: only until enough are found
+    for indicator_id, candidate in itertools.islice(local, LOCAL_TARGETS):
+        chosen.append(_target(indicator_id, "local", _shape(candidate), code, partners))
     return sorted(chosen, key=lambda t: int(t["indicator"].removeprefix("NI ")))
 
 
@@ -240,7 +266,7 @@ def _planted_target(
         indicator = ref.indicators[indicator_id]
         if indicator.theme != plant.theme or indicator.polarity is None:
             continue
-        level = statistics.fmean(v for _, v in readings)
+        level = _mean(readings)
         flat = _trajectory(level, indicator.polarity, (0.0, 0.0, 0.0, 0.0))
         candidates.append((_steady(readings, flat, indicator.polarity), indicator_id, level))
     _, indicator_id, level = min(candidates)
