@@ -215,7 +215,9 @@ class RiskService:
             stored = fx.facts.indicator_series(event["body"], payload["indicator"])
             return {**stored, payload["period"]: (payload["value"], event["event_id"])}
 
-        area = self._area_of(event["body"])
+        body = event["body"]
+        # An area reports its own series: the registry is asked only about other bodies.
+        area = body if body in self._reference.areas else self._area_of(body)
         return self.laa.observe_indicator(event, area, series, fx.ruleset)
 
     def _finding(self, fx: Handling) -> dict[str, Any]:
