@@ -47,7 +47,9 @@ def with_performance(system: System, document: dict[str, Any], year: int) -> dic
     )
     scored = system.risk.organisations(year)
     for body in sorted(scored):
-        if body not in document["organisations"] and system.risk.area_of(body) == code:
+        if body in system.reference.councils:
+            continue  # a council is listed with its own area already
+        if system.risk.area_of(body) == code:
             document["organisations"][body] = organisational_score(scored[body])
     councils = [b for b in document["organisations"] if b in system.reference.councils]
     travel = directions(system, year, councils)
