@@ -5,6 +5,10 @@ Prints, from one run on this machine:
 - the risk handler's rate over the sample year's events (facts, observations,
   rules, judgements, requests) on the embedded adapters, without ingest or
   validation, and the ratio of the two;
+- the same handler over the sample year without its Local Area Agreements (`laa.*` events
+  left out), interleaved with it: what observing every target against its trajectory costs;
+- the in-process annual assessment (`assess_year`: peers, LAA sections, Direction of Travel)
+  with and without the agreements;
 - the whole embedded pipeline's rate (ingest validation, bus, risk, gatekeeper, work);
 - the wall time of `riskgate assess --year 2009` for all 152 areas, as a user runs it
   (a fresh process: generating the year, replaying it through the rules, comparing peers,
@@ -29,6 +33,7 @@ from durable import lang
 from riskgate.bootstrap import bootstrap
 from riskgate.config import Settings
 from riskgate.sample import generate_year
+from riskgate.service_layer.annual_assessment import assess_year
 
 RULES = Path(__file__).resolve().parents[1] / "rules"
 
@@ -48,12 +53,16 @@ def raw_post_rate(n: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def handler_rate(events: list[dict]) -> tuple[float, int]:
+def handler_rate(events: list[dict], assessed: list[float] | None = None) -> tuple[float, int]:
     system = bootstrap(Settings(rules_dir=RULES))
     start = time.perf_counter()
     for event in events:
         system.risk.handle(event)
     elapsed = time.perf_counter() - start
+    if assessed is not None:
+        started = time.perf_counter()
+        assess_year(system, 2009)
+        assessed.append(time.perf_counter() - started)
     flagged = sum(
         1
         for area in system.reference.areas
@@ -96,12 +105,18 @@ def main() -> None:
     if args.events:
         events = events[: args.events]
     # Interleaved rounds, medians: this machine's speed drifts from one minute to the next.
-    raws, rates, flagged = [], [], 0
+    without = [e for e in events if not e["type"].startswith("laa.")]
+    raws, rates, bare, flagged = [], [], [], 0
+    assessed: list[float] = []
+    assessed_bare: list[float] = []
     for _ in range(args.rounds):
         raws.append(raw_post_rate(30_000))
-        rate, flagged = handler_rate(events)
+        rate, flagged = handler_rate(events, assessed)
         rates.append(rate)
+        bare.append(handler_rate(without, assessed_bare)[0])
     raw, rate = statistics.median(raws), statistics.median(rates)
+    rate_bare = statistics.median(bare)
+    seconds, seconds_bare = len(events) / rate, len(without) / rate_bare
     whole = pipeline_rate(events)
     print(f"events in the sample year used:          {len(events):>10,}")
     print(f"durable-rules post, trivial ruleset:     {raw:>10,.0f} events/s  "
@@ -109,6 +124,11 @@ def main() -> None:
     print(f"risk handler (rules, facts, judgements): {rate:>10,.0f} events/s  "
           f"= {rate / raw:.2f} of raw  ({flagged} flags; rounds: "
           f"{', '.join(f'{r:,.0f}' for r in rates)})")  # fmt: skip
+    print(f"risk handler without the LAAs:           {rate_bare:>10,.0f} events/s  "
+          f"({seconds_bare:.1f} s against {seconds:.1f} s with them: the LAAs cost "
+          f"{seconds / seconds_bare - 1:+.0%}; rounds: {', '.join(f'{r:,.0f}' for r in bare)})")  # fmt: skip
+    print(f"annual assessment, in process:           {statistics.median(assessed):>10.1f} s with LAAs, "
+          f"{statistics.median(assessed_bare):.1f} s without")  # fmt: skip
     print(f"whole embedded pipeline incl. ingest:    {whole:>10,.0f} events/s  "
           f"({len(events) / whole:.1f} s for the year)")  # fmt: skip
     if not args.events:

@@ -41,9 +41,9 @@ def test_the_annual_assessment_is_the_same_byte_for_byte_and_flags_the_planted_r
 
     plants = planted()
     assert flagged("red") == {
-        p.area for p in plants if p.kind in ("floor", "complaints", "inadequate")
+        p.area for p in plants if p.kind in ("floor", "complaints", "inadequate", "laa_behind")
     }
-    assert flagged("green") >= {p.area for p in plants if p.kind == "outstanding"}
+    assert flagged("green") >= {p.area for p in plants if p.kind in ("outstanding", "laa_ahead")}
     # The auditor's scores of 1 and 4 flag the organisational themes, and nothing else does.
     assert flagged("red", "organisational_themes") == {
         p.area for p in plants if p.kind == "poor_use_of_resources"
@@ -56,7 +56,8 @@ def test_the_annual_assessment_is_the_same_byte_for_byte_and_flags_the_planted_r
     ]
     assert 0 < len(greens) <= 10  # a few green flags
     assert all(
-        set(j["rule_ids"]) <= {"FND-OUTSTANDING", "PEER-BEST-DECILE-IMPROVING"} for j in greens
+        set(j["rule_ids"]) <= {"FND-OUTSTANDING", "PEER-BEST-DECILE-IMPROVING", "LAA-WELL-AHEAD"}
+        for j in greens
     )
     for plant in plants:
         area = document["areas"][plant.area]

@@ -79,6 +79,7 @@ def test_event_counts(events: list[Event]) -> None:
     assert counts["self_assessment.submitted"] == 152 * 4
     assert counts["use_of_resources.scored"] == 353
     assert counts["petition.submitted"] == sample.PETITIONS + 1  # and one in a citizens' story
+    assert counts["laa.agreed"] == counts["laa.annual_report"] == 152  # one per area
     assert set(counts) <= set(EVENT_TYPES)
 
 
@@ -171,6 +172,8 @@ def test_no_two_plants_share_an_area_and_theme(plants: list[sample.Plant]) -> No
         "outstanding": 2,
         "poor_use_of_resources": 2,
         "excellent": 3,
+        "laa_behind": 1,
+        "laa_ahead": 1,
     }
     assert len({(p.area, p.theme) for p in plants}) == len(plants)
     assert len({load_reference().areas[p.area].region for p in plants}) >= 6

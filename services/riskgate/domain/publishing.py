@@ -7,6 +7,9 @@ risk and citizens consumers apply again to an event's declared producer.
   gatekeeper completing an inspection.
 - A `body.registered` comes only from an administrator.
 - Every other integrator type comes from an integrator, within its token's scope.
+- The Local Area Agreement types (`laa.agreed`, `laa.refreshed`, `laa.annual_report`) also come
+  from the Government Office of the area's region (`government_office:<region>`), which
+  negotiates the agreement and coordinates its annual review (White Paper 6.40, 6.42).
 - Riskgate's trusted loader (the sample year, rule fixtures, replays) may publish every
   integrator type: it is the service layer loading data it already trusts.
 
@@ -18,7 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from riskgate.domain.actors import Actor, service_actor
+from riskgate.domain.actors import Actor, region_slug, service_actor
+from riskgate.domain.laa import AGREEMENT_TYPES, ANNUAL_REPORT
+from riskgate.domain.reference import load_reference
 from riskgate.domain.vocabulary import INTERNAL_TYPES
 
 FINDING = "inspection.finding"
@@ -26,6 +31,8 @@ REGISTRATION = "body.registered"
 ADMIN = "admin"
 LOADER = service_actor("loader")  # the sample year, rule fixtures and replays, through ingest
 GATEKEEPER = service_actor("gatekeeper")  # publishes findings itself from `/complete`
+LAA_TYPES = (*AGREEMENT_TYPES, ANNUAL_REPORT)
+GOVERNMENT_OFFICE = "government_office"
 
 
 @dataclass(frozen=True)
@@ -73,9 +80,23 @@ def refusal(
         if actor.role != ADMIN:
             return Refusal("type", f"{kind} needs the admin role; {who} is {actor.role}")
         return None
+    if kind in LAA_TYPES and actor.role.startswith(f"{GOVERNMENT_OFFICE}:"):
+        return _government_office_refusal(actor, event, area, who)
     if actor.role != "integrator":
         return Refusal("type", f"{kind} is published by integrators; {who} is {actor.role}")
     return _scope_refusal(actor, event, area, who)
+
+
+def _government_office_refusal(
+    actor: Actor, event: dict[str, Any], area: str | None, who: str
+) -> Refusal | None:
+    """A Government Office speaks for the areas of its own region only."""
+    region = actor.role.partition(":")[2]
+    lead = load_reference().areas.get(area or event["body"])
+    if lead is not None and region_slug(lead.region) == region:
+        return None
+    where = f"area {lead.code} is in {region_slug(lead.region)}" if lead else "not an area"
+    return Refusal("body", f"body {event['body']}: {where}; {who} speaks for {region} only")
 
 
 def internal_type(kind: str) -> Refusal | None:

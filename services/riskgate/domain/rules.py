@@ -25,7 +25,9 @@ OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     ">": operator.gt,
     ">=": operator.ge,
 }
-OBSERVATIONS = ("indicator", "complaints", "finding", "peers", "audit", "combined")
+OBSERVATIONS = (
+    "indicator", "complaints", "finding", "peers", "audit", "combined", "laa_target",
+)  # fmt: skip
 POLICY_FILE = "policies.yaml"
 ROUTING_FILE = "routing.yaml"
 
@@ -83,6 +85,8 @@ class RuleSet:
     rules: tuple[Rule, ...]
     floors: Mapping[str, float] = field(default_factory=dict)
     routing: Mapping[str, str] = field(default_factory=dict)
+    # Every other `parameters:` group, by name (e.g. `trajectory` in laa.yaml).
+    parameters: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
@@ -127,6 +131,7 @@ def parse_ruleset(documents: Iterable[tuple[str, Any]], version: str) -> RuleSet
     rules: list[Rule] = []
     floors: dict[str, float] = {}
     routing: dict[str, str] = {}
+    parameters: dict[str, dict[str, float]] = {}
     seen: dict[str, str] = {}
     for name, document in documents:
         doc = document or {}
@@ -140,6 +145,14 @@ def parse_ruleset(documents: Iterable[tuple[str, Any]], version: str) -> RuleSet
             if key == "__line__":
                 continue
             floors[key] = _number(value, f"{name}: floors.{key}")
+        for group, values in (doc.get("parameters") or {}).items():
+            if group in ("floors", "__line__") or not isinstance(values, dict):
+                continue
+            parameters[group] = {
+                key: _number(value, f"{name}: {group}.{key}")
+                for key, value in values.items()
+                if key != "__line__"
+            }
         for raw in doc.get("rules") or []:
             rule = _rule(raw, name)
             if rule.id in seen:
@@ -151,7 +164,7 @@ def parse_ruleset(documents: Iterable[tuple[str, Any]], version: str) -> RuleSet
     missing = [t for t in THEMES if t not in routing]
     if missing:
         raise RuleError(f"{ROUTING_FILE}:1: no inspectorate for theme(s) {', '.join(missing)}")
-    return RuleSet(version, tuple(rules), floors, routing)
+    return RuleSet(version, tuple(rules), floors, routing, parameters)
 
 
 def ruleset_problems(documents: Iterable[tuple[str, Any]]) -> list[str]:

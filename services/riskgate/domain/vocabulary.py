@@ -64,6 +64,9 @@ EVENT_TYPES: tuple[str, ...] = (
     "use_of_resources.scored",
     "body.registered",
     "peer_review.completed",
+    "laa.agreed",
+    "laa.refreshed",
+    "laa.annual_report",
 )
 
 # Messages the services themselves emit, in the same envelope.

@@ -44,6 +44,12 @@ AUDIT_PLANTS = (
     ("excellent", 4, 4),
     ("excellent", 4, 4),
 )
+# Local Area Agreement targets (sample/laa.py): one far steeper than the area's values
+# (behind, and reported on track), one far below them (well ahead).
+LAA_PLANTS = (
+    ("laa_behind", "economic_development_and_environment"),
+    ("laa_ahead", "safer_and_stronger_communities"),
+)
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,16 @@ def plan_year(year: int, seed: int) -> Plan:
                 scores=(resources, performance),
             )
         )
+    for kind, theme in LAA_PLANTS:
+        area = chooser.area()
+        how = (
+            "set far steeper than the area's values: it missed its 2008-09 target and is behind "
+            f"from {year}-Q2, while the annual report says on track"
+            if kind == "laa_behind"
+            else "set far below the area's values: well ahead all year"
+        )
+        detail = f"a designated LAA target on {THEME_TITLES[theme].lower()} at {area.name} {how}"
+        plants.append(Plant(kind, area.code, area.code, theme, None, detail))
     return Plan(populations, tuple(plants), bad_values, upheld_targets)
 
 

@@ -12,6 +12,7 @@ from riskgate.sample.assessments import findings, self_assessments, use_of_resou
 from riskgate.sample.complaints import complaints, petitions
 from riskgate.sample.ids import SAMPLE_SEED, SAMPLE_YEAR
 from riskgate.sample.indicators import indicator_reports, registrations
+from riskgate.sample.laa import laa_events
 from riskgate.sample.plan import Plant, plan_year
 from riskgate.sample.stories import Story, scripted_stories
 
@@ -24,9 +25,11 @@ def generate_year(year: int = SAMPLE_YEAR, seed: int = SAMPLE_SEED) -> list[dict
     """
     ref = load_reference()
     plan = plan_year(year, seed)
+    reports = indicator_reports(ref, plan, year, seed)
     events = [
         *registrations(ref, plan, year, seed),
-        *indicator_reports(ref, plan, year, seed),
+        *reports,
+        *laa_events(ref, plan, reports, year, seed),
         *complaints(ref, plan, year, seed),
         *petitions(ref, plan, year, seed),
         *self_assessments(ref, plan, year, seed),

@@ -39,6 +39,7 @@ from riskgate.schemas.fields import (
     StrictSchema,
     body_code,
 )
+from riskgate.schemas.laa import LaaAgreedPayload, LaaAnnualReportPayload
 from riskgate.schemas.services import (
     CitizensTransitionPayload,
     GatekeeperDecisionPayload,
@@ -68,6 +69,9 @@ PAYLOAD_SCHEMAS: dict[str, type[Schema]] = {
     "use_of_resources.scored": UseOfResourcesScoredPayload,
     "peer_review.completed": PeerReviewCompletedPayload,
     "body.registered": BodyRegisteredPayload,
+    "laa.agreed": LaaAgreedPayload,
+    "laa.refreshed": LaaAgreedPayload,
+    "laa.annual_report": LaaAnnualReportPayload,
     "risk.judgement": RiskJudgementPayload,
     "inspection.requested": InspectionRequestedPayload,
     "gatekeeper.decision": GatekeeperDecisionPayload,

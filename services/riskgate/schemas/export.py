@@ -123,6 +123,9 @@ def export(directory: Path) -> list[Path]:
 # Fixed ids so that regenerating gives identical files and examples can cite each other.
 _ID = {
     "peer_review": "5e1d7c3b-2a4f-4e8d-9b6c-1f0a2e3d4c51",
+    "laa_agreed": "4a5b6c7d-8e9f-4a0b-9c1d-2e3f4a5b6c31",
+    "laa_refreshed": "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d32",
+    "laa_report": "6c7d8e9f-0a1b-4c2d-9e3f-4a5b6c7d8e33",
     "indicator": "3f6c1a2e-8d4b-4f7a-9c1e-2b5d7e9f0a11",
     "complaint": "a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c01",
     "petition": "b7e4d2c1-9a8f-4e6d-8b5c-3a2f1e0d9c02",
@@ -616,12 +619,69 @@ def example_events() -> dict[str, dict[str, Any]]:
     }
 
 
+def _laa_examples() -> dict[str, dict[str, Any]]:
+    """Hampshire's Local Area Agreement, its refresh and its annual report."""
+    neet: dict[str, Any] = {
+        "indicator": "NI 117",
+        "kind": "designated",
+        "baseline": {"period": "2007-08", "value": 6.8},
+        "trajectory": [
+            {"period": "2008-09", "value": 6.5},
+            {"period": "2009-10", "value": 6.1},
+            {"period": "2010-11", "value": 5.7},
+        ],
+        "lead_partner": _HAMPSHIRE,
+        "partners": [_WINCHESTER, _BASINGSTOKE],
+    }
+    gcse = {
+        "indicator": "NI 75",
+        "kind": "statutory_education",
+        "baseline": {"period": "2007-08", "value": 52.0},
+        "trajectory": [{"period": "2008-09", "value": 54.0}, {"period": "2009-10", "value": 56.5}],
+        "lead_partner": _HAMPSHIRE,
+        "partners": [],
+    }
+    agreement = {
+        "period_start": "2008-09",
+        "period_end": "2010-11",
+        "effective_from": "2008-06-30",
+        "targets": [neet, gcse],
+    }
+    refreshed = {**agreement, "effective_from": "2009-04-01", "targets": [
+        {**neet, "trajectory": [*neet["trajectory"][:1], {"period": "2009-10", "value": 6.3},
+                                {"period": "2010-11", "value": 5.9}]},
+        gcse,
+    ]}  # fmt: skip
+    return {
+        "laa.agreed": _event(
+            "laa_agreed", "laa.agreed", "2008-06-30T12:00:00+01:00", "government_office:south_east",
+            _HAMPSHIRE, agreement,
+        ),
+        "laa.refreshed": _event(
+            "laa_refreshed", "laa.refreshed", "2009-04-01T12:00:00+01:00",
+            "government_office:south_east", _HAMPSHIRE, refreshed,
+        ),
+        "laa.annual_report": _event(
+            "laa_report", "laa.annual_report", "2009-06-30T12:00:00+01:00", "hampshire-laa",
+            _HAMPSHIRE,
+            {
+                "year": 2009,
+                "targets": [
+                    {"indicator": "NI 117", "status": "behind",
+                     "action_plan": "Targeted NEET re-engagement with Connexions and colleges"},
+                    {"indicator": "NI 75", "status": "on_track"},
+                ],
+            },
+        ),
+    }  # fmt: skip
+
+
 def examples(directory: Path) -> list[Path]:
     """Write ``directory/examples/<type>.json``, one valid example per type; return the paths.
 
     Raises ``ValueError`` if an example does not validate, so a bad example is never written.
     """
-    events = example_events()
+    events = {**example_events(), **_laa_examples()}
     missing = set(EVENT_TYPES + INTERNAL_TYPES) - set(events)
     if missing:
         raise ValueError(f"no example for {sorted(missing)}")

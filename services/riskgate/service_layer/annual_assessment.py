@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from riskgate.domain.assessment import SCORE_LABELS, area_assessment, organisational_score
 from riskgate.domain.errors import NotFound
+from riskgate.service_layer.direction_of_travel import directions
 
 if TYPE_CHECKING:
     from riskgate.bootstrap import System
@@ -34,6 +35,27 @@ def assess_area(system: System, code: str, year: int) -> dict[str, Any]:
         system.rules.current().version,
     )
     with_triage(document, system.gatekeeper.triage.recorded(code, year))
+    return with_performance(system, document, year)
+
+
+def with_performance(system: System, document: dict[str, Any], year: int) -> dict[str, Any]:
+    """The assessment with the area's LAA (its annual report beside the data), the partners
+    scored for use of resources, and each organisation's Direction of Travel beside it."""
+    code = document["area"]
+    ruleset = system.rules.current()
+    document["laa"] = system.risk.laa.assessment_section(
+        code, year, system.risk.indicator_series, ruleset
+    )
+    scored = system.risk.organisations(year)
+    for body in sorted(scored):
+        if body in system.reference.councils:
+            continue  # a council is listed with its own area already
+        if system.risk.area_of(body) == code:
+            document["organisations"][body] = organisational_score(scored[body])
+    councils = [b for b in document["organisations"] if b in system.reference.councils]
+    travel = directions(system, year, councils)
+    for body, organisation in document["organisations"].items():
+        organisation["direction_of_travel"] = travel.get(body)
     return document
 
 
@@ -61,8 +83,10 @@ def assess_year(system: System, year: int, *, compare: bool = True) -> dict[str,
     ruleset = system.rules.current().version
     organisations = system.risk.organisations(year)
     areas = {
-        code: area_assessment(
-            area, year, system.risk.assessment(code, year), organisations, ruleset
+        code: with_performance(
+            system,
+            area_assessment(area, year, system.risk.assessment(code, year), organisations, ruleset),
+            year,
         )
         for code, area in sorted(system.reference.areas.items())
     }

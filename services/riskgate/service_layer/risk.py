@@ -19,6 +19,7 @@ from typing import Any
 from riskgate import topics
 from riskgate.adapters.bus import Publisher
 from riskgate.adapters.store import Store
+from riskgate.domain import laa
 from riskgate.domain import observations as obs
 from riskgate.domain.assessment import organisational_score
 from riskgate.domain.ids import derived_id
@@ -28,6 +29,7 @@ from riskgate.domain.rules import RuleSet
 from riskgate.domain.self_assessment import answers, finding_after_plan, worse_after_plan
 from riskgate.domain.vocabulary import AREA_THEMES
 from riskgate.service_layer.common import envelope
+from riskgate.service_layer.laa import LocalAreaAgreements
 from riskgate.service_layer.repositories import peer_reviews
 from riskgate.service_layer.repositories.bodies import BodyRegistry
 from riskgate.service_layer.repositories.processed import Processed
@@ -77,6 +79,7 @@ class RiskService:
         self._bodies = BodyRegistry(store, reference)
         self._processed = Processed(store, self.GROUP)
         self._facts = RiskFacts(store)
+        self.laa = LocalAreaAgreements(store, reference)
 
     def _handling(self, event: dict[str, Any], ruleset: RuleSet) -> Handling:
         work = UnitOfWork(self.GROUP)
@@ -109,7 +112,15 @@ class RiskService:
         if kind == "use_of_resources.scored":
             return self._record_scores(fx)
         if kind == "indicator.reported":
-            return [self._indicator(fx)]
+            return [self._indicator(fx), *self._laa_target(fx)]
+        if kind in laa.AGREEMENT_TYPES:
+            area = self._area_of(event["body"])
+            return self.laa.observe_agreement(
+                fx.work, event, area, fx.facts.indicator_series, fx.ruleset
+            )
+        if kind == laa.ANNUAL_REPORT:
+            self.laa.record_report(fx.work, event, self._area_of(event["body"]))
+            return []
         if kind == "complaint.received":
             return [self._complaints(fx)]
         if kind == "inspection.finding":
@@ -204,6 +215,19 @@ class RiskService:
             series=[obs.IndicatorValue(p, *v) for p, v in series.items()],
             floor=fx.ruleset.floors.get(code),
         )
+
+    def _laa_target(self, fx: Handling) -> list[dict[str, Any]]:
+        """The area's LAA target on this indicator, if it has one, against its trajectory."""
+        event, payload = fx.event, fx.event["payload"]
+
+        def series() -> dict[str, tuple[float, str]]:
+            stored = fx.facts.indicator_series(event["body"], payload["indicator"])
+            return {**stored, payload["period"]: (payload["value"], event["event_id"])}
+
+        body = event["body"]
+        # An area reports its own series: the registry is asked only about other bodies.
+        area = body if body in self._reference.areas else self._area_of(body)
+        return self.laa.observe_indicator(event, area, series, fx.ruleset)
 
     def _finding(self, fx: Handling) -> dict[str, Any]:
         event, payload, body = fx.event, fx.event["payload"], fx.event["body"]
@@ -487,6 +511,18 @@ class RiskService:
     def organisations(self, year: int) -> dict[str, dict[str, Any]]:
         """Each scored council's use of resources and managing performance for a year."""
         return self._facts.organisations(year)
+
+    def area_of(self, body: str) -> str:
+        """The area a body belongs to (itself, if unknown)."""
+        return self._area_of(body)
+
+    def indicator_series(self, body: str, indicator: str) -> dict[str, tuple[float, str]]:
+        """A body's reported values of one indicator: period -> (value, event_id)."""
+        return self._facts.indicator_series(body, indicator)
+
+    def self_assessed(self, area: str, year: int, theme: str) -> dict[str, dict[str, Any]]:
+        """The concerns, with their action plans' status, in the area's self-assessment."""
+        return self._facts.managed_concerns(area, year, theme)
 
     def assessment(self, area: str, year: int) -> dict[str, dict[str, Any]]:
         """The current judgement per theme for one area and year (themes with none are absent)."""

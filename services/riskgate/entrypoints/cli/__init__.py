@@ -8,7 +8,17 @@ import logging
 import click
 
 from riskgate import logs
-from riskgate.entrypoints.cli import assess, clock, demo, events, operations, rules, run, tokens
+from riskgate.entrypoints.cli import (
+    assess,
+    clock,
+    demo,
+    events,
+    export,
+    operations,
+    rules,
+    run,
+    tokens,
+)
 from riskgate.entrypoints.cli.common import settings
 from riskgate.entrypoints.cli.draw import draw_command
 from riskgate.entrypoints.cli.failures import in_one_line, quiet_kafka_client
@@ -53,6 +63,7 @@ for command in (
     rules.rules,
     clock.clock_group,
     draw_command,
+    export.export,
 ):
     main.add_command(command)
 operations.report.add_command(report_targeting)

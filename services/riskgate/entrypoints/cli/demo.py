@@ -7,13 +7,15 @@ from collections import Counter
 import click
 
 from riskgate import topics
-from riskgate.bootstrap import bootstrap
+from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
 from riskgate.domain.vocabulary import THEMES
 from riskgate.entrypoints.cli.common import settings
 from riskgate.entrypoints.cli.cycle_section import cycle_section
 from riskgate.entrypoints.cli.demo_triage import challenge_lines, triage_lines
 from riskgate.entrypoints.cli.progress import reporting
+from riskgate.service_layer.direction_of_travel import directions
+from riskgate.service_layer.laa import national_counts
 from riskgate.service_layer.walkthrough import walk_one_inspection
 from riskgate.service_layer.year_summary import (
     YearSummary,
@@ -32,6 +34,7 @@ def demo(year: int) -> None:
         accepted = play_sample_year(system, year, progress)
     text = summary_text(summarise_year(system, year, accepted))
     click.echo(text)
+    click.echo("\n".join(performance_lines(system, year)))
     for line in walk_one_inspection(system):  # after the year's summary, which it leaves as is
         click.echo(line)
     click.echo(cycle_section(system, year))  # the cycle, the ladder and the random draw
@@ -140,4 +143,33 @@ def _flag_lines(s: YearSummary) -> list[str]:
                     f"  {code} {s.area_names[code]}: considered, not flagged — "
                     f"{c['rule_id']} on {c['subject']}: {c['reason']}"
                 )
+    return lines
+
+
+def performance_lines(system: System, year: int) -> list[str]:
+    """LAA targets on track, behind and missed (reported targets only), and the councils by
+    Direction of Travel."""
+    counts, disagreeing, areas = national_counts(
+        system.risk.laa, year, system.risk.indicator_series, system.rules.current()
+    )
+    lines = [
+        f"LAA targets ({areas} agreements, designated and statutory; latest quarter of {year}): "
+        f"ahead {counts.get('ahead', 0)}, on track {counts.get('on_track', 0)}, "
+        f"behind {counts.get('behind', 0)}, missed {counts.get('missed', 0)}, "
+        f"no data {counts.get('no_data', 0)}; year-end targets missed "
+        f"{counts.get('year_ends_missed', 0)}; annual reports disagreeing with the data "
+        f"{disagreeing}"
+    ]
+    travel = directions(system, year)
+    by_score: dict[int | None, list[str]] = {}
+    for body, d in sorted(travel.items()):
+        by_score.setdefault(d["score"], []).append(system.reference.councils[body].name)
+    lines.append(f"Direction of Travel ({len(travel)} councils):")
+    for score in (4, 3, 2, 1, None):
+        names = by_score.get(score, [])
+        if not names:
+            continue
+        label = next(d["label"] for d in travel.values() if d["score"] == score)
+        shown = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
+        lines.append(f"  {score or '-'} {label}: {len(names)} ({shown})")
     return lines

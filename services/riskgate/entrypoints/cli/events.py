@@ -10,8 +10,10 @@ import click
 from riskgate.adapters.event_files import write_events
 from riskgate.adapters.ingest_client import IngestUnavailable, post_events
 from riskgate.bootstrap import token_registry
+from riskgate.domain.reference import load_reference
 from riskgate.entrypoints.cli.common import events_from, settings
 from riskgate.entrypoints.cli.progress import bar
+from riskgate.service_layer.laa import agreement_warnings
 from riskgate.service_layer.sample_publishing import SAMPLE_HOLDER, publish_sample
 
 
@@ -34,6 +36,8 @@ from riskgate.service_layer.sample_publishing import SAMPLE_HOLDER, publish_samp
 def publish(file: Path, url: str, token: str, batch: int) -> None:
     """Validate the events in FILE.jsonl (one per line) and publish them to the ingest API."""
     events = events_from(file)
+    for line, warning in agreement_warnings(events, load_reference()):
+        click.echo(f"warning: {file}:{line}: {warning}", err=True)
     accepted = duplicates = 0
     with bar(len(events), f"publishing {file.name}") as shown:
         for start in range(0, len(events), batch):

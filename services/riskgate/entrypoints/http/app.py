@@ -31,6 +31,7 @@ from riskgate.entrypoints.http.events import events
 from riskgate.entrypoints.http.gatekeeper import gatekeeper
 from riskgate.entrypoints.http.ladder import cases
 from riskgate.entrypoints.http.ops import ops
+from riskgate.entrypoints.http.performance import performance
 from riskgate.entrypoints.http.query import API, refuse_unknown_query_parameters
 from riskgate.entrypoints.http.throttle import FailedAuthentications
 from riskgate.entrypoints.http.triage import triage
@@ -39,7 +40,7 @@ from riskgate.schemas import EnvelopeSchema, ErrorSchema
 
 BLUEPRINTS: dict[str, tuple[Blueprint, ...]] = {
     "ingest": (events,),
-    "risk": (areas, area_directory, cycles, cases),
+    "risk": (areas, area_directory, cycles, cases, performance),
     "gatekeeper": (gatekeeper, commands, audit, clock, triage),
     "work": (work,),
     "citizens": (citizens,),

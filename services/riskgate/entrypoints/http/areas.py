@@ -64,6 +64,13 @@ class OrganisationScoreAnswer(Answer, OrganisationalAssessedPayload):
     score = fields.Integer(required=True, allow_none=True, validate=validate.Range(1, 4))
     use_of_resources = fields.Integer(allow_none=True, validate=validate.Range(1, 4))
     label = fields.String(required=True, metadata={"description": "The score in words."})
+    direction_of_travel = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "Direction of Travel (White Paper 6.47), derived from the council's "
+            "indicator series: score 1-4, label, evidence, reason; null for a partner body"
+        },
+    )
 
 
 class AssessmentAnswer(Answer, CycleMeta):
@@ -83,7 +90,16 @@ class AssessmentAnswer(Answer, CycleMeta):
         keys=fields.String(),
         values=fields.Nested(OrganisationScoreAnswer),
         required=True,
-        metadata={"description": "Per body code: the area's councils."},
+        metadata={
+            "description": "Per body code: the area's councils, and partners (police "
+            "authorities, primary care trusts) scored for use of resources."
+        },
+    )
+    laa = fields.Dict(
+        metadata={
+            "description": "The Local Area Agreement: the version used, targets by status, each "
+            "reported target's observed status beside the area's own, and where they disagree"
+        }
     )
 
 

@@ -141,14 +141,12 @@ def require_role(*allowed: str) -> Actor:
     return actor
 
 
+def authenticated() -> Actor:
+    """The caller behind its bearer token, whatever its role (401 without a valid one)."""
+    actor: Actor = g.get("actor") or _authenticate()
+    return actor
+
+
 def caller() -> Actor | None:
     """The authenticated caller of this request, or None on a public route."""
     return g.get("actor")
-
-
-
-def authenticated() -> Actor:
-    """The caller behind its bearer token, whatever its role (401 without a valid one); for
-    views whose roles are families (`council:<any body>`) that the view checks itself."""
-    actor: Actor = g.get("actor") or _authenticate()
-    return actor

@@ -8,6 +8,8 @@ from flask import request
 from flask.views import MethodView
 
 from riskgate import metrics
+from riskgate.domain.actors import region_slug
+from riskgate.domain.reference import load_reference
 from riskgate.domain.vocabulary import INSPECTORATES
 from riskgate.entrypoints.http.auth import require_role, requires, system
 from riskgate.entrypoints.http.bounds import BoundedBlueprint
@@ -16,7 +18,15 @@ from riskgate.schemas import AcceptedSchema
 from riskgate.service_layer.ingest import Submission
 
 # Who may post at all; what each may post is ingest's to say (riskgate.domain.publishing).
-PUBLISHERS = ("integrator", "admin", *(f"inspectorate:{code}" for code in INSPECTORATES))
+PUBLISHERS = (
+    "integrator",
+    "admin",
+    *(f"inspectorate:{code}" for code in INSPECTORATES),
+    # Government Offices publish their regions' Local Area Agreements (and nothing else).
+    *sorted(
+        {f"government_office:{region_slug(a.region)}" for a in load_reference().areas.values()}
+    ),
+)
 
 events = BoundedBlueprint(
     "events", __name__, url_prefix="/v1", description="Integrators publish events"
