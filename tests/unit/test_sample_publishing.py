@@ -62,3 +62,14 @@ def test_the_sample_is_accepted_through_ingest_with_one_token_per_role_in_order(
     assert published == [e["event_id"] for e in events], "published in the year's order"
     again = publish_sample(events[:10], system.tokens, post)
     assert (again.accepted, again.duplicates) == (0, 10)
+
+
+def test_a_request_stays_under_the_body_limit_however_large_its_events() -> None:
+    from riskgate.adapters.ingest_client import POST_BYTES, bounded_batches
+
+    large = [{"n": i, "text": "x" * 200_000} for i in range(10)]  # 2 MB in all
+    batches = list(bounded_batches(large, max_events=500))
+    assert [e["n"] for b in batches for e in b] == list(range(10))  # all, in order
+    assert all(len(json.dumps(b).encode()) <= POST_BYTES for b in batches)
+    assert len(batches) > 1
+    assert [len(b) for b in bounded_batches([{"n": i} for i in range(7)], max_events=3)] == [3, 3, 1]

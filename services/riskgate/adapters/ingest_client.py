@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator
 from typing import Any
+
+from riskgate import limits
+
+# What one POST carries at most, under the server's default body limit (RISKGATE_MAX_BODY_BYTES,
+# 1 MiB) with room to spare: an LAA agreement alone may be a quarter of it.
+POST_BYTES = limits.MAX_BODY_BYTES * 3 // 4
 
 
 class IngestUnavailable(RuntimeError):
@@ -30,3 +37,21 @@ def post_events(url: str, events: list[dict[str, Any]], token: str) -> dict[str,
         ) from None
     except urllib.error.URLError as exc:
         raise IngestUnavailable(f"cannot reach {url}: {exc.reason}") from None
+
+
+def bounded_batches(
+    events: Iterable[dict[str, Any]], max_events: int, max_bytes: int = POST_BYTES
+) -> Iterator[list[dict[str, Any]]]:
+    """The events in order, in lists of at most `max_events` whose JSON stays under
+    `max_bytes` (an event larger on its own goes alone, for the server to refuse by name)."""
+    batch: list[dict[str, Any]] = []
+    size = 2  # the list's brackets
+    for event in events:
+        encoded = len(json.dumps(event).encode()) + 2  # and its separator
+        if batch and (len(batch) >= max_events or size + encoded > max_bytes):
+            yield batch
+            batch, size = [], 2
+        batch.append(event)
+        size += encoded
+    if batch:
+        yield batch

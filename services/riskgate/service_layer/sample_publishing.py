@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from riskgate.adapters.ingest_client import bounded_batches
 from riskgate.domain.publishing import ADMIN, FINDING, REGISTRATION
 from riskgate.service_layer.tokens import Tokens
 
@@ -29,18 +30,19 @@ def role_for(event: dict[str, Any]) -> str:
 def runs_by_role(
     events: Iterable[dict[str, Any]], batch: int
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """The events in order, in runs of one role of at most `batch` events."""
+    """The events in order, in runs of one role of at most `batch` events, each run small
+    enough for one request (`bounded_batches`)."""
     run: list[dict[str, Any]] = []
     role = ""
     for event in events:
         wanted = role_for(event)
-        if run and (wanted != role or len(run) >= batch):
-            yield role, run
+        if run and wanted != role:
+            yield from ((role, part) for part in bounded_batches(run, batch))
             run = []
         role = wanted
         run.append(event)
     if run:
-        yield role, run
+        yield from ((role, part) for part in bounded_batches(run, batch))
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from riskgate.adapters.event_files import write_events
-from riskgate.adapters.ingest_client import IngestUnavailable, post_events
+from riskgate.adapters.ingest_client import IngestUnavailable, bounded_batches, post_events
 from riskgate.bootstrap import token_registry
 from riskgate.domain.reference import load_reference
 from riskgate.entrypoints.cli.common import events_from, settings
@@ -32,7 +32,13 @@ from riskgate.service_layer.sample_publishing import SAMPLE_HOLDER, publish_samp
     required=True,
     help="an integrator token (env RISKGATE_TOKEN)",
 )
-@click.option("--batch", default=500, show_default=True, type=int)
+@click.option(
+    "--batch",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="events per request at most (fewer when they are large: a request stays under 768 KiB)",
+)
 def publish(file: Path, url: str, token: str, batch: int) -> None:
     """Validate the events in FILE.jsonl (one per line) and publish them to the ingest API."""
     events = events_from(file)
@@ -40,8 +46,7 @@ def publish(file: Path, url: str, token: str, batch: int) -> None:
         click.echo(f"warning: {file}:{line}: {warning}", err=True)
     accepted = duplicates = 0
     with bar(len(events), f"publishing {file.name}") as shown:
-        for start in range(0, len(events), batch):
-            chunk = events[start : start + batch]
+        for chunk in bounded_batches(events, batch):
             try:
                 reply = post_events(f"{url.rstrip('/')}/v1/events", chunk, token)
             except IngestUnavailable as exc:
