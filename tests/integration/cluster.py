@@ -62,9 +62,11 @@ class Service:
             time.sleep(0.2)
         raise AssertionError(f"{self.name} not ready after {timeout_s}s:\n{self.output()}")
 
-    def output(self) -> str:
+    def output(self, tail: int | None = 5000) -> str:
+        """What the process wrote (stdout and stderr): the last `tail` characters, or all."""
         self._log.flush()
-        return self.log_path.read_text()[-5000:]
+        text = self.log_path.read_text()
+        return text if tail is None else text[-tail:]
 
     def stop(self) -> None:
         if self.proc.poll() is None:

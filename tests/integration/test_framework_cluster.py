@@ -185,8 +185,11 @@ def test_risk_triggered_requests_are_triaged_by_their_inspectorate_across_proces
                          {}, ofsted)  # fmt: skip
     assert status == 409 and again["errors"]["state"] == ["is declined, not in_triage"]
 
-    # The decline is recorded with Dudley's judgement on the public assessment.
-    status, assessment = call("GET", cluster["risk"].url + f"/v1/areas/{DUDLEY}/assessment?year=2009")
+    # The decline is recorded with Dudley's judgement (a draft until 9 December 2009, so read
+    # as the gatekeeper, who sees drafts).
+    status, assessment = call(
+        "GET", cluster["risk"].url + f"/v1/areas/{DUDLEY}/assessment?year=2009", token=gatekeeper
+    )
     assert status == 200
     [record] = assessment["themes"][CYP]["triage"]
     assert record["decline_reason"] == "Dudley's annual performance assessment covers it"

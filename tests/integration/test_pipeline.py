@@ -170,7 +170,7 @@ def test_a_risk_consumer_killed_before_it_commits_loses_nothing_and_doubles_noth
 
         risk.proc.wait(timeout=60)  # it reads, acts, and dies at the failpoint before committing
         assert risk.proc.returncode in (EXIT_CODE, -signal.SIGKILL), risk.output()
-        assert f"failpoint {failpoint}" in risk.output()
+        assert f"failpoint {failpoint}" in risk.output(tail=None)
         risk.stop()
         risk = Service(
             "risk", kafka, redis_url, tmp_path
