@@ -315,3 +315,98 @@ def test_the_inspection_rung_proposes_an_inspection_to_the_gatekeeper(
     assert [r["event_id"] for r in requests] == [taken["rungs"][-1]["request_id"]]
     assert requests[0]["payload"]["origin"] == "government_office"
     assert requests[0]["payload"]["inspectorate"] == "ofsted"
+
+
+HARTLEPOOL, MIDDLESBROUGH = "E06000001", "E06000002"
+
+
+def _event(kind: str, body: str, payload: dict[str, Any], at: str) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "type": kind,
+        "occurred_at": f"{at}T09:00:00+00:00",
+        "source": "test",
+        "body": body,
+        "payload": payload,
+    }
+
+
+def test_a_council_whose_direction_of_travel_is_1_in_a_published_year_is_put_on_the_ladder(
+    year: Year,
+) -> None:
+    """Hartlepool agreed to raise adult participation in sport (NI 8, higher is better) from
+    20 to 26 in 2009-10; it falls every quarter instead: no indicator improving and the one
+    LAA target behind score Direction of Travel 1, "not improving adequately"."""
+    y = year
+    y.on(date(2009, 11, 10))
+    agreement = {
+        "period_start": "2008-09",
+        "period_end": "2010-11",
+        "effective_from": "2008-06-30",
+        "targets": [
+            {
+                "indicator": "NI 8",
+                "kind": "designated",
+                "baseline": {"period": "2007-08", "value": 19},
+                "trajectory": [
+                    {"period": "2008-09", "value": 20},
+                    {"period": "2009-10", "value": 26},
+                    {"period": "2010-11", "value": 28},
+                ],
+                "lead_partner": HARTLEPOOL,
+                "partners": [],
+            }
+        ],
+    }
+    falling = [
+        _event("indicator.reported", HARTLEPOOL, {"indicator": "NI 8", "period": q, "value": v}, at)
+        for q, v, at in (
+            ("2009-Q1", 20.0, "2009-04-30"),
+            ("2009-Q2", 19.0, "2009-07-30"),
+            ("2009-Q3", 18.0, "2009-10-30"),
+        )
+    ]
+    posted = y.client.post(
+        "/v1/events",
+        json=[_event("laa.agreed", HARTLEPOOL, agreement, "2009-01-05"), *falling],
+        headers=y.auth("integrator"),
+    )
+    assert posted.status_code == 202, posted.get_json()
+    y.system.pump()
+    gatekeeper, council = y.auth("gatekeeper"), y.auth(f"council:{HARTLEPOOL}")
+
+    y.on(date(2009, 12, 8))  # scored 1 in the draft, but not yet published: no case
+    draft = y.client.get(f"/v1/areas/{HARTLEPOOL}/assessment?year=2009", headers=council)
+    assert draft.get_json()["organisations"][HARTLEPOOL]["direction_of_travel"]["score"] == 1
+    assert y.client.get("/v1/ladder/cases", headers=gatekeeper).get_json() == []
+
+    y.on(date(2009, 12, 9))
+    travel = y.public(HARTLEPOOL, 2009)["organisations"][HARTLEPOOL]["direction_of_travel"]
+    seen = {
+        role: y.client.get("/v1/ladder/cases", headers=y.auth(role)).get_json()
+        for role in (f"council:{HARTLEPOOL}", "gatekeeper", f"council:{MIDDLESBROUGH}")
+    }
+    summary = y.client.get(f"/v1/areas/{HARTLEPOOL}/ladder").get_json()
+
+    assert (travel["score"], travel["evidence"]["indicators_improving"]) == (1, 0)
+    assert travel["evidence"]["laa_on_track_share"] == 0.0
+    case = seen[f"council:{HARTLEPOOL}"][0]
+    assert seen["gatekeeper"] == [case]
+    assert seen[f"council:{MIDDLESBROUGH}"] == []
+    assert (case["case_id"], case["theme"], case["opened_on"]) == (
+        f"{HARTLEPOOL}:direction_of_travel",
+        "direction_of_travel",
+        "2009-12-09",
+    )
+    assert case["opened_because"] == (f"Direction of Travel scored 1 for 2009: {travel['reason']}")
+    assert "0 of 1 indicators improving" in case["opened_because"]
+    assert case["grounds"] == travel["evidence"]
+    assert summary == [
+        {
+            "body": HARTLEPOOL,
+            "theme": "direction_of_travel",
+            "rung": None,
+            "since": "2009-12-09",
+            "opened_on": "2009-12-09",
+        }
+    ]

@@ -16,6 +16,9 @@ from riskgate.domain.errors import Conflict, Invalid, NotAllowed
 from riskgate.domain.rules import RuleError
 
 LINE = "__line__"
+# What a case opened by a council's Direction of Travel (White Paper 6.47) is about: it is
+# derived by riskgate, not a theme that an inspectorate or the auditor judges.
+DIRECTION_OF_TRAVEL = "direction_of_travel"
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class Ladder:
     rungs: tuple[Rung, ...]
     red_flag_cycles_running: int
     use_of_resources_score: int
+    direction_of_travel_score: int
 
     def rung(self, rung_id: str) -> Rung:
         for rung in self.rungs:
@@ -70,6 +74,7 @@ def parse_ladder(document: Any, filename: str = "ladder.yaml") -> Ladder:
         tuple(rungs),
         int(opens.get("red_flag_cycles_running", 2)),
         int(opens.get("use_of_resources_score", 1)),
+        int(opens.get("direction_of_travel_score", 1)),
     )
 
 
@@ -78,9 +83,17 @@ def case_id(body: str, theme: str) -> str:
 
 
 def open_case(
-    body: str, area: str, theme: str, *, on: dt.date, because: str, evidence: list[str]
+    body: str,
+    area: str,
+    theme: str,
+    *,
+    on: dt.date,
+    because: str,
+    evidence: list[str],
+    grounds: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A new case on the ladder's first step (no rung taken yet)."""
+    """A new case on the ladder's first step (no rung taken yet). `evidence`: the event ids it
+    rests on; `grounds`: the figures, for a case opened by a derived score."""
     return {
         "case_id": case_id(body, theme),
         "body": body,
@@ -89,6 +102,7 @@ def open_case(
         "opened_on": on.isoformat(),
         "opened_because": because,
         "evidence": sorted(evidence),
+        "grounds": grounds,
         "rungs": [],
         "milestones": [],
         "suggestion": None,

@@ -82,3 +82,20 @@ def directions(
             thresholds=thresholds,
         )
     return out
+
+
+# Per store, per year: (when, councils by score); the ladder asks on every read.
+_scored: weakref.WeakKeyDictionary[Any, dict[int, tuple[float, dict[str, int | None]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def councils_scoring(system: System, year: int, score: int) -> list[str]:
+    """The councils whose Direction of Travel for `year` is `score` (every council judged,
+    kept briefly as the national medians are)."""
+    kept = _scored.setdefault(system.store, {})
+    cached = kept.get(year)
+    if cached is None or time.monotonic() - cached[0] >= _CACHE_SECONDS:
+        scores = {body: d["score"] for body, d in directions(system, year).items()}
+        cached = kept[year] = (time.monotonic(), scores)
+    return sorted(body for body, s in cached[1].items() if s == score)

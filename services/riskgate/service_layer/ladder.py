@@ -17,6 +17,7 @@ from riskgate.domain.actors import Actor, region_slug
 from riskgate.domain.errors import Invalid, NotFound
 from riskgate.domain.ladder import Ladder
 from riskgate.service_layer import cycle
+from riskgate.service_layer.direction_of_travel import councils_scoring
 from riskgate.service_layer.proposals import propose_inspection
 from riskgate.service_layer.repositories.risk_facts import RiskFacts
 
@@ -72,8 +73,8 @@ def _evidence(*judgements: dict[str, Any]) -> list[str]:
 
 def open_due_cases(system: System) -> int:
     """Open a case for every body and theme that a published year puts on the ladder: a red
-    flag for the second cycle running, or a council's Use of Resources scored 1 (Direction
-    of Travel is not assessed yet). Idempotent; returns how many were opened now."""
+    flag for the second cycle running, or a council's Use of Resources or Direction of Travel
+    scored 1. Idempotent; returns how many were opened now."""
     rules = load_ladder(system.settings.rules_dir)
     existing = _stored(system)
     opened = 0
@@ -107,6 +108,17 @@ def open_due_cases(system: System) -> int:
                             evidence=list(score.get("evidence", [])),
                         )
                     )  # fmt: skip
+                travel = score.get("direction_of_travel") or {}
+                if travel.get("score") == rules.direction_of_travel_score:
+                    new.append(
+                        ladder.open_case(
+                            body, area, ladder.DIRECTION_OF_TRAVEL, on=on,
+                            because=f"Direction of Travel scored {travel['score']} for {year}: "
+                            f"{travel['reason']}",
+                            evidence=[],  # derived from figures, not from events
+                            grounds=travel["evidence"],
+                        )
+                    )  # fmt: skip
             for case in new:
                 if case["case_id"] not in existing:
                     existing[case["case_id"]] = case
@@ -117,11 +129,15 @@ def open_due_cases(system: System) -> int:
 
 def _candidates(system: System, year: int, rules: Ladder) -> list[str]:
     """The areas that may have a case to open for `year`: a red flag, or a council whose Use
-    of Resources is at the threshold (the others need not be published to know)."""
+    of Resources or Direction of Travel is at the threshold (the others need not be published
+    to know)."""
     weak = {
         system.reference.area_of(body) or body
         for body, scores in system.risk.organisations(year).items()
         if scores.get("use_of_resources") == rules.use_of_resources_score
+    } | {
+        system.reference.area_of(body) or body
+        for body in councils_scoring(system, year, rules.direction_of_travel_score)
     }
     red = {
         area

@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from riskgate.domain.ladder import DIRECTION_OF_TRAVEL
+from riskgate.domain.vocabulary import THEMES
 from riskgate.entrypoints.http.answers import Answer, actor_answer
 from riskgate.schemas import body_code, theme_field
 
 STATUSES = ("draft", "not_yet_published", "published")
+
+
+def case_theme() -> fields.String:
+    """What a ladder case is about: a theme, or a council's Direction of Travel."""
+    return fields.String(required=True, validate=validate.OneOf((*THEMES, DIRECTION_OF_TRAVEL)))
 
 
 def day(
@@ -121,10 +128,17 @@ class LadderCaseAnswer(Answer):
     case_id = fields.String(required=True)
     body = body_code(required=True)
     area = body_code(required=True)
-    theme = theme_field()
+    theme = case_theme()
     opened_on = day(required=True)
     opened_because = fields.String(required=True)
     evidence = fields.List(fields.String(), required=True)
+    grounds = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "the figures a derived score rests on (Direction of Travel's "
+            "evidence for a direction_of_travel case); null otherwise"
+        },
+    )
     rungs = fields.List(fields.Nested(RungAnswer), required=True)
     milestones = fields.List(fields.Nested(MilestoneAnswer), required=True)
     suggestion = fields.Nested(SuggestionAnswer, required=True, allow_none=True)
@@ -134,7 +148,7 @@ class CaseSummaryAnswer(Answer):
     """What the public sees of a case."""
 
     body = body_code(required=True)
-    theme = theme_field()
+    theme = case_theme()
     rung = fields.String(required=True, allow_none=True)
     since = day(required=True)
     opened_on = day(required=True)
