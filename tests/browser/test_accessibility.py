@@ -67,4 +67,13 @@ def test_every_page_template_has_no_serious_or_critical_accessibility_violation(
     if problems := blocking_violations(page):
         found["refused schedule"] = problems
 
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, site, "inspectorate:ofsted")
+    check(page, f"{site.url}/console/triage", found)
+    page.get_by_role("button", name="Decline").first.click()  # no reason: the error summary
+    assert page.locator(".govuk-error-summary").is_visible()
+    if problems := blocking_violations(page):
+        found["triage decline without a reason"] = problems
+
     assert found == {}

@@ -160,3 +160,62 @@ def test_an_area_page_shows_its_calls_for_action_with_their_next_deadline(
     assert "SMBC-CCFA-2010-001" in html
     assert f"{day.day} {day:%B %Y}" in html
     assert "cllr-5b21" not in html  # the councillor's reference is not the public's
+
+
+def test_triage_lists_the_inspectorates_requests_and_confirms_and_declines_them(
+    client: FlaskClient,
+) -> None:
+    system = client.application.extensions["riskgate"]
+    [waiting] = system.gatekeeper.triage.items("ofsted")
+    sign_in(client, "inspectorate:ofsted")
+
+    page = client.get("/console/triage")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert waiting["request_id"] in html
+    assert "IND-FLOOR-2Q" in html
+    assert 'href="/console/triage"' in html  # in the console's navigation
+
+    declined = client.post(
+        f"/console/triage/{waiting['request_id']}/decline",
+        data={"csrf_token": csrf_of(html), "reason": ""},
+    )
+    assert declined.status_code == 400  # the reason is mandatory
+    assert 'href="#reason"' in declined.get_data(as_text=True)
+    assert system.gatekeeper.triage.items("ofsted") == [waiting]
+
+    done = client.post(
+        f"/console/triage/{waiting['request_id']}/confirm", data={"csrf_token": csrf_of(html)}
+    )
+    assert done.status_code == 302
+    assert system.gatekeeper.triage.items("ofsted") == []
+    [record] = system.gatekeeper.triage.items("ofsted", "confirmed")
+    assert record["by"] == "planted:inspectorate:ofsted"  # who acted is recorded
+
+    again = client.post(
+        f"/console/triage/{waiting['request_id']}/decline",
+        data={"csrf_token": csrf_of(html), "reason": "Already known and managed"},
+    )
+    assert again.status_code == 409
+    shown = again.get_data(as_text=True)
+    assert "govuk-error-summary" in shown
+    assert "its state is confirmed" in shown
+
+
+def test_triage_is_only_the_owning_inspectorates(client: FlaskClient) -> None:
+    system = client.application.extensions["riskgate"]
+    [waiting] = system.gatekeeper.triage.items("ofsted")
+    sign_in(client, "inspectorate:audit_commission")
+    html = client.get("/console/triage").get_data(as_text=True)
+    assert waiting["request_id"] not in html
+
+    refused = client.post(
+        f"/console/triage/{waiting['request_id']}/confirm", data={"csrf_token": csrf_of(html)}
+    )
+    assert refused.status_code == 403
+    assert "owning inspectorate" in refused.get_data(as_text=True)
+    assert system.gatekeeper.triage.items("ofsted") == [waiting]
+
+    client.post("/console/sign-out", data={"csrf_token": csrf_of(html)})
+    sign_in(client, "gatekeeper")
+    assert client.get("/console/triage").status_code == 403

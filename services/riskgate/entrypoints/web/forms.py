@@ -63,6 +63,10 @@ class AcceptForm(FlaskForm):
     pass
 
 
+class ConfirmForm(FlaskForm):
+    """Triage: confirm the need for inspection (nothing to fill in but the CSRF token)."""
+
+
 class DeclineForm(FlaskForm):
     reason = TextAreaField(
         "Why you decline",
