@@ -121,11 +121,17 @@ def _proposal(**changes: Any) -> dict[str, Any]:
     }
 
 
-def plant(tmp_path: Path) -> Planted:
-    """The planted system with its app; every consumer has caught up."""
-    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path, today=TODAY))
+def plant(tmp_path: Path, today: date = TODAY) -> Planted:
+    """The planted system with its app, its clock on `today`; every consumer has caught up."""
+    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path, today=today))
     app = create_app(system)
-    roles = ("integrator", "gatekeeper", "inspectorate:audit_commission", "inspectorate:ofsted")
+    roles = (
+        "integrator",
+        "gatekeeper",
+        "inspectorate:audit_commission",
+        "inspectorate:ofsted",
+        f"council:{SANDWELL}",
+    )
     tokens = {role: system.tokens.create(role, holder=f"planted:{role}") for role in roles}
     client = app.test_client()
 

@@ -9,7 +9,7 @@ from typing import Any
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 
-from tests.browser.conftest import Site
+from tests.browser.conftest import Site, screenshot
 from tests.browser.planted import HAMPSHIRE, SANDWELL
 from tests.browser.test_journeys import sign_in
 
@@ -75,5 +75,16 @@ def test_every_page_template_has_no_serious_or_critical_accessibility_violation(
     assert page.locator(".govuk-error-summary").is_visible()
     if problems := blocking_violations(page):
         found["triage decline without a reason"] = problems
+
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, site, f"council:{SANDWELL}")
+    check(page, f"{site.url}/console/council?year=2009", found)
+    page.get_by_label("Why the flag on children and young people is wrong").fill("Restated")
+    page.get_by_role("button", name="Challenge the flag").first.click()  # outside the window
+    assert page.locator(".govuk-error-summary").is_visible()
+    if problems := blocking_violations(page):
+        found["challenge outside the window"] = problems
+    screenshot(page, "council-challenge-outside-window")
 
     assert found == {}

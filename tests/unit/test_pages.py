@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from riskgate.service_layer import cycle
 from tests.browser.planted import SANDWELL, plant
 
 
@@ -219,3 +220,58 @@ def test_triage_is_only_the_owning_inspectorates(client: FlaskClient) -> None:
     client.post("/console/sign-out", data={"csrf_token": csrf_of(html)})
     sign_in(client, "gatekeeper")
     assert client.get("/console/triage").status_code == 403
+
+
+def test_a_council_sees_its_draft_flags_and_a_challenge_outside_the_window_names_its_dates(
+    client: FlaskClient,
+) -> None:
+    sign_in(client, f"council:{SANDWELL}")
+    page = client.get("/console/council?year=2009")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Draft flags for Sandwell, 2009" in html
+    assert "IND-FLOOR-2Q" in html
+    assert 'action="/console/council/challenges/children_and_young_people?year=2009"' in html
+    assert 'href="/console/council"' in html  # in the console's navigation
+
+    refused = client.post(
+        "/console/council/challenges/children_and_young_people?year=2009",
+        data={"csrf_token": csrf_of(html), "reason": "Q3 was restated", "evidence": ""},
+    )
+    assert refused.status_code == 409
+    shown = refused.get_data(as_text=True)
+    assert "govuk-error-summary" in shown
+    assert "outside the challenge window for 2009: 2009-11-01 to 2009-11-30" in shown
+    assert "Q3 was restated" in shown  # what was typed is kept
+    assert cycle.challenges(client.application.extensions["riskgate"], SANDWELL, 2009) == []
+
+
+def test_a_council_challenges_a_draft_flag_in_the_window(tmp_path: Path) -> None:
+    planted = plant(tmp_path, today=date(2009, 11, 16))
+    planted.app.extensions["test.tokens"] = planted.tokens
+    client = planted.app.test_client()
+    sign_in(client, f"council:{SANDWELL}")
+    html = client.get("/console/council?year=2009").get_data(as_text=True)
+    url = "/console/council/challenges/children_and_young_people?year=2009"
+
+    bad = client.post(url, data={"csrf_token": csrf_of(html), "reason": "", "evidence": "nope"})
+    assert bad.status_code == 400
+    shown = bad.get_data(as_text=True)
+    assert 'href="#reason"' in shown and 'href="#evidence"' in shown
+    assert "&#39;nope&#39; is not an event id" in shown
+
+    evidence = "3f2b1c9e-8d4a-4e6b-9c1d-2a5f7e8b0c13"
+    done = client.post(
+        url, data={"csrf_token": csrf_of(html), "reason": "Q3 was restated", "evidence": evidence}
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)
+    [made] = cycle.challenges(planted.system, SANDWELL, 2009)
+    assert (made["reason"], made["evidence"], made["by"]["role"]) == (
+        "Q3 was restated", [evidence], f"council:{SANDWELL}",
+    )  # fmt: skip
+    assert "Q3 was restated" in client.get(done.headers["Location"]).get_data(as_text=True)
+
+
+def test_council_pages_are_only_a_councils(client: FlaskClient) -> None:
+    sign_in(client, "inspectorate:ofsted")
+    assert client.get("/console/council").status_code == 403
