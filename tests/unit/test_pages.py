@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
@@ -163,11 +164,17 @@ def test_an_area_page_shows_its_calls_for_action_with_their_next_deadline(
     assert "cllr-5b21" not in html  # the councillor's reference is not the public's
 
 
+def floor_request(system: Any) -> dict[str, Any]:
+    """The request the red flag on NI 73 raised, waiting in Ofsted's triage."""
+    waiting = system.gatekeeper.triage.items("ofsted")
+    return next(r for r in waiting if r["rule_ids"] == ["IND-FLOOR-2Q"])
+
+
 def test_triage_lists_the_inspectorates_requests_and_confirms_and_declines_them(
     client: FlaskClient,
 ) -> None:
     system = client.application.extensions["riskgate"]
-    [waiting] = system.gatekeeper.triage.items("ofsted")
+    waiting = floor_request(system)
     sign_in(client, "inspectorate:ofsted")
 
     page = client.get("/console/triage")
@@ -183,13 +190,13 @@ def test_triage_lists_the_inspectorates_requests_and_confirms_and_declines_them(
     )
     assert declined.status_code == 400  # the reason is mandatory
     assert 'href="#reason"' in declined.get_data(as_text=True)
-    assert system.gatekeeper.triage.items("ofsted") == [waiting]
+    assert waiting in system.gatekeeper.triage.items("ofsted")
 
     done = client.post(
         f"/console/triage/{waiting['request_id']}/confirm", data={"csrf_token": csrf_of(html)}
     )
     assert done.status_code == 302
-    assert system.gatekeeper.triage.items("ofsted") == []
+    assert waiting not in system.gatekeeper.triage.items("ofsted")
     [record] = system.gatekeeper.triage.items("ofsted", "confirmed")
     assert record["by"] == "planted:inspectorate:ofsted"  # who acted is recorded
 
@@ -205,7 +212,7 @@ def test_triage_lists_the_inspectorates_requests_and_confirms_and_declines_them(
 
 def test_triage_is_only_the_owning_inspectorates(client: FlaskClient) -> None:
     system = client.application.extensions["riskgate"]
-    [waiting] = system.gatekeeper.triage.items("ofsted")
+    waiting = floor_request(system)
     sign_in(client, "inspectorate:audit_commission")
     html = client.get("/console/triage").get_data(as_text=True)
     assert waiting["request_id"] not in html
@@ -215,7 +222,7 @@ def test_triage_is_only_the_owning_inspectorates(client: FlaskClient) -> None:
     )
     assert refused.status_code == 403
     assert "owning inspectorate" in refused.get_data(as_text=True)
-    assert system.gatekeeper.triage.items("ofsted") == [waiting]
+    assert waiting in system.gatekeeper.triage.items("ofsted")
 
     client.post("/console/sign-out", data={"csrf_token": csrf_of(html)})
     sign_in(client, "gatekeeper")
@@ -275,3 +282,36 @@ def test_a_council_challenges_a_draft_flag_in_the_window(tmp_path: Path) -> None
 def test_council_pages_are_only_a_councils(client: FlaskClient) -> None:
     sign_in(client, "inspectorate:ofsted")
     assert client.get("/console/council").status_code == 403
+
+
+def test_an_area_page_shows_its_laa_targets_direction_of_travel_ladder_and_downloads(
+    client: FlaskClient,
+) -> None:
+    system = client.application.extensions["riskgate"]
+    review = client.get(f"/v1/areas/{SANDWELL}/laa?year=2009").get_json()
+    [target] = review["targets"]  # the local target is not the public's
+    assessment = client.get(f"/v1/areas/{SANDWELL}/assessment?year=2009").get_json()
+    travel = assessment["organisations"][SANDWELL]["direction_of_travel"]
+
+    html = client.get(f"/areas/{SANDWELL}?year=2009").get_data(as_text=True)
+
+    laa = html[html.index('id="laa"') : html.index('id="ladder"')]
+    assert "NI 73" in laa and "NI 4" not in laa
+    assert f"{target['gap']} ({target['gap_pct']}%)" in laa
+    assert f">{target['status']}" in laa and target["status"] == "behind"
+    assert "behind the trajectory 2 quarter(s) running" in laa
+    assert "Direction of Travel" in html
+    assert f"{travel['score']}: {travel['label']}" in html  # beside Use of Resources
+    assert travel["reason"] in html
+    assert client.get(f"/v1/areas/{SANDWELL}/ladder").get_json() == []
+    assert "No case of Sandwell is on the ladder" in html
+    assert 'href="/v1/exports/2009/judgements.csv"' in html
+    assert 'href="/downloads"' in html
+
+    downloads = client.get("/downloads").get_data(as_text=True)
+    this_year = system.clock.today().year
+    for name in ("judgements", "indicators", "laa", "decisions"):
+        for link in (f"/v1/exports/2009/{name}.csv", f"/v1/exports/2009/{name}.json",
+                     f"/v1/exports/{this_year}/{name}.dictionary.json"):  # fmt: skip
+            assert f'href="{link}"' in downloads
+            assert client.get(link).status_code == 200, link
