@@ -107,6 +107,34 @@ def _call_for_action() -> list[dict[str, Any]]:
     ]
 
 
+def _agreement() -> list[dict[str, Any]]:
+    """Sandwell's Local Area Agreement: NI 73 (designated, behind its trajectory in 2009) and
+    a local target the public does not see."""
+
+    def target(indicator: str, kind: str, values: tuple[float, ...]) -> dict[str, Any]:
+        base, *years = values
+        return {
+            "indicator": indicator,
+            "kind": kind,
+            "baseline": {"period": "2007-08", "value": base},
+            "trajectory": [
+                {"period": p, "value": v}
+                for p, v in zip(("2008-09", "2009-10", "2010-11"), years, strict=True)
+            ],
+            "lead_partner": SANDWELL,
+            "partners": [],
+        }
+
+    payload = {
+        "period_start": "2008-09",
+        "period_end": "2010-11",
+        "effective_from": "2008-06-30",
+        "targets": [target("NI 73", "designated", (55, 57, 60, 62)),
+                    target("NI 4", "local", (40, 41, 50, 55))],
+    }  # fmt: skip
+    return [_event("laa.agreed", SANDWELL, "2009-01-05T09:00:00+00:00", payload)]
+
+
 def _proposal(**changes: Any) -> dict[str, Any]:
     return {
         "body": SANDWELL,
@@ -121,11 +149,17 @@ def _proposal(**changes: Any) -> dict[str, Any]:
     }
 
 
-def plant(tmp_path: Path) -> Planted:
-    """The planted system with its app; every consumer has caught up."""
-    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path, today=TODAY))
+def plant(tmp_path: Path, today: date = TODAY) -> Planted:
+    """The planted system with its app, its clock on `today`; every consumer has caught up."""
+    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path, today=today))
     app = create_app(system)
-    roles = ("integrator", "gatekeeper", "inspectorate:audit_commission", "inspectorate:ofsted")
+    roles = (
+        "integrator",
+        "gatekeeper",
+        "inspectorate:audit_commission",
+        "inspectorate:ofsted",
+        f"council:{SANDWELL}",
+    )
     tokens = {role: system.tokens.create(role, holder=f"planted:{role}") for role in roles}
     client = app.test_client()
 
@@ -135,7 +169,7 @@ def plant(tmp_path: Path) -> Planted:
         system.pump()
         return dict(response.get_json()) if isinstance(response.get_json(), dict) else {}
 
-    post("/v1/events", "integrator", [*_indicators(), *_call_for_action()])
+    post("/v1/events", "integrator", [*_agreement(), *_indicators(), *_call_for_action()])
     override = post(
         "/v1/inspection-requests",
         "integrator",

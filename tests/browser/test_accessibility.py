@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Site
+from tests.browser.conftest import Site, screenshot
 from tests.browser.planted import HAMPSHIRE, SANDWELL
 from tests.browser.test_journeys import sign_in
 
@@ -44,6 +44,7 @@ def test_every_page_template_has_no_serious_or_critical_accessibility_violation(
         f"/areas/{SANDWELL}",
         f"/areas/{SANDWELL}/indicators/73",
         "/how-we-judge",
+        "/downloads",
         "/console",
     ]
     for path in public:
@@ -63,8 +64,28 @@ def test_every_page_template_has_no_serious_or_critical_accessibility_violation(
     check(page, f"{site.url}/console/work/{site.planted.blackout_inspection}", found)
     page.get_by_label("First on-site day").fill("2010-03-29")
     page.get_by_role("button", name="Schedule").click()  # the refusal, with the error summary
-    assert page.locator(".govuk-error-summary").is_visible()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()  # waits for the answer
     if problems := blocking_violations(page):
         found["refused schedule"] = problems
+
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, site, "inspectorate:ofsted")
+    check(page, f"{site.url}/console/triage", found)
+    page.get_by_role("button", name="Decline").first.click()  # no reason: the error summary
+    expect(page.locator(".govuk-error-summary")).to_be_visible()  # waits for the answer
+    if problems := blocking_violations(page):
+        found["triage decline without a reason"] = problems
+
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, site, f"council:{SANDWELL}")
+    check(page, f"{site.url}/console/council?year=2009", found)
+    page.get_by_label("Why the flag on children and young people is wrong").fill("Restated")
+    page.get_by_role("button", name="Challenge the flag").first.click()  # outside the window
+    expect(page.locator(".govuk-error-summary")).to_be_visible()  # waits for the answer
+    if problems := blocking_violations(page):
+        found["challenge outside the window"] = problems
+    screenshot(page, "council-challenge-outside-window")
 
     assert found == {}

@@ -126,3 +126,36 @@ def test_a_form_error_shows_the_error_summary_naming_the_field_and_keeps_what_wa
     assert page.title().startswith("Error: ")
     screenshot(page, "form-error-summary")
     assert site.planted.system.gatekeeper.overrides(decision["decision_id"]) == []
+
+
+def test_an_inspectorate_declines_a_triggered_request_in_triage_with_a_reason(
+    page: Page, site: Site
+) -> None:
+    waiting = next(
+        r
+        for r in site.planted.system.gatekeeper.triage.items("ofsted")
+        if r["rule_ids"] == ["IND-FLOOR-2Q"]
+    )
+    sign_in(page, site, "inspectorate:ofsted")
+    page.get_by_role("link", name="Triage").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Triage for Ofsted")
+    section = page.locator("section", has_text=waiting["request_id"])
+    expect(section).to_contain_text("IND-FLOOR-2Q")
+
+    section.get_by_role("button", name="Decline").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary.get_by_role("link", name="Enter why you decline the work")).to_have_attribute(
+        "href", "#reason"
+    )
+    screenshot(page, "triage-reason-missing")
+
+    page.get_by_label(f"Why you decline {waiting['request_id']}").fill(
+        "Known and managed: the council's recovery plan is in place"
+    )
+    page.locator("section", has_text=waiting["request_id"]).get_by_role(
+        "button", name="Decline"
+    ).click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("is declined")
+    expect(page.locator("main section")).not_to_contain_text(waiting["request_id"])
+    [record] = site.planted.system.gatekeeper.triage.items("ofsted", "declined")
+    assert record["decline_reason"].startswith("Known and managed")

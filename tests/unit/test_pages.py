@@ -7,10 +7,12 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
+from riskgate.service_layer import cycle
 from tests.browser.planted import SANDWELL, plant
 
 
@@ -160,3 +162,156 @@ def test_an_area_page_shows_its_calls_for_action_with_their_next_deadline(
     assert "SMBC-CCFA-2010-001" in html
     assert f"{day.day} {day:%B %Y}" in html
     assert "cllr-5b21" not in html  # the councillor's reference is not the public's
+
+
+def floor_request(system: Any) -> dict[str, Any]:
+    """The request the red flag on NI 73 raised, waiting in Ofsted's triage."""
+    waiting = system.gatekeeper.triage.items("ofsted")
+    return next(r for r in waiting if r["rule_ids"] == ["IND-FLOOR-2Q"])
+
+
+def test_triage_lists_the_inspectorates_requests_and_confirms_and_declines_them(
+    client: FlaskClient,
+) -> None:
+    system = client.application.extensions["riskgate"]
+    waiting = floor_request(system)
+    sign_in(client, "inspectorate:ofsted")
+
+    page = client.get("/console/triage")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert waiting["request_id"] in html
+    assert "IND-FLOOR-2Q" in html
+    assert 'href="/console/triage"' in html  # in the console's navigation
+
+    declined = client.post(
+        f"/console/triage/{waiting['request_id']}/decline",
+        data={"csrf_token": csrf_of(html), "reason": ""},
+    )
+    assert declined.status_code == 400  # the reason is mandatory
+    assert 'href="#reason"' in declined.get_data(as_text=True)
+    assert waiting in system.gatekeeper.triage.items("ofsted")
+
+    done = client.post(
+        f"/console/triage/{waiting['request_id']}/confirm", data={"csrf_token": csrf_of(html)}
+    )
+    assert done.status_code == 302
+    assert waiting not in system.gatekeeper.triage.items("ofsted")
+    [record] = system.gatekeeper.triage.items("ofsted", "confirmed")
+    assert record["by"] == "planted:inspectorate:ofsted"  # who acted is recorded
+
+    again = client.post(
+        f"/console/triage/{waiting['request_id']}/decline",
+        data={"csrf_token": csrf_of(html), "reason": "Already known and managed"},
+    )
+    assert again.status_code == 409
+    shown = again.get_data(as_text=True)
+    assert "govuk-error-summary" in shown
+    assert "its state is confirmed" in shown
+
+
+def test_triage_is_only_the_owning_inspectorates(client: FlaskClient) -> None:
+    system = client.application.extensions["riskgate"]
+    waiting = floor_request(system)
+    sign_in(client, "inspectorate:audit_commission")
+    html = client.get("/console/triage").get_data(as_text=True)
+    assert waiting["request_id"] not in html
+
+    refused = client.post(
+        f"/console/triage/{waiting['request_id']}/confirm", data={"csrf_token": csrf_of(html)}
+    )
+    assert refused.status_code == 403
+    assert "owning inspectorate" in refused.get_data(as_text=True)
+    assert waiting in system.gatekeeper.triage.items("ofsted")
+
+    client.post("/console/sign-out", data={"csrf_token": csrf_of(html)})
+    sign_in(client, "gatekeeper")
+    assert client.get("/console/triage").status_code == 403
+
+
+def test_a_council_sees_its_draft_flags_and_a_challenge_outside_the_window_names_its_dates(
+    client: FlaskClient,
+) -> None:
+    sign_in(client, f"council:{SANDWELL}")
+    page = client.get("/console/council?year=2009")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Draft flags for Sandwell, 2009" in html
+    assert "IND-FLOOR-2Q" in html
+    assert 'action="/console/council/challenges/children_and_young_people?year=2009"' in html
+    assert 'href="/console/council"' in html  # in the console's navigation
+
+    refused = client.post(
+        "/console/council/challenges/children_and_young_people?year=2009",
+        data={"csrf_token": csrf_of(html), "reason": "Q3 was restated", "evidence": ""},
+    )
+    assert refused.status_code == 409
+    shown = refused.get_data(as_text=True)
+    assert "govuk-error-summary" in shown
+    assert "outside the challenge window for 2009: 2009-11-01 to 2009-11-30" in shown
+    assert "Q3 was restated" in shown  # what was typed is kept
+    assert cycle.challenges(client.application.extensions["riskgate"], SANDWELL, 2009) == []
+
+
+def test_a_council_challenges_a_draft_flag_in_the_window(tmp_path: Path) -> None:
+    planted = plant(tmp_path, today=date(2009, 11, 16))
+    planted.app.extensions["test.tokens"] = planted.tokens
+    client = planted.app.test_client()
+    sign_in(client, f"council:{SANDWELL}")
+    html = client.get("/console/council?year=2009").get_data(as_text=True)
+    url = "/console/council/challenges/children_and_young_people?year=2009"
+
+    bad = client.post(url, data={"csrf_token": csrf_of(html), "reason": "", "evidence": "nope"})
+    assert bad.status_code == 400
+    shown = bad.get_data(as_text=True)
+    assert 'href="#reason"' in shown and 'href="#evidence"' in shown
+    assert "&#39;nope&#39; is not an event id" in shown
+
+    evidence = "3f2b1c9e-8d4a-4e6b-9c1d-2a5f7e8b0c13"
+    done = client.post(
+        url, data={"csrf_token": csrf_of(html), "reason": "Q3 was restated", "evidence": evidence}
+    )
+    assert done.status_code == 302, done.get_data(as_text=True)
+    [made] = cycle.challenges(planted.system, SANDWELL, 2009)
+    assert (made["reason"], made["evidence"], made["by"]["role"]) == (
+        "Q3 was restated", [evidence], f"council:{SANDWELL}",
+    )  # fmt: skip
+    assert "Q3 was restated" in client.get(done.headers["Location"]).get_data(as_text=True)
+
+
+def test_council_pages_are_only_a_councils(client: FlaskClient) -> None:
+    sign_in(client, "inspectorate:ofsted")
+    assert client.get("/console/council").status_code == 403
+
+
+def test_an_area_page_shows_its_laa_targets_direction_of_travel_ladder_and_downloads(
+    client: FlaskClient,
+) -> None:
+    system = client.application.extensions["riskgate"]
+    review = client.get(f"/v1/areas/{SANDWELL}/laa?year=2009").get_json()
+    [target] = review["targets"]  # the local target is not the public's
+    assessment = client.get(f"/v1/areas/{SANDWELL}/assessment?year=2009").get_json()
+    travel = assessment["organisations"][SANDWELL]["direction_of_travel"]
+
+    html = client.get(f"/areas/{SANDWELL}?year=2009").get_data(as_text=True)
+
+    laa = html[html.index('id="laa"') : html.index('id="ladder"')]
+    assert "NI 73" in laa and "NI 4" not in laa
+    assert f"{target['gap']} ({target['gap_pct']}%)" in laa
+    assert f">{target['status']}" in laa and target["status"] == "behind"
+    assert "behind the trajectory 2 quarter(s) running" in laa
+    assert "Direction of Travel" in html
+    assert f"{travel['score']}: {travel['label']}" in html  # beside Use of Resources
+    assert travel["reason"] in html
+    assert client.get(f"/v1/areas/{SANDWELL}/ladder").get_json() == []
+    assert "No case of Sandwell is on the ladder" in html
+    assert 'href="/v1/exports/2009/judgements.csv"' in html
+    assert 'href="/downloads"' in html
+
+    downloads = client.get("/downloads").get_data(as_text=True)
+    this_year = system.clock.today().year
+    for name in ("judgements", "indicators", "laa", "decisions"):
+        for link in (f"/v1/exports/2009/{name}.csv", f"/v1/exports/2009/{name}.json",
+                     f"/v1/exports/{this_year}/{name}.dictionary.json"):  # fmt: skip
+            assert f'href="{link}"' in downloads
+            assert client.get(link).status_code == 200, link

@@ -8,6 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from riskgate.domain.comparison import Quarter, compare_quarters
+from riskgate.service_layer import ladder
 from riskgate.service_layer.cycle import public_assessment
 from riskgate.service_layer.repositories.risk_facts import RiskFacts
 
@@ -82,4 +83,10 @@ def area_page(system: System, code: str, year: int) -> dict[str, Any]:
             case for case in system.citizens.calls_for_action() if case["council"] in members
         ],
         "petitions": [p for p in system.citizens.petitions() if p["council"] in members],
+        # the public's LAA review view and ladder summary, as GET /v1/areas/{code}/laa and
+        # /ladder give them to a caller without a token (no local targets)
+        "laa": system.risk.laa.review(
+            code, year, system.risk.indicator_series, system.rules.current(), include_local=False
+        ),
+        "ladder": ladder.public_summaries(system, code),
     }

@@ -71,16 +71,17 @@ def _evidence(*judgements: dict[str, Any]) -> list[str]:
     return sorted({e["event_id"] for j in judgements for e in j.get("evidence", [])})
 
 
-def open_due_cases(system: System) -> int:
+def open_due_cases(system: System, only: str | None = None) -> int:
     """Open a case for every body and theme that a published year puts on the ladder: a red
     flag for the second cycle running, or a council's Use of Resources or Direction of Travel
-    scored 1. Idempotent; returns how many were opened now."""
+    scored 1. Idempotent; returns how many were opened now. With `only` (an area code), only
+    that area's (all an area's view needs: a case belongs to one area)."""
     rules = load_ladder(system.settings.rules_dir)
     existing = _stored(system)
     opened = 0
     on_file = cycle.load_cycles(system.settings.rules_dir)
     for year in sorted(y for y, c in on_file.items() if c.published_on(cycle.today(system))):
-        for area in _candidates(system, year, rules):
+        for area in _candidates(system, year, rules, only):
             published = cycle.versions(system, area, year)
             if not published:
                 continue
@@ -127,10 +128,12 @@ def open_due_cases(system: System) -> int:
     return opened
 
 
-def _candidates(system: System, year: int, rules: Ladder) -> list[str]:
-    """The areas that may have a case to open for `year`: a red flag, or a council whose Use
-    of Resources or Direction of Travel is at the threshold (the others need not be published
-    to know)."""
+def _candidates(
+    system: System, year: int, rules: Ladder, only: str | None = None
+) -> list[str]:
+    """The areas (of `only`, if given) that may have a case to open for `year`: a red flag, or
+    a council whose Use of Resources or Direction of Travel is at the threshold (the others
+    need not be published to know)."""
     weak = {
         system.reference.area_of(body) or body
         for body, scores in system.risk.organisations(year).items()
@@ -141,10 +144,10 @@ def _candidates(system: System, year: int, rules: Ladder) -> list[str]:
     }
     red = {
         area
-        for area in system.reference.areas
+        for area in ([only] if only else system.reference.areas)
         if any(j.get("flag") == "red" for j in system.risk.assessment(area, year).values())
     }
-    return sorted(red | weak)
+    return sorted(a for a in red | weak if only is None or a == only)
 
 
 def _checked(system: System, case: dict[str, Any], rules: Ladder) -> dict[str, Any]:
@@ -200,7 +203,7 @@ def public_summaries(system: System, area: str) -> list[dict[str, Any]]:
     """The public's view of an area's cases: the body, theme, rung and since when."""
     if area not in system.reference.areas:
         raise NotFound(f"unknown area {area}: areas are upper-tier and unitary councils")
-    open_due_cases(system)
+    open_due_cases(system, area)
     return [
         ladder.public_summary(c) for _, c in sorted(_stored(system).items()) if c["area"] == area
     ]

@@ -16,9 +16,11 @@ from werkzeug.exceptions import HTTPException
 from riskgate.bootstrap import System
 from riskgate.entrypoints.http.errors import PAGE_ERRORS
 from riskgate.entrypoints.web.console import console
+from riskgate.entrypoints.web.council_pages import council_pages
 from riskgate.entrypoints.web.gatekeeper_pages import gatekeeper_pages
 from riskgate.entrypoints.web.inspectorate_pages import inspectorate_pages
 from riskgate.entrypoints.web.site import site
+from riskgate.entrypoints.web.triage_pages import triage_pages
 from riskgate.entrypoints.web.vocabulary import register_filters
 
 ERROR_TITLES = {
@@ -50,7 +52,14 @@ def register_pages(app: Flask, system: System) -> None:
     )
     register_filters(app)
     app.jinja_env.globals["csrf_token"] = generate_csrf  # the sign-out button's token
-    for blueprint in (site, console, gatekeeper_pages, inspectorate_pages):
+    for blueprint in (
+        site,
+        console,
+        gatekeeper_pages,
+        inspectorate_pages,
+        triage_pages,
+        council_pages,
+    ):
         app.register_blueprint(blueprint)
 
     def answer(error: HTTPException) -> Any:

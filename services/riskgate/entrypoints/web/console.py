@@ -27,6 +27,8 @@ def home_of(role: str) -> str | None:
         return _url_for("gatekeeper_pages.queue")
     if role in INSPECTORATE_ROLES:
         return _url_for("inspectorate_pages.work_list")
+    if role.startswith("council:"):
+        return _url_for("council_pages.drafts")
     return None
 
 
@@ -51,7 +53,7 @@ def staff(*roles: str) -> Callable[[View], View]:
                 return redirect(_url_for("console.sign_in", next=request.full_path.rstrip("?")))
             g.actor = actor  # the 403 page still offers sign-out
             allowed = tuple(r.format_map(kwargs) for r in roles)
-            if actor.role not in allowed:
+            if not any(_holds(actor.role, r) for r in allowed):
                 abort(
                     403,
                     f"Your role ({actor.role}) cannot see this page; it needs {' or '.join(allowed)}.",
@@ -61,6 +63,14 @@ def staff(*roles: str) -> Callable[[View], View]:
         return guarded  # type: ignore[return-value]
 
     return decorate
+
+
+def _holds(role: str, allowed: str) -> bool:
+    """`role` is `allowed`, or of its family when `allowed` reads `council:<body code>`."""
+    family, _, code = allowed.partition(":")
+    if code.startswith("<") and code.endswith(">"):
+        return role.partition(":")[0] == family and bool(role.partition(":")[2])
+    return role == allowed
 
 
 def _throttle() -> FailedAuthentications:
@@ -96,7 +106,7 @@ def sign_in() -> Any:
             elif (home := home_of(actor.role)) is None:
                 form.token.errors = [
                     f"This token's role ({actor.role}) has no console pages: "
-                    "the console is for the gatekeeper and the inspectorates"
+                    "the console is for the gatekeeper, the inspectorates and the councils"
                 ]
             else:
                 session.clear()

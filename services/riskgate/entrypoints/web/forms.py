@@ -4,9 +4,12 @@ CompleteSchema), so a page accepts exactly what the API accepts."""
 
 from __future__ import annotations
 
+import re
+import uuid
+
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, PasswordField, RadioField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 
 class IsoDateField(DateField):
@@ -63,6 +66,10 @@ class AcceptForm(FlaskForm):
     pass
 
 
+class ConfirmForm(FlaskForm):
+    """Triage: confirm the need for inspection (nothing to fill in but the CSRF token)."""
+
+
 class DeclineForm(FlaskForm):
     reason = TextAreaField(
         "Why you decline",
@@ -104,6 +111,48 @@ class CompleteForm(FlaskForm):
         validators=[
             InputRequired("Enter a summary of the finding"),
             Length(1, 2000, message="Enter a summary of at most 2000 characters"),
+        ],
+    )
+
+
+MAX_EVIDENCE = 100  # ChallengeSchema's bound on evidence ids
+
+
+def _event_ids(form: FlaskForm, field: TextAreaField) -> None:
+    """Each line (or comma-separated item) an event id, a UUID; at most MAX_EVIDENCE."""
+    ids = [i for i in re.split(r"[\s,]+", field.data or "") if i]
+    if len(ids) > MAX_EVIDENCE:
+        raise ValidationError(f"Give at most {MAX_EVIDENCE} evidence event ids")
+    for item in ids:
+        try:
+            uuid.UUID(item)
+        except ValueError:
+            raise ValidationError(
+                f"Evidence event id {item[:40]!r} is not an event id (a UUID, for example "
+                "3f2b1c9e-8d4a-4e6b-9c1d-2a5f7e8b0c13)"
+            ) from None
+        if len(item) != 36:
+            raise ValidationError(
+                f"Evidence event id {item[:40]!r} must be written as 36 characters"
+            )
+    field.ids = ids
+
+
+class ChallengeForm(FlaskForm):
+    """A council's challenge of a draft flag (ChallengeSchema's limits)."""
+
+    reason = TextAreaField(
+        "Why the flag is wrong",
+        validators=[
+            InputRequired("Enter why you challenge the flag"),
+            Length(1, 2000, message="Enter a reason of at most 2000 characters"),
+        ],
+    )
+    evidence = TextAreaField(
+        "Evidence event ids (optional)",
+        validators=[
+            Length(max=4000, message="Enter at most 4000 characters of event ids"),
+            _event_ids,
         ],
     )
 

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, render_template, request
 from riskgate.domain.errors import NotFound
 from riskgate.entrypoints.http.auth import system
 from riskgate.entrypoints.web.charts import indicator_chart
+from riskgate.service_layer import exports
 from riskgate.service_layer.area_page import (
     FIRST_YEAR,
     area_page,
@@ -113,4 +114,17 @@ def how_we_judge() -> str:
         ruleset=ruleset,
         policies=sys.gatekeeper.policies,
         indicators=sys.reference.indicators,
+    )
+
+
+@site.route("/downloads")
+def downloads() -> str:
+    """The open data: each year's exports as CSV and JSON (`GET /v1/exports/{year}/{name}.{fmt}`)
+    and each export's data dictionary."""
+    this_year = system().clock.today().year
+    return render_template(
+        "site/downloads.html",
+        years=list(range(this_year, FIRST_YEAR - 1, -1)),
+        names=exports.EXPORTS,
+        formats=exports.FORMATS,
     )
