@@ -303,8 +303,11 @@ def test_an_area_page_shows_its_laa_targets_direction_of_travel_ladder_and_downl
     assert "Direction of Travel" in html
     assert f"{travel['score']}: {travel['label']}" in html  # beside Use of Resources
     assert travel["reason"] in html
-    assert client.get(f"/v1/areas/{SANDWELL}/ladder").get_json() == []
-    assert "No case of Sandwell is on the ladder" in html
+    # Sandwell's falling NI 73 scores its Direction of Travel 1, which opens a ladder case.
+    [case] = client.get(f"/v1/areas/{SANDWELL}/ladder").get_json()
+    assert (case["body"], case["theme"], travel["score"]) == (SANDWELL, "direction_of_travel", 1)
+    ladder = html[html.index('id="ladder"') : html.index("Indicators behind the flags")]
+    assert "Sandwell" in ladder and "not yet taken" in ladder
     assert 'href="/v1/exports/2009/judgements.csv"' in html
     assert 'href="/downloads"' in html
 
