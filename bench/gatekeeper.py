@@ -343,7 +343,9 @@ def run(args: argparse.Namespace, kafka: str, url: str, workdir: Path) -> None:
         consumer_group_prefix=f"bench-{uuid.uuid4().hex[:6]}",
     )
     system = bootstrap(settings)  # creates the topics
-    decided = lambda: int(client.hlen(NS + "gk:decisions"))  # noqa: E731
+    # A request is handled when decided or held in an inspectorate's triage (no decision yet):
+    # count the events the gatekeeper applied, never the decisions alone.
+    handled = lambda: int(client.scard(NS + "done:gatekeeper"))  # noqa: E731
     proc: subprocess.Popen[bytes] | None = None
     if args.mode == "process":
         env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "REDIS_"))}
@@ -363,12 +365,12 @@ def run(args: argparse.Namespace, kafka: str, url: str, workdir: Path) -> None:
         )  # fmt: skip
     consumer = system.consumer("gatekeeper") if proc is None else None
 
-    def drain(until: int, timeout_s: float, scores: int = 0) -> None:
-        """Consume until `until` decisions (and `scores` organisational scores) are stored."""
+    def drain(until: int, timeout_s: float) -> None:
+        """Consume until the gatekeeper has applied `until` events (scores and requests)."""
         deadline = time.monotonic() + timeout_s
-        while decided() < until or int(client.hlen(NS + "gk:org")) < scores:
+        while handled() < until:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{decided()} of {until} decided after {timeout_s}s")
+                raise TimeoutError(f"{handled()} of {until} events applied after {timeout_s}s")
             if consumer is not None:
                 consumer.run_once(timeout_s=0.5)
             elif proc is not None:
@@ -381,11 +383,11 @@ def run(args: argparse.Namespace, kafka: str, url: str, workdir: Path) -> None:
         # (and every request is decided knowing every body's score, as in a real year).
         produce(kafka, topics.JUDGEMENTS, assessments, "body")
         produce(kafka, topics.REQUESTS, [warm], "area")
-        drain(1, 60, scores=len(assessments))
+        drain(len(assessments) + 1, 60)
         produce(kafka, topics.REQUESTS, stream, "area")
         before = commands_processed(client)
         start = time.perf_counter()
-        drain(1 + len(stream), args.timeout)
+        drain(len(assessments) + 1 + len(stream), args.timeout)
         elapsed = time.perf_counter() - start
         commands = commands_processed(client) - before
     finally:
@@ -401,6 +403,7 @@ def run(args: argparse.Namespace, kafka: str, url: str, workdir: Path) -> None:
     outcomes = Counter(d["outcome"] for d in decisions)
     policies = Counter(p for d in decisions for p in d["policy_ids"])
     inspections = client.hlen(NS + "gk:inspections")
+    held = client.hlen(NS + "gk:triage")
     bodies = len({d["body"] for d in decisions})
     december = sum(1 for e in stream if e["occurred_at"].startswith("2009-12"))
     client.close()
@@ -409,7 +412,7 @@ def run(args: argparse.Namespace, kafka: str, url: str, workdir: Path) -> None:
           f"{len({e['payload']['area'] for e in stream})} areas, {december / len(stream):.0%} in "
           f"December 2009; {len(assessments)} organisational assessments; "
           f"{args.partitions} partitions; gatekeeper {args.mode}")  # fmt: skip
-    print(f"gatekeeper, end to end:        {rate:>9,.0f} decisions/s  "
+    print(f"gatekeeper, end to end:        {rate:>9,.0f} requests/s  "
           f"({len(stream):,} in {elapsed:.1f} s; {commands / len(stream):.1f} Redis "
           f"commands per decision)")  # fmt: skip
     print(f"same stream, memory adapters:  {memory:>9,.0f} decisions/s  "
@@ -422,7 +425,7 @@ def run(args: argparse.Namespace, kafka: str, url: str, workdir: Path) -> None:
           f"(ratio decisions / flush {rate / flush:.2f})")  # fmt: skip
     total = sum(outcomes.values())
     mix = ", ".join(f"{o} {n:,} ({n / total:.0%})" for o, n in outcomes.most_common())
-    print(f"outcomes: {mix}; {inspections:,} inspections")
+    print(f"outcomes: {mix}; {inspections:,} inspections; {held:,} held in triage")
     print("policies: " + ", ".join(f"{p} {n:,}" for p, n in policies.most_common()))
 
 
