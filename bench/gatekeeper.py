@@ -327,7 +327,8 @@ def commands_processed(client: redis.Redis) -> int:
     return int(client.info("stats")["total_commands_processed"])
 
 
-def run(args: argparse.Namespace, kafka: str, url: str, workdir: Path) -> None:
+def run(args: argparse.Namespace, kafka: str, url: str, workdir: Path) -> tuple[float, float]:
+    """Print the figures; return requests/s end to end and sequential PINGs/s."""
     reference = load_reference()
     stream = national_stream(reference, args.requests, args.seed, args.december)
     warm, stream = stream[0], stream[1:]
@@ -419,14 +420,15 @@ def run(args: argparse.Namespace, kafka: str, url: str, workdir: Path) -> None:
           f"(deciding alone: {1000 / memory:.1f} ms; Kafka, Redis and validation add "
           f"{1000 / rate - 1000 / memory:.1f} ms)")  # fmt: skip
     print(f"Redis PING round trip:         {ping:>9,.0f} /s  (GET {get:,.0f} /s)")
-    print(f"ratio decisions / PING:        {rate / ping:>9.3f}  "
-          f"(a decision costs {ping / rate:.1f} PING round trips)")  # fmt: skip
+    print(f"ratio requests / PING:         {rate / ping:>9.3f}  "
+          f"(a request costs {ping / rate:.1f} PING round trips)")  # fmt: skip
     print(f"Kafka publish+flush, 1 kB:     {flush:>9,.0f} /s  "
           f"(ratio decisions / flush {rate / flush:.2f})")  # fmt: skip
     total = sum(outcomes.values())
     mix = ", ".join(f"{o} {n:,} ({n / total:.0%})" for o, n in outcomes.most_common())
     print(f"outcomes: {mix}; {inspections:,} inspections; {held:,} held in triage")
     print("policies: " + ", ".join(f"{p} {n:,}" for p, n in policies.most_common()))
+    return rate, ping
 
 
 def main() -> None:
