@@ -34,6 +34,7 @@ import contextlib
 import importlib
 import io
 import json
+import logging
 import math
 import os
 import resource
@@ -313,6 +314,8 @@ def scale(multiples: tuple[int, ...], requests: tuple[int, ...], rounds: int) ->
         "seeds' citizens' case numbers collide, so a dozen of their events are refused as "
         "duplicates); assess reads and validates the file, which the bundled year skips"
     )
+    # the merged seeds' duplicate citizens' cases are refused: a dozen log lines, not figures
+    logging.getLogger("riskgate.entrypoints.consumer").setLevel(logging.ERROR)
     assess: dict[int, list[float]] = {k: [] for k in multiples}
     pipeline: dict[int, list[float]] = {k: [] for k in multiples}
     deciding: dict[int, list[float]] = {n: [] for n in requests}
