@@ -59,15 +59,22 @@ class _Overlay:
             self.sets[key] = (True, set())
 
 
+class _Held(threading.local):
+    """What this thread's batch holds (None: no batch open on this thread)."""
+
+    overlay: _Overlay | None = None
+    messages: list[tuple[str, str | None, Any]] | None = None
+
+
 class BatchingStore:
     """A Store whose transactions, inside `begin()`…`end()` on one thread, wait for one."""
 
     def __init__(self, base: Store) -> None:
         self.base = base
-        self._local = threading.local()
+        self._local = _Held()
 
     def _overlay(self) -> _Overlay | None:
-        return getattr(self._local, "overlay", None)
+        return self._local.overlay
 
     def begin(self) -> None:
         """Start holding this thread's writes (a batch already open carries on)."""
@@ -219,14 +226,14 @@ class BatchingPublisher:
 
     def __init__(self, base: Publisher) -> None:
         self.base = base
-        self._local = threading.local()
+        self._local = _Held()
 
     def _held(self) -> list[tuple[str, str | None, Any]] | None:
-        return getattr(self._local, "held", None)
+        return self._local.messages
 
     def begin(self) -> None:
         if self._held() is None:
-            self._local.held = []
+            self._local.messages = []
 
     @property
     def holding(self) -> bool:
@@ -265,8 +272,8 @@ class BatchingPublisher:
                 self.base.publish(topic, key, value)
         if held:
             self.base.flush()
-        self._local.held = None
+        self._local.messages = None
         return bool(held)
 
     def discard(self) -> None:
-        self._local.held = None
+        self._local.messages = None
