@@ -13,8 +13,7 @@ import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 TARGET_KINDS: tuple[str, ...] = ("designated", "statutory_education", "local")
 # Reported to central Government; `local` targets are the area's own (White Paper 6.41).
@@ -60,9 +59,9 @@ def quarter_end_month(period: str) -> int:
     return int(year) * 12 + 3 * int(quarter)
 
 
-@dataclass(frozen=True)
-class Reading:
-    """One reported value of a target's indicator."""
+class Reading(NamedTuple):
+    """One reported value of a target's indicator (a tuple: one is made per reported period
+    every time a target is observed)."""
 
     period: str  # "2009-Q3"
     value: float
