@@ -11,6 +11,7 @@ import json
 import logging
 import shutil
 import sqlite3
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,9 @@ import pytest
 
 from riskgate.bootstrap import System, bootstrap, home_database, token_registry
 from riskgate.config import Settings
-from riskgate.service_layer.sample_year import SAMPLE_MARK, mark_sample, sample_wanted
+from riskgate.service_layer.sample_year import SAMPLE_MARK, mark_sample, run_year, sample_wanted
 from riskgate.service_layer.snapshot import (
+    fill_from_snapshot,
     find_snapshot,
     restore_snapshot,
     save_snapshot,
@@ -32,6 +34,7 @@ from tests.conftest import ROOT
 from tests.integration.cluster import indicator_event
 
 YEAR = 2009
+ACCEPTED = Counter({"indicator.reported": 3})
 SANDWELL = "E08000028"
 TABLES = {
     "store_strings": "key",
@@ -79,7 +82,7 @@ def loaded(tmp_path: Path) -> Settings:
     assert system.ingest.submit(events).accepted
     system.pump()
     mark_sample(system, "loaded")
-    assert save_snapshot(settings, YEAR, home_database(settings), len(events)) is not None
+    assert save_snapshot(settings, YEAR, home_database(settings), ACCEPTED) is not None
     return replace(settings, home=tmp_path / "empty")
 
 
@@ -88,7 +91,7 @@ def test_a_restored_home_holds_what_the_loaded_home_held_less_its_tokens(
 ) -> None:
     restored = restore_snapshot(loaded, YEAR, home_database(loaded))
 
-    assert restored is not None and restored.events == 3
+    assert restored is not None and restored.events == 3 and restored.accepted == ACCEPTED
     source = _dump(tmp_path / "loaded" / "riskgate.sqlite3")
     assert _dump(home_database(loaded), tokens=True) == source
     home = _open(loaded)
@@ -161,6 +164,16 @@ def _manifest_of_another_year(data: Path, manifest: Path) -> None:
     manifest.write_text(json.dumps(document))
 
 
+def _manifest_with_counts_not_numbers(data: Path, manifest: Path) -> None:
+    document = json.loads(manifest.read_text())
+    document["accepted"] = {"indicator.reported": "three"}
+    manifest.write_text(json.dumps(document))
+
+
+def _manifest_a_list(data: Path, manifest: Path) -> None:
+    manifest.write_text("[]")
+
+
 def _manifest_not_json(data: Path, manifest: Path) -> None:
     manifest.write_text("{ not json")
 
@@ -176,6 +189,8 @@ def _database_missing(data: Path, manifest: Path) -> None:
         _byte_flipped,
         _edited_with_sqlite,
         _manifest_of_another_year,
+        _manifest_with_counts_not_numbers,
+        _manifest_a_list,
         _manifest_not_json,
         _database_missing,
     ],
@@ -235,7 +250,7 @@ def test_no_snapshot_is_saved_of_a_home_that_took_events_beside_the_sample(
     mark_sample(system, "loaded")
 
     with caplog.at_level(logging.WARNING, logger="riskgate"):
-        assert save_snapshot(settings, YEAR, home_database(settings), 1) is None
+        assert save_snapshot(settings, YEAR, home_database(settings), Counter(x=1)) is None
 
     assert "others came in beside it" in caplog.text
     assert find_snapshot(settings, YEAR) is None
@@ -249,3 +264,61 @@ def test_the_snapshot_directory_defaults_to_the_home_and_follows_the_environment
     assert Settings.from_env(env).snapshots == tmp_path / "home" / "snapshots"
     shared = Settings.from_env(env | {"RISKGATE_SNAPSHOT_DIR": str(tmp_path / "shared")})
     assert shared.snapshots == tmp_path / "shared"
+
+
+# --- in memory: `demo`, `report`, `export` and `run --ephemeral` ---------------------------
+
+
+def _memory(loaded: Settings) -> System:
+    return bootstrap(loaded)  # no keep_home: the memory adapters, reading the same snapshots
+
+
+def test_an_empty_memory_system_runs_the_year_from_the_snapshot_as_the_load_left_it(
+    loaded: Settings, tmp_path: Path
+) -> None:
+    system = _memory(loaded)
+
+    assert run_year(system, YEAR) == ACCEPTED
+    assert system.loading.now().state == "loaded" and system.loading.now().total == 3
+
+    source = _dump(tmp_path / "loaded" / "riskgate.sqlite3")
+    strings = {k: v for k, v in source["store_strings"] if k != SAMPLE_MARK}
+    assert {k: system.store.get(k) for k in strings} == strings
+    hashes: dict[str, dict[str, str]] = {}
+    for key, name, value in source["store_hashes"]:
+        hashes.setdefault(key, {})[name] = value
+    assert {k: system.store.hgetall(k) for k in hashes} == hashes
+    sets: dict[str, set[str]] = {}
+    for key, member in source["store_sets"]:
+        sets.setdefault(key, set()).add(member)
+    assert {k: system.store.smembers(k) for k in sets} == sets
+    assert set(system.store.keys("")) == set(strings) | set(hashes) | set(sets)
+    for topic in {t for _, t, *_ in source["bus_records"]}:
+        assert [(r.key, r.value) for r in system.bus.read_all(topic)] == [
+            (key, value) for _, t, _, key, value in source["bus_records"] if t == topic
+        ]
+    was_loaded = _open(replace(loaded, home=tmp_path / "loaded"))
+    for group, topic, _ in source["bus_positions"]:
+        assert system.bus.lag(group, [topic]) == was_loaded.bus.lag(group, [topic])
+
+    new = _neet(15.0, 4) | {"event_id": "6b0d3c1e-0000-4000-8000-000000000002"}
+    for home in (was_loaded, system):
+        assert home.ingest.submit([new]).accepted
+        assert home.pump() > 0
+        assert home.pump() == 0
+    assert system.store.keys("risk:") == was_loaded.store.keys("risk:")
+
+
+def test_a_memory_system_holding_events_or_a_damaged_snapshot_is_not_filled(
+    loaded: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    busy = _memory(loaded)
+    busy.ingest.submit([_neet(1.0, 1)])
+    assert fill_from_snapshot(busy, YEAR) is None
+
+    _byte_flipped(*snapshot_paths(loaded, snapshot_key(loaded, YEAR)))
+    empty = _memory(loaded)
+    with caplog.at_level(logging.WARNING, logger="riskgate"):
+        assert fill_from_snapshot(empty, YEAR) is None
+    assert "passed over" in caplog.text
+    assert empty.store.keys("") == [] and empty.bus.read_all("events.v1") == []

@@ -19,22 +19,30 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import sqlite3
-from dataclasses import asdict, dataclass
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import riskgate
 from riskgate import topics
+from riskgate.adapters.bus import MemoryBus, Record
+from riskgate.adapters.store import MemoryStore
 from riskgate.config import Settings
-from riskgate.service_layer.sample_year import SAMPLE_MARK
+from riskgate.service_layer.sample_year import SAMPLE_MARK, Progress, mark_sample, run_year
 from riskgate.service_layer.tokens import Tokens
+
+if TYPE_CHECKING:
+    from riskgate.bootstrap import System
 
 log = logging.getLogger("riskgate")
 
 FORMAT = 1  # raise it when the meaning of a snapshot's tables or manifest changes
 _CODE_SUFFIXES = {".py", ".yaml", ".yml", ".csv", ".json"}  # what a load reads or runs
-_CHUNK = 1 << 20
 
 
 class SnapshotRefused(Exception):
@@ -61,17 +69,20 @@ class SnapshotKey:
 
 @dataclass(frozen=True)
 class Restored:
-    """A home restored from a snapshot: the file it came from and the sample's events."""
+    """A home restored from a snapshot: the file it came from, the sample's events and what
+    ingest accepted of them by type (as the load's `run_year` returns it)."""
 
     source: Path
     events: int
+    accepted: Counter[str] = field(default_factory=Counter)
 
 
 def snapshot_key(settings: Settings, year: int) -> SnapshotKey:
     """The key of the sample `year`'s snapshot under these settings."""
     return SnapshotKey(
         version=_version(),
-        code=_tree_digest(Path(riskgate.__file__).parent, _CODE_SUFFIXES),
+        # the shipped rules sit inside an installed package: they count as rules, below
+        code=_tree_digest(Path(riskgate.__file__).parent, _CODE_SUFFIXES, skip="rules"),
         rules=_tree_digest(settings.rules_dir, None),
         year=year,
         today=None if settings.today is None else settings.today.isoformat(),
@@ -99,20 +110,23 @@ def find_snapshot(settings: Settings, year: int) -> tuple[Path, dict] | None:
         return None
     try:
         manifest = json.loads(manifest_path.read_text())
-        if manifest.get("key") != asdict(key):
+        if not isinstance(manifest, dict) or manifest.get("key") != asdict(key):
             raise SnapshotRefused("its manifest names another key")
+        _restored(data, manifest)  # its counts are readable
         if not data.exists():
             raise SnapshotRefused("its database file is missing")
-    except (OSError, ValueError, SnapshotRefused) as exc:
+    except (OSError, ValueError, TypeError, AttributeError, SnapshotRefused) as exc:
         log.warning("snapshot %s passed over: %s", manifest_path, exc)
         return None
     return data, manifest
 
 
-def save_snapshot(settings: Settings, year: int, database: Path, events: int) -> Path | None:
+def save_snapshot(
+    settings: Settings, year: int, database: Path, accepted: Counter[str]
+) -> Path | None:
     """Write the snapshot of a home database that holds the sample `year` just loaded and
-    nothing else (`events`: how many the load accepted); None, with a log line, when it
-    cannot (or when events came in through the API during the load)."""
+    nothing else (`accepted`: what the load accepted, by type); None, with a log line, when
+    it cannot (or when events came in through the API during the load)."""
     key = snapshot_key(settings, year)
     data, manifest_path = snapshot_paths(settings, key)
     settings.snapshots.mkdir(parents=True, exist_ok=True)
@@ -123,12 +137,13 @@ def save_snapshot(settings: Settings, year: int, database: Path, events: int) ->
             # a consistent copy of a live file, by SQLite itself
             source.execute("VACUUM INTO ?", (str(partial),))
         with contextlib.closing(sqlite3.connect(partial, isolation_level=None)) as copy:
-            _check_only_the_sample(copy, events)
+            _check_only_the_sample(copy, accepted.total())
             copy.execute("DELETE FROM store_hashes WHERE key = ?", (Tokens.KEY,))
             copy.execute("VACUUM")
         manifest = {
             "key": asdict(key),
-            "events": events,
+            "events": accepted.total(),
+            "accepted": dict(sorted(accepted.items())),
             "bytes": partial.stat().st_size,
             "sha256": _file_digest(partial),
         }
@@ -141,6 +156,29 @@ def save_snapshot(settings: Settings, year: int, database: Path, events: int) ->
         return None
     log.info("snapshot of the sample year %d written to %s", year, data)
     return data
+
+
+def build_snapshot(settings: Settings, year: int, progress: Progress | None = None) -> Path | None:
+    """Load the sample `year` into a throwaway home beside the snapshots and keep its snapshot
+    (`riskgate snapshot build`); the snapshot's path, or None with a log line."""
+    from riskgate.adapters.sqlite_bus import SqliteBus
+    from riskgate.adapters.sqlite_store import SqliteStore
+    from riskgate.bootstrap import bootstrap, home_database
+
+    settings.snapshots.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=settings.snapshots))
+    try:
+        home = replace(settings, home=scratch, snapshot_dir=settings.snapshots)
+        bus, store = SqliteBus(home_database(home)), SqliteStore(home_database(home))
+        system = bootstrap(home, bus=bus, store=store, keep_home=True)
+        mark_sample(system, "loading")
+        accepted = run_year(system, year, progress)
+        mark_sample(system, "loaded")
+        bus.close()
+        store.close()
+        return save_snapshot(home, year, home_database(home), accepted)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def restore_snapshot(settings: Settings, year: int, database: Path) -> Restored | None:
@@ -163,7 +201,7 @@ def restore_snapshot(settings: Settings, year: int, database: Path) -> Restored 
     partial = database.with_name(f".{database.name}.{os.getpid()}.restoring")
     try:
         database.parent.mkdir(parents=True, exist_ok=True)
-        _copy(data, partial)
+        shutil.copyfile(data, partial)
         if _file_digest(partial) != manifest.get("sha256"):
             raise SnapshotRefused("its bytes do not match the digest in its manifest")
         with contextlib.closing(sqlite3.connect(partial, isolation_level=None)) as conn:
@@ -183,7 +221,94 @@ def restore_snapshot(settings: Settings, year: int, database: Path) -> Restored 
         partial.unlink(missing_ok=True)
         return None
     log.info("sample year %d restored from the snapshot %s", year, data)
-    return Restored(data, int(manifest.get("events", 0)))
+    return _restored(data, manifest)
+
+
+def fill_from_snapshot(system: System, year: int) -> Restored | None:
+    """Fill an empty in-memory system (`demo`, `report`, `export`, `run --ephemeral`) from the
+    sample `year`'s snapshot, through its store's and bus's own interfaces; None when there is
+    no usable snapshot, or the system is not an empty memory one (a SQLite home is restored
+    whole by `restore_snapshot`, never filled piecemeal)."""
+    settings = system.settings
+    store, bus = system.store, system.bus
+    if not (
+        snapshots_usable(settings)
+        and isinstance(store, MemoryStore)
+        and isinstance(bus, MemoryBus)
+        and set(store.keys("")) <= {Tokens.KEY, SAMPLE_MARK}
+        and not any(bus.read_all(topic) for topic in topics.ALL_TOPICS)
+    ):
+        return None
+    found = find_snapshot(settings, year)
+    if found is None:
+        return None
+    data, manifest = found
+    try:
+        if _file_digest(data) != manifest.get("sha256"):
+            raise SnapshotRefused("its bytes do not match the digest in its manifest")
+        content = _SnapshotContent.read(data)
+    except (OSError, ValueError, sqlite3.Error, SnapshotRefused) as exc:
+        log.warning("snapshot %s passed over: %s; the sample year is loaded instead", data, exc)
+        return None
+    content.fill(store, bus)
+    log.info("sample year %d filled from the snapshot %s", year, data)
+    return _restored(data, manifest)
+
+
+@dataclass
+class _SnapshotContent:
+    """Every row of a snapshot, read before any is written (a bad file changes nothing)."""
+
+    strings: list[tuple[str, str]]
+    hashes: dict[str, dict[str, str]]
+    sets: dict[str, list[str]]
+    records: list[tuple[str, str | None, bytes]]  # in topic and offset order
+    positions: list[tuple[str, str, int]]
+
+    @classmethod
+    def read(cls, data: Path) -> _SnapshotContent:
+        uri = f"file:{data}?mode=ro&immutable=1"  # nothing written beside a shared snapshot
+        with contextlib.closing(sqlite3.connect(uri, uri=True)) as conn:
+            if _sample_mark(conn) != "loaded":
+                raise SnapshotRefused("it does not hold a loaded sample year")
+            strings = conn.execute(
+                "SELECT key, value FROM store_strings WHERE key != ?", (SAMPLE_MARK,)
+            ).fetchall()
+            hashes: dict[str, dict[str, str]] = defaultdict(dict)
+            for key, name, value in conn.execute("SELECT key, field, value FROM store_hashes"):
+                hashes[key][name] = value
+            sets: dict[str, list[str]] = defaultdict(list)
+            for key, member in conn.execute("SELECT key, member FROM store_sets"):
+                sets[key].append(member)
+            records = [
+                (topic, record_key, bytes(value))
+                for topic, _, record_key, value in conn.execute(
+                    "SELECT topic, offset, key, value FROM bus_records ORDER BY topic, offset"
+                )
+            ]
+            positions = conn.execute("SELECT grp, topic, next_offset FROM bus_positions").fetchall()
+        return cls(strings, dict(hashes), dict(sets), records, positions)
+
+    def fill(self, store: MemoryStore, bus: MemoryBus) -> None:
+        with store.transaction() as batch:
+            for key, value in self.strings:
+                batch.set(key, value)
+            for key, mapping in self.hashes.items():
+                batch.hset(key, mapping)
+            for key, members in self.sets.items():
+                batch.sadd(key, *members)
+        publisher = bus.publisher()
+        for topic, record_key, record in self.records:
+            publisher.publish_raw(topic, record_key, record)
+        publisher.flush()
+        for group, topic, next_offset in self.positions:
+            subscription = bus.subscribe(group, (topic,))
+            subscription.commit([Record(topic, 0, next_offset - 1, None, b"")])
+
+
+def _restored(data: Path, manifest: dict) -> Restored:
+    accepted = Counter({str(k): int(v) for k, v in dict(manifest.get("accepted", {})).items()})
+    return Restored(data, int(manifest.get("events", 0)), accepted)
 
 
 def _check_only_the_sample(conn: sqlite3.Connection, events: int) -> None:
@@ -235,14 +360,17 @@ def _version() -> str:
         return "unknown"
 
 
-def _tree_digest(root: Path, suffixes: set[str] | None) -> str:
+def _tree_digest(root: Path, suffixes: set[str] | None, skip: str | None = None) -> str:
     """SHA-256 over the relative paths and bytes of the files under `root` (those with one of
-    `suffixes`, or all), in path order; caches and hidden files left out."""
+    `suffixes`, or all; not below the folder `skip`), in path order; caches and hidden files
+    left out."""
     digest = hashlib.sha256()
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if not path.is_file() or any(
-            part.startswith(".") or part == "__pycache__" for part in relative.parts
+        if (
+            not path.is_file()
+            or relative.parts[0] == skip
+            or any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
         ):
             continue
         if suffixes is not None and path.suffix not in suffixes:
@@ -255,12 +383,6 @@ def _tree_digest(root: Path, suffixes: set[str] | None) -> str:
 def _file_digest(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def _copy(source: Path, target: Path) -> None:
-    with source.open("rb") as src, target.open("wb") as dst:
-        while chunk := src.read(_CHUNK):
-            dst.write(chunk)
 
 
 def _fsync(path: Path) -> None:

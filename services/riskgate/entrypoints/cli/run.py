@@ -75,7 +75,7 @@ def _embedded_factory(
             system.tokens.add(token, role, holder=f"embedded:{role}")
 
         def snapshot(accepted: Counter[str]) -> None:
-            save_snapshot(settings, SAMPLE_YEAR, home_database(settings), accepted.total())
+            save_snapshot(settings, SAMPLE_YEAR, home_database(settings), accepted)
 
         threading.Thread(
             target=run_embedded,

@@ -3,24 +3,12 @@ empty home in a second (service_layer/snapshot.py)."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from dataclasses import replace
-from pathlib import Path
-
 import click
 
-from riskgate.bootstrap import bootstrap, home_database
 from riskgate.entrypoints.cli.common import settings as read_settings
 from riskgate.entrypoints.cli.progress import reporting
 from riskgate.sample.ids import SAMPLE_YEAR
-from riskgate.service_layer.sample_year import mark_sample, run_year
-from riskgate.service_layer.snapshot import (
-    find_snapshot,
-    save_snapshot,
-    snapshot_key,
-    snapshots_usable,
-)
+from riskgate.service_layer.snapshot import build_snapshot, find_snapshot, snapshots_usable
 
 
 @click.group("snapshot")
@@ -44,21 +32,8 @@ def build(force: bool) -> None:
     if found is not None and not force:
         click.echo(f"snapshot of the sample year {SAMPLE_YEAR} already prepared: {found[0]}")
         return
-    settings.snapshots.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=settings.snapshots))
-    try:
-        home = replace(settings, home=scratch, snapshot_dir=settings.snapshots)
-        system = bootstrap(home, keep_home=True)
-        mark_sample(system, "loading")
-        with reporting(f"snapshot: loading the sample year {SAMPLE_YEAR}") as progress:
-            accepted = run_year(system, SAMPLE_YEAR, progress)
-        mark_sample(system, "loaded")
-        system.bus.close()  # type: ignore[attr-defined]
-        system.store.close()  # type: ignore[attr-defined]
-        written = save_snapshot(home, SAMPLE_YEAR, home_database(home), accepted.total())
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+    with reporting(f"snapshot: loading the sample year {SAMPLE_YEAR}") as progress:
+        written = build_snapshot(settings, SAMPLE_YEAR, progress)
     if written is None:
         raise click.ClickException("the snapshot could not be written (see the log line above)")
     click.echo(f"snapshot of the sample year {SAMPLE_YEAR} written: {written}")
-    click.echo(f"key {snapshot_key(settings, SAMPLE_YEAR).name()}")
