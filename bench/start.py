@@ -109,11 +109,11 @@ def main() -> None:
     events = loaded["sample_year"]["total"]
     print(f"`riskgate run` on an empty home until /readyz 200, the sample year's {events:,} events")
     print(f"(seconds; median of {args.rounds} interleaved rounds, min–max)")
-    print(f"{'loaded through ingest':>32} {'from a prepared snapshot':>26} {'speed-up':>9}")
+    print(f"{'loaded through ingest':>24}  {'from a prepared snapshot':>24}  {'speed-up':>8}")
     print(
-        f"{statistics.median(loading):>22.1f} ({spread(loading):>9}) "
-        f"{statistics.median(restoring):>15.1f} ({spread(restoring):>9}) "
-        f"{statistics.median(loading) / statistics.median(restoring):>8.1f}x"
+        f"{statistics.median(loading):>11.1f} ({spread(loading):>10})  "
+        f"{statistics.median(restoring):>11.1f} ({spread(restoring):>10})  "
+        f"{statistics.median(loading) / statistics.median(restoring):>7.1f}x"
     )
 
 

@@ -3,7 +3,7 @@ left it (less the tokens); a snapshot that is damaged, edited or made for other 
 passed over with a log line and the home left as it was, for the slow load.
 
 A handful of events stands in for the sample year here, so that these run in seconds;
-tests/e2e/test_snapshot.py does the same through `riskgate run` on the whole year."""
+tests/e2e/test_fast_start.py does the same through `riskgate run` on the whole year."""
 
 from __future__ import annotations
 

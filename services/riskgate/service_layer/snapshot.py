@@ -202,8 +202,7 @@ def restore_snapshot(settings: Settings, year: int, database: Path) -> Restored 
     try:
         database.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(data, partial)
-        if _file_digest(partial) != manifest.get("sha256"):
-            raise SnapshotRefused("its bytes do not match the digest in its manifest")
+        _check_digest(partial, manifest)
         with contextlib.closing(sqlite3.connect(partial, isolation_level=None)) as conn:
             if _sample_mark(conn) != "loaded":
                 raise SnapshotRefused("it does not hold a loaded sample year")
@@ -244,8 +243,7 @@ def fill_from_snapshot(system: System, year: int) -> Restored | None:
         return None
     data, manifest = found
     try:
-        if _file_digest(data) != manifest.get("sha256"):
-            raise SnapshotRefused("its bytes do not match the digest in its manifest")
+        _check_digest(data, manifest)
         content = _SnapshotContent.read(data)
     except (OSError, ValueError, sqlite3.Error, SnapshotRefused) as exc:
         log.warning("snapshot %s passed over: %s; the sample year is loaded instead", data, exc)
@@ -378,6 +376,11 @@ def _tree_digest(root: Path, suffixes: set[str] | None, skip: str | None = None)
         digest.update(relative.as_posix().encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def _check_digest(path: Path, manifest: dict) -> None:
+    if _file_digest(path) != manifest.get("sha256"):
+        raise SnapshotRefused("its bytes do not match the digest in its manifest")
 
 
 def _file_digest(path: Path) -> str:

@@ -5,6 +5,7 @@ read as the first does, then handles a new event as the first does."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -129,7 +130,7 @@ def _answers(run: Run) -> dict[str, Any]:
 
 
 def test_a_second_empty_home_starts_from_the_snapshot_and_answers_as_the_loaded_one(
-    tmp_path: Path, runs: list[Run]
+    tmp_path: Path, runs: list[Run], shared_snapshots: Path
 ) -> None:
     snapshots = tmp_path / "snapshots"
     runs.append(loaded := Run(tmp_path / "loaded", snapshots))
@@ -161,3 +162,6 @@ def test_a_second_empty_home_starts_from_the_snapshot_and_answers_as_the_loaded_
     assert after == _answers(loaded)
     sandwell = f"/v1/areas/{SANDWELL}/indicators?year=2009"
     assert after[sandwell] != before[sandwell]  # the new quarter is in the picture
+
+    for made in snapshots.iterdir():  # for the session's later tests (conftest.py)
+        shutil.copy2(made, shared_snapshots / made.name)
