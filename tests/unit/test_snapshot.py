@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import sqlite3
 from collections import Counter
@@ -322,3 +323,25 @@ def test_a_memory_system_holding_events_or_a_damaged_snapshot_is_not_filled(
         assert fill_from_snapshot(empty, YEAR) is None
     assert "passed over" in caplog.text
     assert empty.store.keys("") == [] and empty.bus.read_all("events.v1") == []
+
+
+def test_a_folder_keeps_the_newest_snapshots_of_a_year_and_drops_the_older(
+    loaded: Settings, tmp_path: Path
+) -> None:
+    folder = loaded.snapshots
+    (data, manifest) = snapshot_paths(loaded, snapshot_key(loaded, YEAR))
+    for age, name in enumerate(["sample-2009-old1", "sample-2009-old2", "sample-2009-old3"]):
+        for suffix in (".json", ".sqlite3"):
+            stale = folder / f"{name}{suffix}"
+            stale.write_text("{}")
+            os.utime(stale, (1_000_000 - age, 1_000_000 - age))
+    other_year = folder / "sample-2010-any.json"
+    other_year.write_text("{}")
+
+    home = tmp_path / "loaded"
+    assert save_snapshot(replace(loaded, home=home), YEAR, home / "riskgate.sqlite3", ACCEPTED)
+
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [data.name, manifest.name, "sample-2009-old1.json", "sample-2009-old1.sqlite3",
+         "sample-2009-old2.json", "sample-2009-old2.sqlite3", other_year.name]
+    )  # fmt: skip

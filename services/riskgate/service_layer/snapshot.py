@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("riskgate")
 
 FORMAT = 1  # raise it when the meaning of a snapshot's tables or manifest changes
+KEPT = 3  # snapshots of a year kept in a folder: each change of code or rules makes another
 _CODE_SUFFIXES = {".py", ".yaml", ".yml", ".csv", ".json"}  # what a load reads or runs
 
 
@@ -155,7 +156,19 @@ def save_snapshot(
         partial.unlink(missing_ok=True)
         return None
     log.info("snapshot of the sample year %d written to %s", year, data)
+    _prune(settings.snapshots, year, manifest_path)
     return data
+
+
+def _prune(folder: Path, year: int, kept: Path) -> None:
+    """Keep the KEPT newest snapshots of `year` (`kept` among them), so that a developer's
+    edits, each making a new key, do not pile up files of 80 MB."""
+    manifests = sorted(
+        folder.glob(f"sample-{year}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    for manifest in [m for m in manifests if m != kept][KEPT - 1 :]:
+        manifest.unlink(missing_ok=True)
+        manifest.with_suffix(".sqlite3").unlink(missing_ok=True)
 
 
 def build_snapshot(settings: Settings, year: int, progress: Progress | None = None) -> Path | None:
