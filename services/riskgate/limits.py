@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 MAX_BODY_BYTES = 1_048_576  # RISKGATE_MAX_BODY_BYTES: one HTTP request body (a local setting)
@@ -62,13 +63,30 @@ def depth_of(text: str | bytes, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
+def deeper_than(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether JSON `text` nests deeper than `limit`.
+
+    Nesting can be no deeper than the number of `[` and `{` in the text, which `count` finds
+    at C speed; only a text with more of them than `limit` is walked by `depth_of`."""
+    if isinstance(text, str):
+        opens = text.count("[") + text.count("{")
+    else:
+        opens = text.count(b"[") + text.count(b"{")
+    return opens > limit and depth_of(text, limit) > limit
+
+
+# A JSON escape that decodes to a UTF-16 surrogate (U+D800 to U+DFFF): the only way a text
+# that is itself valid Unicode can yield a lone surrogate once parsed.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def loads_bounded(text: str | bytes, field: str = "body", max_depth: int = MAX_DEPTH) -> Any:
     """Parse JSON no deeper than `max_depth`, refusing text that is not valid Unicode.
 
     Raises LimitExceeded (a ValueError naming the field) for depth and bad text, and
     json.JSONDecodeError (a ValueError) for bad JSON, so a caller can answer 400 naming it.
     """
-    if depth_of(text, max_depth) > max_depth:
+    if deeper_than(text, max_depth):
         raise LimitExceeded(field, f"nested deeper than {max_depth} levels")
     if isinstance(text, bytes):
         try:
@@ -78,6 +96,8 @@ def loads_bounded(text: str | bytes, field: str = "body", max_depth: int = MAX_D
                 field, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
             ) from None
     value = json.loads(text)
+    if _SURROGATE_ESCAPE.search(text) is None and _encodable(text):
+        return value  # no surrogate in the text and none escaped in it: nothing to look for
     bad = first_invalid_text(value)
     if bad is not None:
         raise LimitExceeded(bad, "not valid Unicode text (a lone surrogate)")

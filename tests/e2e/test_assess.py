@@ -12,21 +12,43 @@ from tests.conftest import ROOT, riskgate_command
 ENV = {"PATH": "/usr/bin:/bin", "RISKGATE_RULES_DIR": str(ROOT / "rules")}
 
 
-def _assess(*args: str) -> subprocess.CompletedProcess[str]:
+def _assess(*args: str, snapshots: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = ENV if snapshots is None else {**ENV, "RISKGATE_SNAPSHOT_DIR": str(snapshots)}
     return subprocess.run(
         riskgate_command("assess", "--year", "2009", *args),
-        cwd=ROOT, capture_output=True, text=True, timeout=300, env=ENV,
+        cwd=ROOT, capture_output=True, text=True, timeout=300, env=env,
     )  # fmt: skip
 
 
+def _prepared(snapshots: Path, home: Path) -> None:
+    """A snapshot of the sample year in `snapshots`, as `riskgate snapshot build` makes it
+    (left there for the later tests that share the folder, when none is there yet)."""
+    if any(snapshots.glob("sample-2009-*.sqlite3")):
+        return
+    env = {**ENV, "RISKGATE_SNAPSHOT_DIR": str(snapshots), "RISKGATE_HOME": str(home)}
+    built = subprocess.run(
+        riskgate_command("snapshot", "build"),
+        cwd=ROOT, capture_output=True, text=True, timeout=1200, env=env,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr[-3000:]
+
+
 def test_the_annual_assessment_is_the_same_byte_for_byte_and_flags_the_planted_risks(
-    tmp_path: Path,
+    tmp_path: Path, shared_snapshots: Path
 ) -> None:
-    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    """Replayed twice, then read from the sample year's prepared snapshot: the same bytes."""
+    first, second, third = (tmp_path / f"{n}.json" for n in ("first", "second", "third"))
     for out in (first, second):
-        result = _assess("--out", str(out))
+        result = _assess("--out", str(out), snapshots=tmp_path / "no-snapshots")
         assert result.returncode == 0, result.stderr[-3000:]
+        assert "prepared snapshot" not in result.stderr  # replayed, then compared with peers
+        assert "compared every area with its peers for 2009" in result.stderr
     assert first.read_bytes() == second.read_bytes()
+    _prepared(shared_snapshots, tmp_path / "home")
+    result = _assess("--out", str(third), snapshots=shared_snapshots)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "the sample year 2009 from its prepared snapshot" in result.stderr
+    assert third.read_bytes() == first.read_bytes()
 
     document = json.loads(first.read_text())
     assert len(document["areas"]) == 152

@@ -4,7 +4,9 @@ same flags, peer comparisons included (service_layer/peer_comparison.py says whe
 Two loads, to stay cheap: the live system is loaded as `riskgate run`'s embedded scheduler
 loads it (`run_embedded`), and read through the HTTP API; the demo's summary is printed from
 that same system after the demo's one extra step (the citizens' deadline sweep); `assess`
-replays the sample year into a system of its own.
+replays the sample year into a system of its own. The live system starts from the session's
+snapshot of the sample year when an earlier test left one (`shared_snapshots`, conftest.py), as
+`riskgate run --ephemeral` and `demo` do; `assess` always replays.
 """
 
 from __future__ import annotations
@@ -38,9 +40,11 @@ def _flags_of(areas: dict[str, dict[str, Any]]) -> Flags:
 
 
 def test_the_live_api_assess_and_demo_give_identical_flags_on_the_sample_year(
-    sample_year: list[dict[str, Any]], tmp_path: Path
+    sample_year: list[dict[str, Any]], tmp_path: Path, shared_snapshots: Path
 ) -> None:
-    live = bootstrap(Settings(rules_dir=RULES_DIR, home=tmp_path / "live"))
+    live = bootstrap(
+        Settings(rules_dir=RULES_DIR, home=tmp_path / "live", snapshot_dir=shared_snapshots)
+    )
     stop = threading.Event()
     stop.set()  # load (and compare) only; then the scheduler's loop ends at once
     run_embedded(live, load=True, sweep_s=3600, stop=stop)

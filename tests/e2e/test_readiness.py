@@ -49,6 +49,7 @@ def test_readyz_says_503_with_the_progress_until_the_sample_year_is_loaded(
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "REDIS_"))}
     env["RISKGATE_HOME"] = str(tmp_path / "home")  # an empty home: the sample year loads
+    env["RISKGATE_SNAPSHOT_DIR"] = str(tmp_path / "no-snapshots")  # loaded, never restored
     err_path = tmp_path / "run.err"
     with err_path.open("wb") as err:
         proc = subprocess.Popen(

@@ -33,6 +33,7 @@ def system(tmp_path: Path) -> System:
             system.bus.publisher(),
             retry_pause_s=0,
             area_of=shipped._area_of,
+            batch=shipped._batch,  # the risk service's poll batch, as shipped
         )
     return system
 

@@ -72,6 +72,17 @@ def test_a_different_seed_gives_a_different_year(events: list[Event]) -> None:
     assert {e["event_id"] for e in other}.isdisjoint(e["event_id"] for e in events[:1000])
 
 
+@pytest.mark.parametrize("seed", range(2010, 2030))
+def test_every_seed_plants_a_district_whose_complaints_surge(seed: int) -> None:
+    """The citizens' escalation story needs one; a seed whose turn fell on London or the North
+    East (no districts) once left none, and the year could not be generated."""
+    from riskgate.sample.plan import plan_year
+
+    districts = {c.code for c in load_reference().councils.values() if c.kind == "district"}
+    surges = [p for p in plan_year(2009, seed).plants if p.kind == "complaints"]
+    assert any(p.body in districts and p.body != p.area for p in surges)
+
+
 def test_event_counts(events: list[Event]) -> None:
     counts = Counter(e["type"] for e in events)
     assert counts["body.registered"] == 353

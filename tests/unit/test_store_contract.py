@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from riskgate.adapters.batching import BatchingStore
 from riskgate.adapters.bus import MemoryBus
 from riskgate.adapters.redis_store import RedisStore
 from riskgate.adapters.sqlite_bus import SqliteBus
@@ -52,11 +53,22 @@ def empty_redis(request: pytest.FixtureRequest) -> str:
     return url
 
 
-@pytest.fixture(params=["memory", "redis", "sqlite"])
+@pytest.fixture(params=["memory", "redis", "sqlite", "batching", "in-a-batch"])
 def stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Handles]:
     if request.param == "memory":
         memory = MemoryStore()
         yield memory, lambda: memory
+        return
+    if request.param in ("batching", "in-a-batch"):
+        # The risk service's store (adapters/batching.py): outside a batch it passes straight
+        # on; inside one, this thread reads its own held writes as a store would read them.
+        batching = BatchingStore(SqliteStore(tmp_path / "home" / "riskgate.sqlite3"))
+        if request.param == "in-a-batch":
+            batching.begin()
+            yield batching, lambda: batching
+            batching.discard()
+            return
+        yield batching, lambda: BatchingStore(batching.base)
         return
     if request.param == "sqlite":
         files: list[SqliteStore] = []
@@ -373,3 +385,39 @@ def test_a_sqlite_lock_excludes_another_process_and_dies_with_it(tmp_path: Path)
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_batch_stores_nothing_until_it_ends_then_everything_in_one_go(tmp_path: Path) -> None:
+    """The risk service's poll batch: another process sees none of the poll's writes while
+    it runs, all of them once it ends, and none at all if it is discarded."""
+    path = tmp_path / "home" / "riskgate.sqlite3"
+    batching, other = BatchingStore(SqliteStore(path)), SqliteStore(path)
+    batching.set("before", "1")
+    batching.begin()
+    batching.set("s", "v")
+    batching.hset("h", {"a": "1", "b": "2"})
+    with batching.transaction() as batch:
+        batch.hdel("h", "a")
+        batch.sadd("set", "x")
+    batching.sadd("set", "y")
+    assert (batching.get("s"), batching.hgetall("h"), batching.smembers("set")) == (
+        "v",
+        {"b": "2"},
+        {"x", "y"},
+    )
+    assert other.keys("") == ["before"]
+    seen_elsewhere: list[str | None] = []
+    thread = threading.Thread(target=lambda: seen_elsewhere.append(batching.get("s")))
+    thread.start()
+    thread.join()
+    assert seen_elsewhere == [None]  # another thread of this process: only what is stored
+    batching.end()
+    assert (other.get("s"), other.hgetall("h"), other.smembers("set")) == (
+        "v",
+        {"b": "2"},
+        {"x", "y"},
+    )
+    batching.begin()
+    batching.set("s", "changed")
+    batching.discard()
+    assert other.get("s") == batching.get("s") == "v"

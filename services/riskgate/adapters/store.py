@@ -85,7 +85,9 @@ class Store(Protocol):
         ...
 
 
-class _MemoryBatch:
+class RecordedBatch:
+    """A WriteBatch that records its writes as `ops`, to be applied when its block ends."""
+
     def __init__(self) -> None:
         self.ops: list[tuple] = []
 
@@ -160,8 +162,8 @@ class MemoryStore:
             return sorted(found)
 
     @contextmanager
-    def transaction(self) -> Iterator[_MemoryBatch]:
-        batch = _MemoryBatch()
+    def transaction(self) -> Iterator[RecordedBatch]:
+        batch = RecordedBatch()
         yield batch
         with self._mutex:
             for op in batch.ops:

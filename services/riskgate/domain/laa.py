@@ -13,8 +13,7 @@ import functools
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 TARGET_KINDS: tuple[str, ...] = ("designated", "statutory_education", "local")
 # Reported to central Government; `local` targets are the area's own (White Paper 6.41).
@@ -60,9 +59,9 @@ def quarter_end_month(period: str) -> int:
     return int(year) * 12 + 3 * int(quarter)
 
 
-@dataclass(frozen=True)
-class Reading:
-    """One reported value of a target's indicator."""
+class Reading(NamedTuple):
+    """One reported value of a target's indicator (a tuple: one is made per reported period
+    every time a target is observed)."""
 
     period: str  # "2009-Q3"
     value: float
@@ -101,20 +100,34 @@ def in_period(agreement: Mapping[str, Any], quarter: str) -> bool:
     )
 
 
+Trajectory = tuple[list[tuple[int, float]], frozenset[int]]  # points, year-end months
+
+
+def target_trajectory(target: Mapping[str, Any]) -> Trajectory:
+    """A target's trajectory points and the months its years of the agreement end, worked out
+    once for all the readings judged against it."""
+    year_ends = frozenset(fy_end_month(p["period"]) for p in target["trajectory"])
+    return trajectory_points(target), year_ends
+
+
 def reading_status(
-    target: Mapping[str, Any], reading: Reading, polarity: str, tolerance_pct: float
+    target: Mapping[str, Any],
+    reading: Reading,
+    polarity: str,
+    tolerance_pct: float,
+    trajectory: Trajectory | None = None,
 ) -> dict[str, Any]:
     """Expected value, gap (positive: better than the trajectory), gap % and status of one reading.
 
     Within `tolerance_pct` of the expected value is on track; beyond it ahead or behind; behind
     at the end of a year of the agreement is `missed` (the year's target was not met).
     """
-    points = trajectory_points(target)
+    points, year_ends = trajectory or target_trajectory(target)
     month = quarter_end_month(reading.period)
     expected = expected_at(points, month)
     gap = better_by(reading.value, expected, polarity)
     gap_pct = gap / abs(expected) * 100 if expected else math.copysign(100.0, gap) * (gap != 0)
-    year_end = any(month == fy_end_month(p["period"]) for p in target["trajectory"])
+    year_end = month in year_ends
     if gap_pct > tolerance_pct:
         status = "ahead"
     elif gap_pct >= -tolerance_pct:
@@ -174,7 +187,8 @@ def target_observation(
     )
     if polarity is None or not in_year:
         return {**base, "evidence": []}  # no year: nothing for the rules to judge
-    rows = [reading_status(target, r, polarity, tolerance_pct) for r in in_year]
+    trajectory = target_trajectory(target)
+    rows = [reading_status(target, r, polarity, tolerance_pct, trajectory) for r in in_year]
     latest = rows[-1]
     running: list[dict[str, Any]] = []
     for row in reversed(rows):

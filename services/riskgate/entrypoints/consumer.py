@@ -49,6 +49,7 @@ from riskgate.adapters.bus import Publisher, Record, Subscription
 from riskgate.schemas import PERSONAL_DATA, validate_event
 from riskgate.schemas.trusted import check_envelope
 from riskgate.service_layer.common import InvalidMessage
+from riskgate.service_layer.unit_of_work import PollBatch
 
 log = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], None]
@@ -109,7 +110,7 @@ def _read_value(record: Record, check: Check) -> tuple[dict[str, Any] | None, Un
         text = record.value.decode("utf-8")
     except UnicodeDecodeError as exc:
         return None, Unusable("not_utf8", f"value is not UTF-8 text ({exc.reason} at {exc.start})")
-    if limits.depth_of(text) > limits.MAX_DEPTH:
+    if limits.deeper_than(text):
         return None, Unusable("too_deep", f"value: nested deeper than {limits.MAX_DEPTH} levels")
     try:
         raw = limits.loads_bounded(text, field="value")
@@ -185,6 +186,8 @@ class ConsumerLoop:
     declared producer may not have published it (None when it may).
     `trusted`, for loops reading only what riskgate wrote (the embedded log, internal
     topics), checks each event's envelope instead of validating it again.
+    `batch`, for a handler writing through a batching store and publisher, makes each poll
+    one publish, one flush and one store transaction (service_layer/unit_of_work.PollBatch).
     """
 
     def __init__(
@@ -197,6 +200,7 @@ class ConsumerLoop:
         area_of: AreaOf | None = None,
         producer_check: ProducerCheck | None = None,
         trusted: bool = False,
+        batch: PollBatch | None = None,
     ) -> None:
         self.name = name
         self._subscription = subscription
@@ -206,12 +210,25 @@ class ConsumerLoop:
         self._area_of = area_of
         self._producer_check = producer_check
         self._trusted = trusted
+        self._batch = batch
         self._data_errors: dict[tuple[str, int, int], int] = {}  # record -> failures in a row
         self.last_error: str | None = None
 
     def run_once(self, timeout_s: float = 1.0) -> int:
         """Handle one poll's worth of records; return how many were handled."""
         records = self._subscription.poll(timeout_s)
+        if not records:
+            self.last_error = None
+            return 0
+        if self._batch is not None:
+            self._batch.begin()
+        try:
+            return self._handle_poll(records)
+        finally:
+            if self._batch is not None:
+                self._batch.discard()  # ended already unless something failed
+
+    def _handle_poll(self, records: list[Record]) -> int:
         done: list[Record] = []
         for index, record in enumerate(records):
             try:
@@ -305,9 +322,12 @@ class ConsumerLoop:
         metrics.DEAD_LETTERS.labels(self.name).inc()
 
     def _commit_or_rewind(self, done: list[Record], polled: list[Record]) -> None:
-        """Commit what is done; if that fails, deliver the whole poll again (handlers are
-        idempotent) rather than leave records fetched and never committed."""
+        """Store what is done (a batch's effects), then commit it; if either fails, deliver
+        the whole poll again (handlers are idempotent) rather than leave records fetched and
+        never committed."""
         try:
+            if self._batch is not None:
+                self._batch.end()
             self._commit(done)
         except Exception:
             self._rewind(polled)

@@ -221,14 +221,19 @@ class _SpreadChooser:
         return self._take([c for c in leads if c.kind == kind] or leads)
 
     def council(self, kind: str) -> Council:
-        """An unused area's council of ``kind`` (unitary: any all-purpose council if none)."""
-        region, _ = self._next_turn()
-        in_region = [
-            c for c in self._ref.councils.values() if c.region == region and self._eligible(c)
-        ]
-        all_purpose = [c for c in in_region if c.kind in AREA_KINDS and c.kind != "county"]
-        candidates = [c for c in in_region if c.kind == kind] or all_purpose
-        return self._take(candidates)
+        """An unused area's council of ``kind``, in the next region that has one (a district
+        must be a district: London and the North East have none); for any other kind, an
+        all-purpose council of the next region if it has none of that kind."""
+        for _ in range(len(self._regions)):
+            region, _kind = self._next_turn()
+            in_region = [
+                c for c in self._ref.councils.values() if c.region == region and self._eligible(c)
+            ]
+            of_kind = [c for c in in_region if c.kind == kind]
+            if of_kind or kind != "district":
+                all_purpose = [c for c in in_region if c.kind in AREA_KINDS and c.kind != "county"]
+                return self._take(of_kind or all_purpose)
+        raise ValueError(f"no unused {kind} council is left to plant a problem on")
 
 
 def _populations(ref: Reference, rng: random.Random) -> dict[str, int]:

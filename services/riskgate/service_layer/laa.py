@@ -71,7 +71,7 @@ class LocalAreaAgreements:
         payload = event["payload"]
         if event["body"] != area:
             return []  # a target is the area's: its own series, not a district's
-        version = laa.agreement_in_force(self._facts.versions(area), event["occurred_at"])
+        version = self._facts.in_force(area, event["occurred_at"])
         if version is None:
             return []
         target = version["by_indicator"].get(payload["indicator"])
@@ -109,7 +109,7 @@ class LocalAreaAgreements:
 
     def agreement(self, area: str) -> dict[str, Any] | None:
         """The version of the area's agreement in force now (the latest), or None."""
-        return laa.agreement_in_force(self._facts.versions(area))
+        return self._facts.in_force(area)
 
     def areas(self) -> list[str]:
         """The areas with an agreement."""

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from riskgate import topics
+from riskgate.adapters.batching import BatchingPublisher, BatchingStore
 from riskgate.adapters.bus import Publisher
 from riskgate.adapters.store import Store
 from riskgate.domain import laa
@@ -35,7 +36,7 @@ from riskgate.service_layer.repositories.bodies import BodyRegistry
 from riskgate.service_layer.repositories.processed import Processed
 from riskgate.service_layer.repositories.risk_facts import RiskFacts
 from riskgate.service_layer.rules_source import RulesSource
-from riskgate.service_layer.unit_of_work import UnitOfWork
+from riskgate.service_layer.unit_of_work import PollBatch, UnitOfWork
 
 __all__ = ["SOURCE", "RiskService", "RulesSource"]  # RulesSource: its old import path
 
@@ -71,15 +72,18 @@ class RiskService:
         rules: RulesSource,
         fired: Fired,
     ) -> None:
-        self._store = store
-        self._publisher = publisher
+        # Everything the service stores and publishes goes through these, so that its consumer
+        # can commit a poll as one batch (`poll_batch`); outside a batch they pass straight on.
+        self._store = BatchingStore(store)
+        self._publisher = BatchingPublisher(publisher)
+        self.poll_batch = PollBatch(self.GROUP, self._store, self._publisher)
         self._reference = reference
         self._rules = rules
         self._fired = fired
-        self._bodies = BodyRegistry(store, reference)
-        self._processed = Processed(store, self.GROUP)
-        self._facts = RiskFacts(store)
-        self.laa = LocalAreaAgreements(store, reference)
+        self._bodies = BodyRegistry(self._store, reference)
+        self._processed = Processed(self._store, self.GROUP)
+        self._facts = RiskFacts(self._store)
+        self.laa = LocalAreaAgreements(self._store, reference)
 
     def _handling(self, event: dict[str, Any], ruleset: RuleSet) -> Handling:
         work = UnitOfWork(self.GROUP)
@@ -112,7 +116,8 @@ class RiskService:
         if kind == "use_of_resources.scored":
             return self._record_scores(fx)
         if kind == "indicator.reported":
-            return [self._indicator(fx), *self._laa_target(fx)]
+            observation, series = self._indicator(fx)
+            return [observation, *self._laa_target(fx, series)]
         if kind in laa.AGREEMENT_TYPES:
             area = self._area_of(event["body"])
             return self.laa.observe_agreement(
@@ -194,7 +199,8 @@ class RiskService:
         contributions = fx.facts.contributions(area, year, theme)
         self._emit_judgement(area, theme, year, contributions, fx)
 
-    def _indicator(self, fx: Handling) -> dict[str, Any]:
+    def _indicator(self, fx: Handling) -> tuple[dict[str, Any], dict[str, tuple[float, str]]]:
+        """The indicator's observation for the reported year, and its series with the new value."""
         event, payload = fx.event, fx.event["payload"]
         body, code = event["body"], payload["indicator"]
         series = fx.facts.indicator_series(body, code)
@@ -205,7 +211,7 @@ class RiskService:
         )
         fx.facts.record_peers_input(int(payload["period"][:4]), event["event_id"])
         indicator = self._reference.indicators[code]
-        return obs.indicator_observation(
+        observation = obs.indicator_observation(
             body=body,
             area=self._area_of(body),
             indicator=code,
@@ -215,19 +221,17 @@ class RiskService:
             series=[obs.IndicatorValue(p, *v) for p, v in series.items()],
             floor=fx.ruleset.floors.get(code),
         )
+        return observation, series
 
-    def _laa_target(self, fx: Handling) -> list[dict[str, Any]]:
-        """The area's LAA target on this indicator, if it has one, against its trajectory."""
-        event, payload = fx.event, fx.event["payload"]
-
-        def series() -> dict[str, tuple[float, str]]:
-            stored = fx.facts.indicator_series(event["body"], payload["indicator"])
-            return {**stored, payload["period"]: (payload["value"], event["event_id"])}
-
-        body = event["body"]
+    def _laa_target(
+        self, fx: Handling, series: dict[str, tuple[float, str]]
+    ) -> list[dict[str, Any]]:
+        """The area's LAA target on this indicator, if it has one, against its trajectory
+        (`series`: the indicator's series with the new value)."""
+        body = fx.event["body"]
         # An area reports its own series: the registry is asked only about other bodies.
         area = body if body in self._reference.areas else self._area_of(body)
-        return self.laa.observe_indicator(event, area, series, fx.ruleset)
+        return self.laa.observe_indicator(fx.event, area, lambda: series, fx.ruleset)
 
     def _finding(self, fx: Handling) -> dict[str, Any]:
         event, payload, body = fx.event, fx.event["payload"], fx.event["body"]

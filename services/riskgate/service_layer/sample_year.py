@@ -102,7 +102,17 @@ def mark_sample(system: System, state: str) -> None:
 def run_year(system: System, year: int, progress: Progress | None = None) -> Counter[str]:
     """The sample year loaded, then its areas compared with their peers at once, as
     `riskgate run` (embedded), `demo` and `report burden` all do before anyone reads the outcome
-    (service_layer/peer_comparison.py)."""
+    (service_layer/peer_comparison.py). An empty in-memory system takes the year from its
+    prepared snapshot instead when there is one (service_layer/snapshot.py)."""
+    from riskgate.service_layer.snapshot import fill_from_snapshot
+
+    filled = fill_from_snapshot(system, year)
+    if filled is not None:
+        system.loading.expect(filled.events)
+        system.loading.finish()
+        if progress is not None:
+            progress(filled.events, filled.events)
+        return filled.accepted
     accepted = load_sample(system, year, progress)
     system.peers.compare(year)
     system.pump()  # the comparison's judgements and requests, through the gatekeeper

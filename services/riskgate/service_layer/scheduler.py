@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from riskgate.sample.ids import SAMPLE_YEAR
@@ -19,14 +21,26 @@ log = logging.getLogger("riskgate")
 IDLE_S = 0.1  # how long the embedded scheduler waits when no consumer had anything
 
 
-def run_embedded(system: System, *, load: bool, sweep_s: float, stop: threading.Event) -> None:
+def run_embedded(
+    system: System,
+    *,
+    load: bool,
+    sweep_s: float,
+    stop: threading.Event,
+    on_loaded: Callable[[Counter[str]], object] | None = None,
+) -> None:
     """Load the sample year first if asked (and compare its areas with their peers), then pump
     the consumers until `stop`, sweeping the citizens' deadlines every `sweep_s` seconds and
-    making the peer comparison of any year whose figures have been quiet long enough."""
+    making the peer comparison of any year whose figures have been quiet long enough.
+    `on_loaded` hears what the load accepted before anything else is pumped (`riskgate run`
+    writes the home's snapshot then)."""
     if load:
         log.info("loading the bundled sample year…")
-        log.info("sample year loaded: %d events", run_year(system, SAMPLE_YEAR).total())
+        accepted = run_year(system, SAMPLE_YEAR)
+        log.info("sample year loaded: %d events", accepted.total())
         mark_sample(system, "loaded")
+        if on_loaded is not None:
+            on_loaded(accepted)
     swept = 0.0
     while not stop.is_set():
         if time.monotonic() - swept >= sweep_s:

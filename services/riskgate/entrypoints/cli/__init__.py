@@ -17,6 +17,7 @@ from riskgate.entrypoints.cli import (
     operations,
     rules,
     run,
+    snapshot,
     tokens,
 )
 from riskgate.entrypoints.cli.common import settings
@@ -64,6 +65,7 @@ for command in (
     clock.clock_group,
     draw_command,
     export.export,
+    snapshot.snapshot_group,
 ):
     main.add_command(command)
 operations.report.add_command(report_targeting)

@@ -29,7 +29,8 @@ from riskgate.service_layer.year_summary import (
 @click.option("--year", default=2009, show_default=True, type=int)
 def demo(year: int) -> None:
     """Load the bundled sample year, run the whole pipeline in-process, print a summary."""
-    system = bootstrap(Settings(rules_dir=settings().rules_dir))  # in memory, on the sample's clock
+    current = settings()  # in memory, on the sample's clock; a prepared snapshot is read
+    system = bootstrap(Settings(rules_dir=current.rules_dir, snapshot_dir=current.snapshots))
     with reporting(f"demo: loading the sample year {year}") as progress:
         accepted = play_sample_year(system, year, progress)
     text = summary_text(summarise_year(system, year, accepted))

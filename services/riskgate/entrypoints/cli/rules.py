@@ -112,7 +112,7 @@ def rules_simulate(
     from riskgate.domain.reference import load_reference
     from riskgate.domain.rules import RuleError
     from riskgate.service_layer.rules_source import load_ruleset
-    from riskgate.service_layer.simulation import compare, replay
+    from riskgate.service_layer.simulation import compare, replay_both
 
     directory = directory or settings().rules_dir
     try:
@@ -122,7 +122,11 @@ def rules_simulate(
     events = year_events(events_file, year)
     names = {code: council.name for code, council in load_reference().councils.items()}
     click.echo(f"replaying {len(events)} events")
-    current = replay(directory, counted(events, len(events), "simulate: current rules"))
-    proposed = replay(candidate, counted(events, len(events), "simulate: candidate rules"))
+    current, proposed = replay_both(
+        directory,
+        candidate,
+        events,
+        counted(events, len(events), "simulate: current and candidate rules, side by side"),
+    )
     for line in compare(current, proposed, names):
         click.echo(line)

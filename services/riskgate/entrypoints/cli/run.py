@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,13 +17,15 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from riskgate.bootstrap import CONSUMING, bootstrap
+from riskgate.bootstrap import CONSUMING, bootstrap, home_database
 from riskgate.config import SERVICES, Settings
 from riskgate.entrypoints.cli.common import settings as read_settings
 from riskgate.entrypoints.gunicorn_config import gunicorn_options, shared_metrics_dir
 from riskgate.failpoints import SUPERVISOR_ENV
-from riskgate.service_layer.sample_year import mark_sample, sample_wanted
+from riskgate.sample.ids import SAMPLE_YEAR
+from riskgate.service_layer.sample_year import SAMPLE_MARK, mark_sample, sample_wanted
 from riskgate.service_layer.scheduler import run_embedded, sweep_forever
+from riskgate.service_layer.snapshot import restore_snapshot, save_snapshot, snapshots_usable
 from riskgate.service_layer.tokens import one_per_role
 
 log = logging.getLogger("riskgate")
@@ -48,22 +51,41 @@ class _Gunicorn(BaseApplication):
 def _embedded_factory(
     settings: Settings, tokens: dict[str, str], with_sample: bool, keep_home: bool
 ) -> Callable[[], Flask]:
+    snapshots = with_sample and keep_home and snapshots_usable(settings)
+
     def factory() -> Flask:
         from riskgate.entrypoints.http import create_app
 
+        # An empty home is filled from a prepared snapshot before anything opens it.
+        restored = (
+            restore_snapshot(settings, SAMPLE_YEAR, home_database(settings)) if snapshots else None
+        )
         system = bootstrap(settings, keep_home=keep_home)
-        load = with_sample and sample_wanted(system)
-        if load:
+        load = with_sample and restored is None and sample_wanted(system)
+        fresh = load and system.store.get(SAMPLE_MARK) is None  # not a load cut short
+        if restored is not None:
+            system.loading.expect(restored.events)
+            system.loading.finish()
+        elif load:
             mark_sample(system, "loading")  # before the first request can post
             system.loading.begin()  # /readyz says 503 from the first request on
         elif with_sample:
             log.info("the home already holds events: the sample year is not loaded again")
         for token, role in tokens.items():
             system.tokens.add(token, role, holder=f"embedded:{role}")
+
+        def snapshot(accepted: Counter[str]) -> None:
+            save_snapshot(settings, SAMPLE_YEAR, home_database(settings), accepted)
+
         threading.Thread(
             target=run_embedded,
             args=(system,),
-            kwargs={"load": load, "sweep_s": settings.sweep_s, "stop": threading.Event()},
+            kwargs={
+                "load": load,
+                "sweep_s": settings.sweep_s,
+                "stop": threading.Event(),
+                "on_loaded": snapshot if snapshots and fresh else None,
+            },
             name="embedded-pipeline",
             daemon=True,
         ).start()

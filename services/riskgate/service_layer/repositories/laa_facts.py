@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 from riskgate.adapters.store import Store
+from riskgate.domain import laa
 from riskgate.service_layer.repositories.stored_json import dumps
 from riskgate.service_layer.unit_of_work import UnitOfWork
 
@@ -29,6 +30,13 @@ def _version(raw: str) -> dict[str, Any]:
     return doc
 
 
+@functools.lru_cache(maxsize=4096)
+def _in_force(stored: tuple[str, ...], day: str | None) -> dict[str, Any] | None:
+    """The version in force on `day` among the stored texts: every indicator report asks,
+    and an area's reports mostly come on the same days."""
+    return laa.agreement_in_force([_version(raw) for raw in stored], day)
+
+
 class LaaFacts:
     """The agreements and annual reports; writes go through a unit of work."""
 
@@ -38,6 +46,11 @@ class LaaFacts:
     def versions(self, area: str) -> list[dict[str, Any]]:
         """Every version of the area's agreement (parsed; do not mutate)."""
         return [_version(raw) for raw in self._store.hgetall(f"laa:agreement:{area}").values()]
+
+    def in_force(self, area: str, as_of: str | None = None) -> dict[str, Any] | None:
+        """The version of the area's agreement in force on `as_of` (None: the latest)."""
+        stored = tuple(self._store.hgetall(f"laa:agreement:{area}").values())
+        return _in_force(stored, as_of[:10] if as_of else None) if stored else None
 
     def record_version(self, work: UnitOfWork, area: str, event: dict[str, Any]) -> dict[str, Any]:
         """Keep one version of the area's agreement from its `laa.agreed`/`laa.refreshed` event."""

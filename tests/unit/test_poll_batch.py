@@ -1,0 +1,122 @@
+"""The risk consumer commits a poll as one batch (service_layer/unit_of_work.PollBatch): each
+event still sees the ones before it, a store that fails as the batch ends loses nothing and
+doubles nothing, and the outcome is the one event-by-event handling gives."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from riskgate import topics
+from riskgate.adapters.store import MemoryStore, RecordedBatch
+from riskgate.bootstrap import System, bootstrap
+from riskgate.config import Settings
+from riskgate.domain.publishing import LOADER
+from tests.conftest import ROOT
+from tests.integration.cluster import indicator_event
+from tests.poison import FOLLOWER_AREAS, NEET, SANDWELL
+
+
+class StoreAwayOnce(MemoryStore):
+    """A memory store whose next `fail` transactions fail as a server going away would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fail = 0
+        self.transactions = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[RecordedBatch]:
+        self.transactions += 1
+        if self.fail:
+            self.fail -= 1
+            raise ConnectionError("the store went away")
+        with super().transaction() as batch:
+            yield batch
+
+
+def _system(tmp_path: Path, store: MemoryStore) -> System:
+    return bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path), store=store)
+
+
+def _events() -> list[dict[str, Any]]:
+    """Six areas report NI 117 above its floor for two quarters, then one area a better third
+    quarter: each event's observation needs the earlier ones of the same poll."""
+    areas = (SANDWELL, *FOLLOWER_AREAS)
+    events = [indicator_event(a, NEET, q, 14.0) for a in areas for q in ("2009-Q2", "2009-Q3")]
+    return [*events, indicator_event(SANDWELL, NEET, "2009-Q4", 3.0)]
+
+
+def _submit(system: System, events: Sequence[dict[str, Any]]) -> None:
+    result = system.ingest.submit(list(events), LOADER)
+    assert not result.errors
+
+
+def _outcome(system: System) -> tuple[dict[str, Any], list[str]]:
+    judgements = {
+        area: system.risk.assessment(area, 2009) for area in (SANDWELL, *FOLLOWER_AREAS)
+    }
+    requests = sorted(
+        {json.loads(r.value)["event_id"] for r in system.bus.read_all(topics.REQUESTS)}
+    )
+    return judgements, requests
+
+
+def test_a_poll_is_handled_as_its_events_one_by_one_would_be(tmp_path: Path) -> None:
+    events = _events()
+    batched = _system(tmp_path / "batched", MemoryStore())
+    _submit(batched, events)
+    assert batched.consumer("risk").run_once(timeout_s=0) == len(events)  # one poll
+
+    one_by_one = _system(tmp_path / "one-by-one", MemoryStore())
+    for event in events:
+        _submit(one_by_one, [event])
+        assert one_by_one.consumer("risk").run_once(timeout_s=0) == 1
+
+    judgements, requests = _outcome(batched)
+    assert (judgements, requests) == _outcome(one_by_one)
+    # Sandwell's better Q4 is in the same poll as its two bad quarters, and was seen after them.
+    assert judgements[SANDWELL]["children_and_young_people"]["flag"] == "red"
+    assert all(
+        judgements[a]["children_and_young_people"]["flag"] == "red" for a in FOLLOWER_AREAS
+    )
+    assert len(requests) == 1 + len(FOLLOWER_AREAS)
+
+
+def test_a_store_away_as_the_poll_ends_stores_nothing_then_the_redelivery_stores_it_once(
+    tmp_path: Path,
+) -> None:
+    store, events = StoreAwayOnce(), _events()
+    system = _system(tmp_path / "away", store)
+    _submit(system, events)
+    loop = system.consumer("risk")
+    loop._retry_pause_s = 0
+    store.fail, before = 1, store.transactions
+
+    with pytest.raises(ConnectionError):  # run_forever logs it and polls again
+        loop.run_once(timeout_s=0)
+    assert store.transactions == before + 1  # the whole poll was to be one transaction
+    assert not any(system.risk.assessment(a, 2009) for a in (SANDWELL, *FOLLOWER_AREAS))
+    assert not store.smembers("done:risk")
+
+    assert loop.run_once(timeout_s=0) == len(events)  # redelivered whole, then stored
+    reference = _system(tmp_path / "reference", MemoryStore())
+    _submit(reference, events)
+    reference.pump(("risk",))
+    assert _outcome(system)[0] == _outcome(reference)[0]
+    published = [json.loads(r.value)["event_id"] for r in system.bus.read_all(topics.REQUESTS)]
+    # The first attempt published before the store failed; the redelivery re-published the
+    # same ids, which the gatekeeper recognises: nothing doubled.
+    assert sorted(set(published)) == _outcome(reference)[1]
+    assert len(published) == 2 * len(set(published))
+    system.pump(("gatekeeper",))
+    registered = sorted(r["request_id"] for r in system.gatekeeper.requests())
+    assert registered == sorted(
+        json.loads(r.value)["payload"]["request_id"]
+        for r in reference.bus.read_all(topics.REQUESTS)
+    )
