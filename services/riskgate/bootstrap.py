@@ -85,9 +85,9 @@ class System:
                 # Validated once where they entered: integrators produce only to the events
                 # topic, and only with Kafka (embedded, ingest is the one way in).
                 trusted=self.settings.embedded or not keyed_by_area,
-                # The risk service commits a poll as one batch; the gatekeeper decides under a
-                # lock per body and commits each decision before it lets the lock go.
-                batch=self.risk.poll_batch if service == "risk" else None,
+                # The risk service and the gatekeeper commit a poll as one batch (the
+                # gatekeeper holding each body's lock until the batch is stored).
+                batch=getattr(self, service).poll_batch if service in BATCHED else None,
             )
         return self.loops[service]
 
@@ -126,6 +126,7 @@ class System:
         return threads
 
 
+BATCHED = ("risk", "gatekeeper")  # the services whose consumers commit a poll as one batch
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "risk": topics.EVENT_TOPICS,
     "gatekeeper": (topics.REQUESTS, topics.JUDGEMENTS),

@@ -5,10 +5,13 @@ Wrapped in these two adapters, the units of work of one poll, on the thread that
 into an overlay instead: the store's writes wait, in order, for one store transaction; the
 published messages wait for one publish and one flush. Reads through the wrapped store see
 the overlay first, so each event sees every earlier event of its poll, exactly as if each had
-been stored on its own; a string or hash read once in a batch is not read from the wrapped
-store again in it (the risk service owns the keys it reads, by area, so nothing else changes
-them meanwhile). Other threads (HTTP requests, other consumers) and this thread outside
-a batch use the wrapped store and publisher directly and see only what is committed.
+been stored on its own; a string, hash or hash field read once in a batch is not read from
+the wrapped store again in it. That is sound for the keys a batch reads and then writes: the
+risk service owns its keys, by area, and the gatekeeper holds each body's lock from the first
+read of its register until the batch is stored (`hold_locks`); a key another process writes
+(a peer review, say) is read as it was when the batch first read it, a moment earlier. Other
+threads (HTTP requests, other consumers) and this thread outside a batch use the wrapped store
+and publisher directly and see only what is committed.
 
 `PollBatch` (service_layer/unit_of_work.py) opens the batch and ends it in the one safe order:
 publish and flush, then one transaction, then the consumer commits its offsets.
@@ -18,60 +21,156 @@ from __future__ import annotations
 
 import builtins
 import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from riskgate.adapters.bus import Publisher
-from riskgate.adapters.store import Read, RecordedBatch, Store, read_each
+from riskgate.adapters.store import READS, Read, RecordedBatch, Store
 
 
 @dataclass
 class _Overlay:
-    """What a batch has written, in order (`ops`), and the keys it has read or written as the
-    batch leaves them: a string (None: absent), a whole hash, or a set's members added since
-    the batch began (`cleared`: the stored members no longer count)."""
+    """What a batch has written, in order (`ops`), and what it knows of the keys it has read
+    or written as the batch leaves them: a string (None: absent); a hash's fields (None: absent),
+    every field of it once read whole or deleted (`complete`); a set's members added since the
+    batch began (`cleared`: the stored members no longer count). Writing a hash field does not
+    read the hash: a batch that only adds to a large hash never loads it."""
 
     ops: list[tuple[Any, ...]] = field(default_factory=list)
     strings: dict[str, str | None] = field(default_factory=dict)
-    hashes: dict[str, dict[str, str]] = field(default_factory=dict)
+    hashes: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    complete: builtins.set[str] = field(default_factory=builtins.set)
     sets: dict[str, tuple[bool, builtins.set[str]]] = field(default_factory=dict)
 
-    def apply(self, op: tuple[Any, ...], hash_of: Any) -> None:
-        """Apply a write; `hash_of(key)` gives a hash as the batch sees it (loading it once)."""
+    def apply(self, op: tuple[Any, ...]) -> None:
+        """Apply a write to what the batch knows."""
         self.ops.append(op)
         kind, key = op[0], op[1]
         if kind == "set":
             self.strings[key] = op[2]
         elif kind == "hset":
-            hash_of(key).update(op[2])
+            self.hashes.setdefault(key, {}).update(op[2])
         elif kind == "hdel":
-            fields = hash_of(key)
-            for name in op[2]:
-                fields.pop(name, None)
+            self.hashes.setdefault(key, {}).update(dict.fromkeys(op[2]))
         elif kind == "sadd":
             cleared, added = self.sets.get(key, (False, set()))
             self.sets[key] = (cleared, added | set(op[2]))
         elif kind == "delete":
             self.strings[key] = None
             self.hashes[key] = {}
+            self.complete.add(key)
             self.sets[key] = (True, set())
+
+    def hget(self, key: str, name: str) -> tuple[bool, str | None]:
+        """(known, value): whether the batch knows the field without asking the store."""
+        fields = self.hashes.get(key)
+        if fields is not None and name in fields:
+            return True, fields[name]
+        return key in self.complete, None
+
+    def learn_field(self, key: str, name: str, value: str | None) -> str | None:
+        fields = self.hashes.setdefault(key, {})
+        if name not in fields:  # a write in the batch since the read wins
+            fields[name] = value
+        return fields[name]
+
+    def learn_hash(self, key: str, stored: dict[str, str]) -> None:
+        """The whole hash as stored, under what the batch has written to it."""
+        if key not in self.complete:
+            self.hashes[key] = {**stored, **self.hashes.get(key, {})}
+            self.complete.add(key)
+
+    def whole(self, key: str) -> dict[str, str]:
+        return {k: v for k, v in self.hashes[key].items() if v is not None}
+
+    def sismember(self, key: str, member: str) -> bool | None:
+        """Whether `member` is in the set as the batch leaves it (None: ask the store)."""
+        held = self.sets.get(key)
+        if held is None:
+            return None
+        cleared, added = held
+        return True if member in added else (False if cleared else None)
+
+
+def coalesced(ops: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The same writes, fewer: one op per key and kind, in effect as the whole sequence in
+    one transaction (keys are independent, so only each key's own order matters): a delete
+    first if the key was deleted, then its last string, the last state of each hash field
+    written since (one HDEL, one HSET) and the members added since (one SADD)."""
+    deleted: dict[str, None] = {}
+    strings: dict[str, str] = {}
+    fields: dict[str, dict[str, str | None]] = {}
+    members: dict[str, dict[str, None]] = {}
+    for op in ops:
+        kind, key = op[0], op[1]
+        if kind == "delete":
+            deleted[key] = None
+            strings.pop(key, None)
+            fields.pop(key, None)
+            members.pop(key, None)
+        elif kind == "set":
+            strings[key] = op[2]
+        elif kind == "hset":
+            fields.setdefault(key, {}).update(op[2])
+        elif kind == "hdel":
+            fields.setdefault(key, {}).update(dict.fromkeys(op[2]))
+        elif kind == "sadd":
+            members.setdefault(key, {}).update(dict.fromkeys(op[2]))
+        else:
+            raise ValueError(f"cannot coalesce a {kind!r} write")
+    out: list[tuple[Any, ...]] = [("delete", key) for key in deleted]
+    out += [("set", key, value) for key, value in strings.items()]
+    for key, state in fields.items():
+        gone = tuple(name for name, value in state.items() if value is None)
+        if gone:
+            out.append(("hdel", key, gone))
+        kept = {name: value for name, value in state.items() if value is not None}
+        if kept:
+            out.append(("hset", key, kept))
+    out += [("sadd", key, tuple(added)) for key, added in members.items()]
+    return out
 
 
 class _Held(threading.local):
-    """What this thread's batch holds (None: no batch open on this thread)."""
+    """What this thread's batch holds (None: no batch open on this thread), and the locks it
+    has taken (held until the batch is stored, or forgotten)."""
 
     overlay: _Overlay | None = None
     messages: list[tuple[str, str | None, Any]] | None = None
+    locks: ExitStack | None = None
+    locked: builtins.set[str] | None = None
+    opened: float = 0.0
+    after: list[Callable[[], object]] | None = None
 
 
 class BatchingStore:
-    """A Store whose transactions, inside `begin()`…`end()` on one thread, wait for one."""
+    """A Store whose transactions, inside `begin()`…`end()` on one thread, wait for one.
 
-    def __init__(self, base: Store) -> None:
+    With `hold_locks`, a lock taken inside a batch is held until the batch is stored or
+    forgotten, so that what was decided under it is in the store before another process can
+    take it (the gatekeeper decides under a lock per body). A batch never waits for a lock
+    while it holds another: when one is taken elsewhere, `on_contention` (PollBatch: store what
+    the batch holds, let its locks go, start a new batch) runs first, then the lock is waited
+    for. The same happens when the batch holds `max_locks` locks or has been open for
+    `max_hold_s` seconds, well inside the locks' expiry."""
+
+    def __init__(
+        self,
+        base: Store,
+        *,
+        hold_locks: bool = False,
+        max_locks: int = 256,
+        max_hold_s: float = 5.0,
+    ) -> None:
         self.base = base
         self._local = _Held()
+        self._hold_locks = hold_locks
+        self._max_locks = max_locks
+        self._max_hold_s = max_hold_s
+        self.on_contention: Callable[[], None] | None = None
 
     def _overlay(self) -> _Overlay | None:
         return self._local.overlay
@@ -80,30 +179,49 @@ class BatchingStore:
         """Start holding this thread's writes (a batch already open carries on)."""
         if self._overlay() is None:
             self._local.overlay = _Overlay()
+            self._local.opened = time.monotonic()
 
     def end(self) -> None:
         """Write what the batch holds in one transaction of the wrapped store, then stop
-        holding. On failure the batch stays open: `discard` it."""
+        holding, let the batch's locks go and run what waited for the commit. On failure the
+        batch stays open: `discard` it."""
         overlay = self._overlay()
         if overlay is None:
             return
         if overlay.ops:
             with self.base.transaction() as batch:
-                for kind, key, *rest in overlay.ops:
+                for kind, key, *rest in coalesced(overlay.ops):
                     if kind in ("hdel", "sadd"):
                         getattr(batch, kind)(key, *rest[0])
                     else:
                         getattr(batch, kind)(key, *rest)
-        self._local.overlay = None
+        after = self._local.after or []
+        self.discard()
+        for action in after:
+            action()
 
     def discard(self) -> None:
-        """Forget what the batch holds (nothing of it is stored)."""
+        """Forget what the batch holds (nothing of it is stored) and let its locks go."""
         self._local.overlay = None
+        self._local.after = None
+        locks, self._local.locks, self._local.locked = self._local.locks, None, None
+        if locks is not None:
+            locks.close()
 
     @property
     def holding(self) -> bool:
         """Whether this thread's writes are being held for the batch's one transaction."""
         return self._overlay() is not None
+
+    def after_commit(self, action: Callable[[], object]) -> None:
+        """Run `action` once what this thread has written is stored: now, outside a batch;
+        after the batch's transaction, inside one (never, if the batch is forgotten)."""
+        if self._overlay() is None:
+            action()
+        else:
+            if self._local.after is None:
+                self._local.after = []
+            self._local.after.append(action)
 
     # Reads: the overlay over the wrapped store ------------------------------------
 
@@ -115,32 +233,27 @@ class BatchingStore:
             overlay.strings[key] = self.base.get(key)
         return overlay.strings[key]
 
-    def _hash(self, overlay: _Overlay, key: str) -> dict[str, str]:
-        """The hash as the batch sees it, read from the wrapped store once per batch."""
-        fields = overlay.hashes.get(key)
-        if fields is None:
-            fields = overlay.hashes[key] = self.base.hgetall(key)
-        return fields
-
     def hget(self, key: str, field: str) -> str | None:
         overlay = self._overlay()
         if overlay is None:
             return self.base.hget(key, field)
-        return self._hash(overlay, key).get(field)
+        known, value = overlay.hget(key, field)
+        if known:
+            return value
+        return overlay.learn_field(key, field, self.base.hget(key, field))
 
     def hgetall(self, key: str) -> dict[str, str]:
         overlay = self._overlay()
         if overlay is None:
             return self.base.hgetall(key)
-        return dict(self._hash(overlay, key))
+        if key not in overlay.complete:
+            overlay.learn_hash(key, self.base.hgetall(key))
+        return overlay.whole(key)
 
     def sismember(self, key: str, member: str) -> bool:
         overlay = self._overlay()
-        held = overlay.sets.get(key) if overlay is not None else None
-        if held is None:
-            return self.base.sismember(key, member)
-        cleared, added = held
-        return member in added or (not cleared and self.base.sismember(key, member))
+        known = overlay.sismember(key, member) if overlay is not None else None
+        return self.base.sismember(key, member) if known is None else known
 
     def smembers(self, key: str) -> builtins.set[str]:
         overlay = self._overlay()
@@ -151,9 +264,40 @@ class BatchingStore:
         return set(added) if cleared else self.base.smembers(key) | added
 
     def read_many(self, reads: Sequence[Read]) -> list[Any]:
-        if self._overlay() is None:
+        """The reads; in a batch, what the batch does not know is read in one round trip."""
+        overlay = self._overlay()
+        if overlay is None:
             return self.base.read_many(reads)
-        return read_each(self, reads)
+        asked = [read for read in reads if not self._known(overlay, read)]
+        answers = dict(zip(map(tuple, asked), self.base.read_many(asked), strict=True))
+        results: list[Any] = []
+        for read in reads:
+            op, key, *args = read
+            stored = answers.get(tuple(read))
+            if op == "hget":
+                results.append(
+                    overlay.learn_field(key, args[0], stored) if tuple(read) in answers
+                    else overlay.hget(key, args[0])[1]
+                )
+            elif op == "hgetall":
+                if tuple(read) in answers:
+                    overlay.learn_hash(key, stored or {})
+                results.append(overlay.whole(key))
+            else:
+                known = overlay.sismember(key, args[0])
+                results.append(bool(stored) if known is None else known)
+        return results
+
+    @staticmethod
+    def _known(overlay: _Overlay, read: Read) -> bool:
+        op, key, *args = read
+        if op == "hget":
+            return overlay.hget(key, args[0])[0]
+        if op == "hgetall":
+            return key in overlay.complete
+        if op == "sismember":
+            return overlay.sismember(key, args[0]) is not None
+        raise ValueError(f"read_many: {op!r} is not one of {', '.join(READS)}")
 
     def keys(self, prefix: str) -> list[str]:
         overlay = self._overlay()
@@ -172,7 +316,7 @@ class BatchingStore:
     def _exists(self, overlay: _Overlay, key: str) -> bool:
         if overlay.strings.get(key) is not None:
             return True
-        if overlay.hashes.get(key):
+        if key in overlay.hashes and self.hgetall(key):
             return True
         return bool(self.smembers(key)) if key in overlay.sets else False
 
@@ -206,10 +350,43 @@ class BatchingStore:
         overlay = self._overlay()
         assert overlay is not None
         for op in batch.ops:
-            overlay.apply(op, lambda key: self._hash(overlay, key))
+            overlay.apply(op)
 
-    def lock(self, name: str, timeout_s: float = 30.0) -> AbstractContextManager[object]:
-        return self.base.lock(name, timeout_s)
+    def lock(
+        self, name: str, timeout_s: float = 30.0, wait_s: float | None = None
+    ) -> AbstractContextManager[object]:
+        if not self._hold_locks or self._overlay() is None:
+            return self.base.lock(name, timeout_s, wait_s)
+        held = self._local
+        if held.locked is not None and name in held.locked:
+            return nullcontext()  # taken earlier in this batch, held until it ends
+        if held.locked and (
+            len(held.locked) >= self._max_locks
+            or time.monotonic() - held.opened >= self._max_hold_s
+        ):
+            self._contended()
+        elif held.locked:
+            try:  # never wait while holding: another batch may wait for one of ours
+                return self._take(name, timeout_s, 0)
+            except TimeoutError:
+                self._contended()
+        return self._take(name, timeout_s, wait_s)
+
+    def _contended(self) -> None:
+        if self.on_contention is None:
+            raise RuntimeError("a batch holding locks needs on_contention to let them go")
+        self.on_contention()  # the batch stored, its locks gone, a new one begun
+
+    def _take(
+        self, name: str, timeout_s: float, wait_s: float | None
+    ) -> AbstractContextManager[object]:
+        held = self._local
+        if held.locks is None:
+            held.locks, held.locked = ExitStack(), set()
+        assert held.locked is not None
+        held.locks.enter_context(self.base.lock(name, timeout_s, wait_s))
+        held.locked.add(name)
+        return nullcontext()
 
     def ping(self) -> bool:
         return self.base.ping()

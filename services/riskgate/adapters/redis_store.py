@@ -102,12 +102,13 @@ class RedisStore:
         pipe.execute()
 
     @contextmanager
-    def lock(self, name: str, timeout_s: float = 30.0) -> Iterator[object]:
-        lock = self._redis.lock(
-            self._k("lock:" + name), timeout=timeout_s, blocking_timeout=timeout_s
-        )
-        if not lock.acquire():
-            raise TimeoutError(f"could not take lock {name} within {timeout_s}s")
+    def lock(
+        self, name: str, timeout_s: float = 30.0, wait_s: float | None = None
+    ) -> Iterator[object]:
+        wait = timeout_s if wait_s is None else wait_s
+        lock = self._redis.lock(self._k("lock:" + name), timeout=timeout_s, blocking_timeout=wait)
+        if not lock.acquire(blocking=wait > 0):
+            raise TimeoutError(f"could not take lock {name} within {wait}s")
         try:
             yield lock
         finally:

@@ -168,12 +168,15 @@ class SqliteStore:
                     apply(conn, *args)
 
     @contextmanager
-    def lock(self, name: str, timeout_s: float = 30.0) -> Iterator[object]:
+    def lock(
+        self, name: str, timeout_s: float = 30.0, wait_s: float | None = None
+    ) -> Iterator[object]:
         # One file per name (hashed: names carry ':' and may be long); each acquisition opens
         # its own descriptor, so threads of one process exclude each other too.
         path = self._locks / (hashlib.sha256(name.encode()).hexdigest()[:32] + ".lock")
         with path.open("a") as handle:
-            deadline = time.monotonic() + timeout_s
+            wait = timeout_s if wait_s is None else wait_s
+            deadline = time.monotonic() + wait
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -181,7 +184,7 @@ class SqliteStore:
                 except BlockingIOError:
                     if time.monotonic() >= deadline:
                         raise TimeoutError(
-                            f"could not take lock {name} within {timeout_s}s"
+                            f"could not take lock {name} within {wait}s"
                         ) from None
                     time.sleep(LOCK_POLL_S)
             try:

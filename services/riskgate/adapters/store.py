@@ -74,8 +74,12 @@ class Store(Protocol):
         """Collect writes; apply them atomically when the block ends without error."""
         ...
 
-    def lock(self, name: str, timeout_s: float = 30.0) -> AbstractContextManager[object]:
-        """Mutual exclusion across every process that shares this store."""
+    def lock(
+        self, name: str, timeout_s: float = 30.0, wait_s: float | None = None
+    ) -> AbstractContextManager[object]:
+        """Mutual exclusion across every process that shares this store: held for at most
+        `timeout_s` (a holder that dies lets it go then, on a server), waited for at most
+        `wait_s` (default `timeout_s`; 0: one try); TimeoutError if not taken."""
         ...
 
     def ping(self) -> bool: ...
@@ -186,11 +190,14 @@ class MemoryStore:
             self._sets.pop(key, None)
 
     @contextmanager
-    def lock(self, name: str, timeout_s: float = 30.0) -> Iterator[object]:
+    def lock(
+        self, name: str, timeout_s: float = 30.0, wait_s: float | None = None
+    ) -> Iterator[object]:
         with self._mutex:
             lock = self._named_locks[name]
-        if not lock.acquire(timeout=timeout_s):
-            raise TimeoutError(f"could not take lock {name} within {timeout_s}s")
+        wait = timeout_s if wait_s is None else wait_s
+        if not (lock.acquire(timeout=wait) if wait > 0 else lock.acquire(blocking=False)):
+            raise TimeoutError(f"could not take lock {name} within {wait}s")
         try:
             yield lock
         finally:

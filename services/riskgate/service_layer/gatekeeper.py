@@ -7,6 +7,12 @@ snapshot of what it changes); the stored state is a fold of those messages by
 `gatekeeper_fold.py`). The body's lock is held while deciding, publishing and
 storing, so two gatekeeper processes never decide against the same register at
 once. Every change commits through one `UnitOfWork`.
+
+The consumer commits a poll as one batch (`poll_batch`): each decision is made in turn
+against the registers as the poll's earlier decisions left them, then the poll publishes
+and flushes once and stores once. A body's lock, taken at its first request in the poll,
+is held until then; the batch never waits for a lock while holding one (it stores what it
+has and lets its locks go first), so two gatekeepers cannot deadlock.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from riskgate import metrics, topics
+from riskgate.adapters.batching import BatchingPublisher, BatchingStore
 from riskgate.adapters.bus import Publisher
 from riskgate.adapters.store import Store
 from riskgate.domain import inspection as lifecycle
@@ -42,7 +49,7 @@ from riskgate.service_layer.repositories import peer_reviews
 from riskgate.service_layer.repositories.audit import AuditQuery, AuditTrail, position_of
 from riskgate.service_layer.repositories.register import Register
 from riskgate.service_layer.triage import TriageDesk
-from riskgate.service_layer.unit_of_work import UnitOfWork
+from riskgate.service_layer.unit_of_work import PollBatch, UnitOfWork
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.date]
@@ -112,13 +119,16 @@ class GatekeeperService:
         policies: PolicySet | LiveFiles[PolicySet],
         clock: Clock = _today,
     ) -> None:
-        self._store = store
-        self._publisher = publisher
-        self._register = Register(store)
-        self._audit = AuditTrail(store)
+        # Everything goes through these, so that the consumer can commit a poll as one batch
+        # (`poll_batch`); outside a batch (HTTP requests, the scheduler) they pass straight on.
+        self._store = BatchingStore(store, hold_locks=True)
+        self._publisher = BatchingPublisher(publisher)
+        self.poll_batch = PollBatch(GROUP, self._store, self._publisher)
+        self._register = Register(self._store)
+        self._audit = AuditTrail(self._store)
         self._policies = policies
         self.clock = clock
-        self._processed = Processed(store, GROUP)
+        self._processed = Processed(self._store, GROUP)
         self._triage = TriageDesk(self, self._register)
 
     @property
@@ -221,8 +231,8 @@ class GatekeeperService:
         if consumed_event_id is not None:
             work.consume(consumed_event_id)
         work.commit(self._publisher, self._store)
-        for message in messages:
-            _log_outcome(message)
+        for message in messages:  # in a poll batch, once the batch is stored
+            self._store.after_commit(functools.partial(_log_outcome, message))
 
     def commit(self, *messages: dict[str, Any], consumed_event_id: str | None = None) -> None:
         """Publish and fold the messages in one unit of work (the triage desk's path too)."""

@@ -81,6 +81,11 @@ class PollBatch:
     store: BatchingStore
     publisher: BatchingPublisher
 
+    def __post_init__(self) -> None:
+        # A batch holding locks (the gatekeeper's) that meets one taken elsewhere stores what
+        # it holds and lets its locks go before it waits (adapters/batching.py).
+        self.store.on_contention = self.restart
+
     def begin(self) -> None:
         self.store.begin()
         self.publisher.begin()
@@ -90,6 +95,12 @@ class PollBatch:
         if self.publisher.end():
             failpoints.hit(f"{self.service}.exit_after_publish")
         self.store.end()
+
+    def restart(self) -> None:
+        """End the batch so far and begin another on the same poll: its offsets are still
+        committed only after the poll's last `end`, and a redelivery finds this part done."""
+        self.end()
+        self.begin()
 
     def discard(self) -> None:
         """Forget an unfinished batch (after `end` failed: nothing of it is stored)."""
