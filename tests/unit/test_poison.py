@@ -12,7 +12,7 @@ import pytest
 import redis
 
 from riskgate import limits, topics
-from riskgate.adapters.bus import MemoryBus, Record, encode, record_of
+from riskgate.adapters.bus import MemoryBus, MemorySubscription, Record, encode, record_of
 from riskgate.bootstrap import SUBSCRIPTIONS, System, bootstrap
 from riskgate.config import Settings
 from riskgate.entrypoints.consumer import POISON_ATTEMPTS, ConsumerLoop, Unusable, dead_letter
@@ -230,3 +230,48 @@ def test_a_record_with_no_value_is_dead_lettered_not_dropped() -> None:
 def test_records_read_from_any_bytes_never_raise() -> None:
     record = record_of("t", 0, 0, b"\x80abc", None)
     assert record == Record("t", 0, 0, "\\x80abc", b"", key_is_text=False)
+
+
+class CommitFailing:
+    """A memory subscription whose commits fail with `error` (as Kafka's do after a rebalance)."""
+
+    def __init__(self, subscription: MemorySubscription, error: Exception) -> None:
+        self._subscription, self.error = subscription, error
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._subscription, name)
+
+    def commit(self, records: Any) -> None:
+        raise self.error
+
+
+def test_a_commit_refused_after_a_rebalance_is_logged_and_the_loop_goes_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from kafka.errors import CommitFailedError
+
+    events = _three()
+    bus = MemoryBus()
+    for event in events:
+        bus.publish(topics.EVENTS, SANDWELL, event)
+    handler = FailingHandler("none", KeyError("x"))
+    subscription = CommitFailing(bus.subscribe("g", topics.EVENT_TOPICS), CommitFailedError())
+    loop = ConsumerLoop("risk", subscription, handler, bus, 0)
+    assert loop.run_once(0) == 3
+    assert "commit failed after a rebalance" in caplog.text
+    assert loop.run_once(0) == 0  # the new owner redelivers: this member moves on
+
+
+def test_any_other_commit_failure_delivers_the_poll_again() -> None:
+    events = _three()
+    bus = MemoryBus()
+    for event in events:
+        bus.publish(topics.EVENTS, SANDWELL, event)
+    handler = FailingHandler("none", KeyError("x"))
+    subscription = CommitFailing(bus.subscribe("g", topics.EVENT_TOPICS), OSError("away"))
+    loop = ConsumerLoop("risk", subscription, handler, bus, 0)
+    with pytest.raises(OSError, match="away"):
+        loop.run_once(0)
+    with pytest.raises(OSError, match="away"):
+        loop.run_once(0)
+    assert handler.handled == [e["event_id"] for e in events] * 2

@@ -37,12 +37,11 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-from kafka.errors import CommitFailedError
 
 from riskgate import failpoints, limits, metrics, topics
 from riskgate.adapters.bus import Publisher, Record, Subscription
@@ -340,7 +339,9 @@ class ConsumerLoop:
         failpoints.hit(f"{self.name}.exit_before_commit")
         try:
             self._subscription.commit(done)
-        except CommitFailedError as exc:
+        except Exception as exc:
+            if not _rebalanced(exc):
+                raise
             # The group rebalanced; the new owner redelivers and handlers are idempotent.
             log.warning("%s: commit failed after a rebalance: %s", self.name, exc)
 
@@ -350,3 +351,11 @@ class ConsumerLoop:
             first.setdefault((record.topic, record.partition), record)
         for record in first.values():
             self._subscription.rewind(record)
+
+
+def _rebalanced(exc: Exception) -> bool:
+    """Whether a commit failed because the group rebalanced (Kafka's CommitFailedError). The
+    Kafka client is imported only where a Kafka bus is in use, and not here for the embedded
+    commands' sake (a tenth of a second): without it loaded, no such error was raised."""
+    errors = sys.modules.get("kafka.errors")
+    return errors is not None and isinstance(exc, errors.CommitFailedError)

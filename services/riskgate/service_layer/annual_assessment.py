@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from riskgate.domain.assessment import SCORE_LABELS, area_assessment, organisational_score
 from riskgate.domain.errors import NotFound
+from riskgate.domain.rules import RuleSet
 from riskgate.service_layer.direction_of_travel import directions
 
 if TYPE_CHECKING:
@@ -38,22 +40,74 @@ def assess_area(system: System, code: str, year: int) -> dict[str, Any]:
     return with_performance(system, document, year)
 
 
-def with_performance(system: System, document: dict[str, Any], year: int) -> dict[str, Any]:
-    """The assessment with the area's LAA (its annual report beside the data), the partners
-    scored for use of resources, and each organisation's Direction of Travel beside it."""
-    code = document["area"]
-    ruleset = system.rules.current()
-    document["laa"] = system.risk.laa.assessment_section(
-        code, year, system.risk.indicator_series, ruleset
+@dataclass(frozen=True)
+class YearReads:
+    """What every area's assessment of one year reads alike, read once for `assess_year`
+    (scoped to that one call, so nothing is kept that a later write could make stale)."""
+
+    ruleset: RuleSet
+    organisations: dict[str, dict[str, Any]]  # each scored council's scores
+    members: dict[str, list[str]]  # area -> the scored bodies of it that are not councils
+    laa_rows: dict[str, list[dict[str, Any]]]  # area -> its reported LAA targets' rows
+    travel: dict[str, dict[str, Any]]  # council -> its Direction of Travel
+
+    @classmethod
+    def read(cls, system: System, year: int) -> YearReads:
+        """Every area's LAA targets and every council's Direction of Travel, in one pass."""
+        ruleset = system.rules.current()
+        organisations = system.risk.organisations(year)
+        members: dict[str, list[str]] = {}
+        for body in sorted(organisations):
+            if body not in system.reference.councils:
+                members.setdefault(system.risk.area_of(body), []).append(body)
+        areas = sorted(system.reference.areas)
+        laa_rows = {code: laa_targets(system, code, year, ruleset) for code in areas}
+        councils = [
+            body
+            for code in areas
+            for body in system.reference.areas[code].members
+            if body in system.reference.councils
+        ]
+        travel = directions(system, year, councils, ruleset=ruleset, laa_rows=laa_rows)
+        return cls(ruleset, organisations, members, laa_rows, travel)
+
+
+def laa_targets(system: System, code: str, year: int, ruleset: RuleSet) -> list[dict[str, Any]]:
+    """The area's reported LAA targets observed for the year: what both its assessment's LAA
+    section and its councils' Direction of Travel read."""
+    return system.risk.laa.targets(
+        code, year, system.risk.indicator_series, ruleset, include_local=False
     )
-    scored = system.risk.organisations(year)
-    for body in sorted(scored):
-        if body in system.reference.councils:
-            continue  # a council is listed with its own area already
-        if system.risk.area_of(body) == code:
-            document["organisations"][body] = organisational_score(scored[body])
+
+
+def with_performance(
+    system: System, document: dict[str, Any], year: int, reads: YearReads | None = None
+) -> dict[str, Any]:
+    """The assessment with the area's LAA (its annual report beside the data), the partners
+    scored for use of resources, and each organisation's Direction of Travel beside it
+    (`reads`: the year's, read once for every area; without it, only this area's are read)."""
+    code = document["area"]
+    ruleset = system.rules.current() if reads is None else reads.ruleset
+    rows = laa_targets(system, code, year, ruleset) if reads is None else reads.laa_rows[code]
+    document["laa"] = system.risk.laa.assessment_section(
+        code, year, system.risk.indicator_series, ruleset, rows=rows
+    )
+    if reads is None:
+        scored = system.risk.organisations(year)
+        members = [
+            body
+            for body in sorted(scored)
+            if body not in system.reference.councils and system.risk.area_of(body) == code
+        ]
+    else:
+        scored, members = reads.organisations, reads.members.get(code, [])
+    for body in members:
+        document["organisations"][body] = organisational_score(scored[body])
     councils = [b for b in document["organisations"] if b in system.reference.councils]
-    travel = directions(system, year, councils)
+    if reads is None:
+        travel = directions(system, year, councils, ruleset=ruleset, laa_rows={code: rows})
+    else:
+        travel = reads.travel
     for body, organisation in document["organisations"].items():
         organisation["direction_of_travel"] = travel.get(body)
     return document
@@ -80,17 +134,20 @@ def assess_year(system: System, year: int, *, compare: bool = True) -> dict[str,
     reads only, and holds the comparison the live risk service made last."""
     if compare:
         system.peers.compare(year)
-    ruleset = system.rules.current().version
-    organisations = system.risk.organisations(year)
+    reads = YearReads.read(system, year)
+    version = reads.ruleset.version
     areas = {
         code: with_performance(
             system,
-            area_assessment(area, year, system.risk.assessment(code, year), organisations, ruleset),
+            area_assessment(
+                area, year, system.risk.assessment(code, year), reads.organisations, version
+            ),
             year,
+            reads,
         )
         for code, area in sorted(system.reference.areas.items())
     }
-    return {"year": year, "ruleset_version": ruleset, "areas": areas}
+    return {"year": year, "ruleset_version": version, "areas": areas}
 
 
 def flag_counts(document: dict[str, Any]) -> Counter[tuple[str, str]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from riskgate.domain import direction_of_travel as dot
@@ -13,6 +14,7 @@ from riskgate.domain.vocabulary import AREA_THEMES
 
 if TYPE_CHECKING:
     from riskgate.bootstrap import System
+    from riskgate.domain.rules import RuleSet
 
 _CACHE_SECONDS = 30.0  # the national medians read every area's series: kept briefly
 # Per store (a test's system never sees another's), per year: (when, changes, medians).
@@ -49,13 +51,22 @@ def changes_and_medians(
 
 
 def directions(
-    system: System, year: int, bodies: list[str] | None = None
+    system: System,
+    year: int,
+    bodies: list[str] | None = None,
+    *,
+    ruleset: RuleSet | None = None,
+    laa_rows: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Direction of Travel per council (default: every council in the reference data)."""
+    """Direction of Travel per council (default: every council in the reference data).
+    `ruleset` and `laa_rows` (area -> its reported LAA targets observed for the year, as
+    `LocalAreaAgreements.targets` gives them) spare a caller that has read them already."""
     by_area, medians = changes_and_medians(system, year)
-    ruleset = system.rules.current()
+    ruleset = system.rules.current() if ruleset is None else ruleset
     thresholds = ruleset.parameters.get("direction_of_travel", {})
-    laa_by_area: dict[str, list[str | None]] = {}
+    laa_by_area: dict[str, list[str | None]] = {
+        area: [r["status"] for r in rows] for area, rows in (laa_rows or {}).items()
+    }
     out = {}
     for body in bodies if bodies is not None else sorted(system.reference.councils):
         area = system.reference.area_of(body) or body

@@ -177,11 +177,19 @@ class LocalAreaAgreements:
         }
 
     def assessment_section(
-        self, area: str, year: int, series_of: SeriesOf, ruleset: RuleSet
+        self,
+        area: str,
+        year: int,
+        series_of: SeriesOf,
+        ruleset: RuleSet,
+        *,
+        rows: list[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
         """What the published assessment shows of the agreement: the reported targets only,
-        the area's own status beside the data's, and where they disagree."""
-        rows = self.targets(area, year, series_of, ruleset, include_local=False)
+        the area's own status beside the data's, and where they disagree (`rows`: those
+        targets as `targets(..., include_local=False)` gives them, if the caller has them)."""
+        if rows is None:
+            rows = self.targets(area, year, series_of, ruleset, include_local=False)
         keep = ("indicator", "kind", "status", "gap_pct", "reported_status", "disagreement")
         return {
             "agreement": _agreement_summary(self.agreement(area)),

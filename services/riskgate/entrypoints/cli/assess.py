@@ -20,6 +20,7 @@ from riskgate.service_layer.annual_assessment import (
     peers_pending,
     replay,
 )
+from riskgate.service_layer.gc_pause import collections_paused
 from riskgate.service_layer.snapshot import fill_from_snapshot
 
 
@@ -74,8 +75,9 @@ def assess(year: int, events_file: Path | None, out: Path | None, publish: bool)
         )
     # Embedded, the comparison is made unless the snapshot's own is still current.
     compare = publish or (current.embedded and peers_pending(system, year))
-    document = assess_year(system, year, compare=compare)
-    text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    with collections_paused():  # a one-off pass over the whole year: see gc_pause.py
+        document = assess_year(system, year, compare=compare)
+        text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     flags = flag_counts(document)
     click.echo(
         f"assessment {year}: {len(document['areas'])} areas, ruleset {document['ruleset_version']}"

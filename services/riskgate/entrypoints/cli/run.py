@@ -11,10 +11,9 @@ import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from riskgate.bootstrap import CONSUMING, bootstrap, home_database
@@ -27,6 +26,9 @@ from riskgate.service_layer.sample_year import SAMPLE_MARK, mark_sample, sample_
 from riskgate.service_layer.scheduler import run_embedded, sweep_forever
 from riskgate.service_layer.snapshot import restore_snapshot, save_snapshot, snapshots_usable
 from riskgate.service_layer.tokens import one_per_role
+
+if TYPE_CHECKING:
+    from flask import Flask  # the HTTP app is imported by the command that serves it
 
 log = logging.getLogger("riskgate")
 

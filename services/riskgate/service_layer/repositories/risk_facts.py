@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from riskgate.adapters.store import Store, WriteBatch
-from riskgate.service_layer.repositories.stored_json import dumps
+from riskgate.service_layer.repositories.stored_json import dumps, loads
 from riskgate.service_layer.unit_of_work import UnitOfWork
 
 IndicatorFact = tuple[float, str]  # (value, event_id)
@@ -40,7 +40,7 @@ PEERS_COMPARED = "risk:peers:compared"
 @functools.lru_cache(maxsize=1 << 18)
 def _indicator_fact(raw: str) -> IndicatorFact:
     """A stored indicator value as (value, event_id); each stored text is parsed once."""
-    fact = json.loads(raw)
+    fact = loads(raw)
     return fact["value"], fact["event_id"]
 
 
@@ -169,7 +169,7 @@ class RiskFacts:
 
     def organisations(self, year: int) -> dict[str, dict[str, Any]]:
         """Each scored council's use of resources and managing performance for a year."""
-        return {b: json.loads(v) for b, v in self._store.hgetall(f"risk:org:{year}").items()}
+        return {b: loads(v) for b, v in self._store.hgetall(f"risk:org:{year}").items()}
 
     # What the rules found -------------------------------------------------------
 
