@@ -155,7 +155,7 @@ class IngestService:
                     }
                 }
             return {}
-        if event["body"] not in registered_here and self._bodies.get(event["body"]) is None:
+        if event["body"] not in registered_here and not self._bodies.known(event["body"]):
             return {
                 "body": [
                     f"unknown body {event['body']}: register it with a body.registered event first"

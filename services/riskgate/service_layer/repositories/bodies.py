@@ -48,9 +48,18 @@ class BodyRegistry:
         return dict(listed)
 
     def area_of(self, code: str) -> str | None:
-        """The area the body belongs to, or None for an unknown body."""
+        """The area the body belongs to, or None for an unknown body. A council of the reference
+        data is answered from it without a read: a registration may not move it elsewhere (ingest
+        and the producers' check refuse one that tries), so its area is the reference's."""
+        placed = self.placed_in(code)
+        if placed is not None:
+            return placed
         body = self.get(code)
         return body["area"] if body else None
+
+    def known(self, code: str) -> bool:
+        """Whether the body is a council of the reference data or registered since."""
+        return code in self._reference.councils or self._store.hget(self.KEY, code) is not None
 
     def is_area(self, code: str) -> bool:
         """Whether the code names an area (an upper-tier or unitary council, or one registered so)."""
