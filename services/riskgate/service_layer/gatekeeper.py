@@ -159,11 +159,10 @@ class GatekeeperService:
         work.commit(self._publisher, self._store)
 
     def _decide(self, event: dict[str, Any]) -> None:
-        if self._processed.seen(event["event_id"]):
-            return
         body = event["body"]
         with self._register.lock(body):
-            # One round trip for everything the decision reads.
+            # One round trip for everything the decision reads, whether it was decided first:
+            # under the lock, so that no other gatekeeper can be deciding it meanwhile.
             seen, stored_register, stored_org, stored_reviews = self._store.read_many(
                 [
                     self._processed.seen_read(event["event_id"]),
@@ -172,7 +171,7 @@ class GatekeeperService:
                 ]
             )
             if seen:
-                return  # another gatekeeper decided it while we waited for the lock
+                return  # decided already (a redelivery, or another gatekeeper got here first)
             register, org_score = self._register.context_from(stored_register, stored_org)
             decided_on = dt.datetime.fromisoformat(event["occurred_at"]).date()
             context = BodyContext(
