@@ -13,7 +13,9 @@ HTTP in (embedded default, Flask's test client), then what they read back.
 
 from __future__ import annotations
 
+import json
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -24,11 +26,14 @@ import pytest
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 
+from riskgate import topics
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
+from riskgate.domain.actors import Actor
 from riskgate.entrypoints.cli import main
 from riskgate.entrypoints.http import create_app
 from riskgate.service_layer.rules_check import check_rules
+from riskgate.service_layer.triage import scripted_at
 from tests.conftest import ROOT
 
 SANDWELL, LEEDS, POLICE = "E08000028", "E08000035", "E23000010"
@@ -54,12 +59,16 @@ class Api:
         return response.get_json()
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Api:
-    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path, today=date(2009, 8, 3)))
+def _api(home: Path) -> Api:
+    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=home, today=date(2009, 8, 3)))
     app = create_app(system)
     app.config["TESTING"] = True
     return Api(system, app.test_client())
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Api:
+    return _api(tmp_path)
 
 
 def _event(type_: str, body: str, occurred_at: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -372,6 +381,36 @@ def test_a_request_left_in_triage_is_confirmed_automatically_on_its_due_day(api:
     assert decision["decided_on"] == "2009-08-03"
     [record] = api.get("/v1/inspectorates/ofsted/triage?state=all", "inspectorate:ofsted")
     assert record["state"] == "auto_confirmed" and record["by"] is None
+
+
+def test_a_scripted_triage_step_is_stamped_alike_whenever_it_is_replayed(tmp_path: Path) -> None:
+    """A step replayed on its scripted day (the sample year's) is stamped at the start of that
+    day, never before the request arrived: two replays of the same events give the same
+    messages, whatever the time of day they run at."""
+    ofsted = Actor(id="sample", holder="Ofsted", role="inspectorate:ofsted")
+    quarters = [
+        _quarter("2009-Q1", 11.2, "2009-04-20T09:00:00+01:00"),
+        _quarter("2009-Q2", 12.5, "2009-07-20T09:00:00+01:00"),
+    ]
+    logs = []
+    for replay in ("first", "second"):
+        api = _api(tmp_path / replay)
+        api.post_events(*quarters)
+        [waiting] = api.system.gatekeeper.triage.items("ofsted")
+        api.system.gatekeeper.triage.confirm(
+            waiting["request_id"], actor=ofsted, on=date(2009, 7, 31)
+        )
+        api.system.pump()
+        logs.append([r.value for r in api.system.bus.read_all(topics.DECISIONS)])
+        time.sleep(0.01)  # the second replay runs later by the wall clock
+    assert len(logs[0]) == 3  # held, confirmed, decided
+    assert logs[0] == logs[1]
+    stamped = [json.loads(v)["occurred_at"] for v in logs[0][1:]]
+    assert stamped == ["2009-07-31T00:00:00+00:00"] * 2
+    # On the day the request arrived, a step is stamped at its receipt, not before it.
+    received = json.loads(logs[0][0])["payload"]["request"]["received_at"]
+    assert scripted_at(date(2009, 7, 20), received) == received
+    assert scripted_at(date(2009, 7, 21), received) == "2009-07-21T00:00:00+00:00"
 
 
 def test_triage_refuses_another_role_and_a_request_not_in_triage(api: Api) -> None:

@@ -67,13 +67,14 @@ class TriageDesk:
         self, request_id: str, *, actor: actors.Actor, on: dt.date | None = None
     ) -> dict[str, Any]:
         """The owning inspectorate confirms the need; the gatekeeper decides the request now
-        (`on`, default the gatekeeper's clock: a replay's scripted day)."""
+        (`on`, default the gatekeeper's clock: a replay's scripted day, stamped as `scripted_at`
+        says, so that a replay gives the same messages whenever it runs)."""
         by = _inspectorate_of(actor)
         today = on or self._gatekeeper.clock()
         return self._step(
             request_id,
             actor,
-            now_on(today),
+            now_on(today) if on is None else on,
             lambda r: desk.confirm(r, by=by, holder=actor.holder, on=today),
         )
 
@@ -86,7 +87,7 @@ class TriageDesk:
         return self._step(
             request_id,
             actor,
-            now_on(today),
+            now_on(today) if on is None else on,
             lambda r: desk.decline(r, by=by, holder=actor.holder, on=today, reason=reason),
         )
 
@@ -105,14 +106,18 @@ class TriageDesk:
         return done
 
     def _step(
-        self, request_id: str, actor: actors.Actor, at: str, change: Any
+        self, request_id: str, actor: actors.Actor, at: str | dt.date, change: Any
     ) -> dict[str, Any]:
+        """Apply `change` to the request's triage record under its body's lock, at `at` (a
+        timestamp, or a scripted day: see `scripted_at`), and commit it."""
         record = self._register.triage(request_id)
         if record is None:
             raise NotFound(f"no request {request_id} has been in triage")
         with self._gatekeeper.lock(record["body"]):
             record = self._register.triage(request_id)
             assert record is not None
+            if isinstance(at, dt.date):
+                at = scripted_at(at, record["request"]["received_at"])
             after = change(record)
             messages = [self._message(after, actor, at)]
             if after["state"] in (desk.CONFIRMED, desk.AUTO_CONFIRMED):
@@ -138,3 +143,12 @@ def _inspectorate_of(actor: actors.Actor) -> str:
     if actor.inspectorate is None:
         raise NotAllowed(f"role {actor.role} is not an inspectorate's; only the owning one triages")
     return actor.inspectorate
+
+
+def scripted_at(day: dt.date, received_at: str) -> str:
+    """When a step scripted for `day` is stamped: the start of that day (UTC), as the sweep's
+    automatic confirmations are, or the request's receipt if that is later, so that a replayed
+    step never precedes what it acts on and two replays stamp it alike."""
+    start = dt.datetime.combine(day, dt.time(), dt.UTC)
+    received = dt.datetime.fromisoformat(received_at)
+    return (received if received > start else start).isoformat()
