@@ -64,3 +64,25 @@ def test_a_trusted_reader_dead_letters_a_damaged_envelope_naming_the_field(
     assert "no.such.type" in letters[1]["reason"]
     assert "JSON object" in letters[2]["reason"]
     assert system.risk._processed.seen(good["event_id"])  # the good one after them is handled
+
+
+def test_the_generated_sample_is_checked_for_its_envelope_size_and_bodies_not_waved_through(
+    tmp_path: Path,
+) -> None:
+    """`load_sample` submits the bundled year with `generated=True`: its payloads are held
+    valid by tests/unit/test_sample.py, but everything else is still checked, each error
+    naming the field; and any other submission is validated in full."""
+    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path))
+    good = indicator_event("E06000001", "NI 117", "2009-Q2", 12.0)
+    no_id = {k: v for k, v in good.items() if k != "event_id"}
+    unknown_body = {**indicator_event("E99999999", "NI 117", "2009-Q2", 12.0)}
+    oversize = {**good, "payload": {**good["payload"], "unit": "x" * 2_000_000}}
+    result = system.ingest.submit([no_id, unknown_body, oversize], generated=True)
+    assert set(result.errors) == {0, 1, 2}
+    assert "event_id" in result.errors[0]
+    assert "unknown body E99999999" in result.errors[1]["body"][0]
+    assert result.accepted == []
+
+    bad_payload = {**good, "payload": {**good["payload"], "value": "not a number"}}
+    assert "payload" in system.ingest.submit([bad_payload]).errors[0]
+    assert system.ingest.submit([good], generated=True).accepted == [good["event_id"]]
