@@ -12,7 +12,14 @@ import pytest
 import redis
 
 from riskgate import limits, topics
-from riskgate.adapters.bus import MemoryBus, MemorySubscription, Record, encode, record_of
+from riskgate.adapters.bus import (
+    CommitLost,
+    MemoryBus,
+    MemorySubscription,
+    Record,
+    encode,
+    record_of,
+)
 from riskgate.bootstrap import SUBSCRIPTIONS, System, bootstrap
 from riskgate.config import Settings
 from riskgate.entrypoints.consumer import POISON_ATTEMPTS, ConsumerLoop, Unusable, dead_letter
@@ -248,14 +255,12 @@ class CommitFailing:
 def test_a_commit_refused_after_a_rebalance_is_logged_and_the_loop_goes_on(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from kafka.errors import CommitFailedError
-
     events = _three()
     bus = MemoryBus()
     for event in events:
         bus.publish(topics.EVENTS, SANDWELL, event)
     handler = FailingHandler("none", KeyError("x"))
-    subscription = CommitFailing(bus.subscribe("g", topics.EVENT_TOPICS), CommitFailedError())
+    subscription = CommitFailing(bus.subscribe("g", topics.EVENT_TOPICS), CommitLost("rebalanced"))
     loop = ConsumerLoop("risk", subscription, handler, bus, 0)
     assert loop.run_once(0) == 3
     assert "commit failed after a rebalance" in caplog.text
@@ -275,3 +280,28 @@ def test_any_other_commit_failure_delivers_the_poll_again() -> None:
     with pytest.raises(OSError, match="away"):
         loop.run_once(0)
     assert handler.handled == [e["event_id"] for e in events] * 2
+
+
+def test_the_kafka_subscription_says_a_commit_refused_after_a_rebalance_in_the_ports_words() -> None:
+    """kafka-python's CommitFailedError becomes CommitLost, which the loop passes over; any
+    other error from the client is raised as it is (the client here is a stand-in: no broker
+    is claimed, only the translation)."""
+    from kafka.errors import CommitFailedError
+
+    from riskgate.adapters.kafka_bus import KafkaSubscription
+
+    class Client:
+        def __init__(self, error: Exception) -> None:
+            self.error = error
+
+        def commit(self, offsets: Any) -> None:
+            raise self.error
+
+    record = record_of(topics.EVENTS, 0, 7, b"k", b"{}")
+    subscription = object.__new__(KafkaSubscription)
+    subscription._consumer = Client(CommitFailedError("rebalanced"))
+    with pytest.raises(CommitLost):
+        subscription.commit([record])
+    subscription._consumer = Client(OSError("away"))
+    with pytest.raises(OSError, match="away"):
+        subscription.commit([record])

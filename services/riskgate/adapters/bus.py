@@ -58,11 +58,17 @@ class Publisher(Protocol):
         """Block until everything published so far is durable on the bus."""
 
 
+class CommitLost(Exception):
+    """A commit the bus refused because the group rebalanced while the records were in hand:
+    their new owner delivers them again (handlers are idempotent), so this member moves on."""
+
+
 class Subscription(Protocol):
     def poll(self, timeout_s: float, max_records: int = 500) -> list[Record]: ...
 
     def commit(self, records: Iterable[Record]) -> None:
-        """Mark these records done: the group resumes after them."""
+        """Mark these records done: the group resumes after them. CommitLost if the group
+        rebalanced meanwhile; any other failure is raised as it is."""
 
     def rewind(self, record: Record) -> None:
         """Deliver this record (and what follows it on its partition) again."""

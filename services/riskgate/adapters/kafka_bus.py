@@ -11,10 +11,10 @@ from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import CommitFailedError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
-from riskgate.adapters.bus import Record, encode, record_of
+from riskgate.adapters.bus import CommitLost, Record, encode, record_of
 from riskgate.limits import MAX_MESSAGE_BYTES
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,10 @@ class KafkaSubscription:
             if tp not in offsets or offsets[tp].offset <= r.offset:
                 offsets[tp] = OffsetAndMetadata(r.offset + 1, "", -1)
         if offsets:
-            self._consumer.commit(offsets)
+            try:
+                self._consumer.commit(offsets)
+            except CommitFailedError as exc:  # the group rebalanced: the port's own error
+                raise CommitLost(str(exc)) from exc
 
     def rewind(self, record: Record) -> None:
         self._consumer.seek(TopicPartition(record.topic, record.partition), record.offset)

@@ -37,14 +37,13 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from riskgate import failpoints, limits, metrics, topics
-from riskgate.adapters.bus import Publisher, Record, Subscription
+from riskgate.adapters.bus import CommitLost, Publisher, Record, Subscription
 from riskgate.schemas import PERSONAL_DATA, validate_event
 from riskgate.schemas.trusted import check_envelope
 from riskgate.service_layer.common import InvalidMessage
@@ -339,9 +338,7 @@ class ConsumerLoop:
         failpoints.hit(f"{self.name}.exit_before_commit")
         try:
             self._subscription.commit(done)
-        except Exception as exc:
-            if not _rebalanced(exc):
-                raise
+        except CommitLost as exc:
             # The group rebalanced; the new owner redelivers and handlers are idempotent.
             log.warning("%s: commit failed after a rebalance: %s", self.name, exc)
 
@@ -352,10 +349,3 @@ class ConsumerLoop:
         for record in first.values():
             self._subscription.rewind(record)
 
-
-def _rebalanced(exc: Exception) -> bool:
-    """Whether a commit failed because the group rebalanced (Kafka's CommitFailedError). The
-    Kafka client is imported only where a Kafka bus is in use, and not here for the embedded
-    commands' sake (a tenth of a second): without it loaded, no such error was raised."""
-    errors = sys.modules.get("kafka.errors")
-    return errors is not None and isinstance(exc, errors.CommitFailedError)
