@@ -236,3 +236,35 @@ def test_coalesced_writes_leave_the_store_as_the_writes_one_by_one_would(seed: i
     shorter = coalesced(ops)
     assert applied(shorter) == applied(ops)
     assert len(shorter) <= len(ops)
+
+
+def test_a_batched_gatekeeper_poll_dead_letters_hostile_records_and_decides_the_rest(
+    tmp_path: Path,
+) -> None:
+    """Records no handler can use, in the same poll as good requests: not JSON, not UTF-8, a
+    list of 100,000 numbers, a megabyte-long field. Each goes to the dead-letter topic with
+    its kind; the requests around them are decided in the same batch."""
+    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path), store=MemoryStore())
+    bus = system.bus.publisher()
+    first, second = _requests(40)[:2]
+    huge = {**second, "event_id": "9" * 8 + second["event_id"][8:]}
+    huge["payload"] = {**second["payload"], "reason": "x" * 1_000_000}
+    bus.publish(topics.REQUESTS, first["payload"]["area"], first)
+    a_long_list = json.dumps([1] * 100_000, separators=(",", ":")).encode()  # under the size limit
+    for raw in (b"{not json", b"\xff\xfe\xfd", a_long_list):
+        bus.publish_raw(topics.REQUESTS, first["payload"]["area"], raw)
+    bus.publish(topics.REQUESTS, huge["payload"]["area"], huge)
+    bus.publish(topics.REQUESTS, second["payload"]["area"], second)
+
+    assert system.consumer("gatekeeper").run_once(timeout_s=0) == 6
+    letters = [json.loads(r.value) for r in system.bus.read_all(topics.DEAD_LETTERS)]
+    assert [letter["kind"] for letter in letters] == [
+        "not_json", "not_utf8", "invalid_event", "oversize"
+    ]
+    assert "1000" in letters[3]["reason"]  # the megabyte field: its size, over the limit
+    decided = {
+        json.loads(r.value)["payload"]["request"]["request_event_id"]
+        for r in system.bus.read_all(topics.DECISIONS)
+    }
+    assert decided == {first["event_id"], second["event_id"]}
+    assert system.consumer("gatekeeper").run_once(timeout_s=0) == 0  # committed: none again
