@@ -88,6 +88,8 @@ class System:
                 # The risk service and the gatekeeper commit a poll as one batch (the
                 # gatekeeper holding each body's lock until the batch is stored).
                 batch=getattr(self, service).poll_batch if service in BATCHED else None,
+                # Not the gatekeeper: it reads a body's register under the body's lock, fresh.
+                prefetch=self.risk.prefetch if service == "risk" else None,
             )
         return self.loops[service]
 

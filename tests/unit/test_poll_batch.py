@@ -120,3 +120,62 @@ def test_a_store_away_as_the_poll_ends_stores_nothing_then_the_redelivery_stores
         json.loads(r.value)["payload"]["request_id"]
         for r in reference.bus.read_all(topics.REQUESTS)
     )
+
+
+class CountingStore(MemoryStore):
+    """A memory store that notes each key read on its own, outside `read_many`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.single: list[str] = []
+        self.many = 0
+        self._in_many = False
+
+    def read_many(self, reads: Sequence[tuple[str, ...]]) -> list[Any]:
+        self.many += 1
+        self._in_many = True
+        try:
+            return super().read_many(reads)
+        finally:
+            self._in_many = False
+
+    def hgetall(self, key: str) -> dict[str, str]:
+        if not self._in_many:
+            self.single.append(key)
+        return super().hgetall(key)
+
+    def hget(self, key: str, field: str) -> str | None:
+        if not self._in_many:
+            self.single.append(key)
+        return super().hget(key, field)
+
+    def sismember(self, key: str, member: str) -> bool:
+        if not self._in_many:
+            self.single.append(key)
+        return super().sismember(key, member)
+
+
+def test_a_poll_reads_what_its_events_first_read_in_one_round_trip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On Redis a read is a round trip: a poll's events' first reads (processed? the series,
+    # the area's agreement, the contributions) go in one `read_many`, not one each.
+    store = CountingStore()
+    system = _system(tmp_path / "counted", store)
+    events = _events() + [
+        indicator_event(area, NEET, "2010-Q1", 20.0) for area in (SANDWELL, *FOLLOWER_AREAS)
+    ]
+    _submit(system, events)
+    store.single.clear()
+    store.many = 0
+
+    assert system.consumer("risk").run_once(timeout_s=0) == len(events)  # one poll
+
+    assert store.many == 1
+    prefetched = ("done:risk", "risk:ind:", "laa:agreement:", "risk:contrib:")
+    assert [key for key in store.single if key.startswith(prefetched)] == []
+    reference = _system(tmp_path / "reference", MemoryStore())
+    monkeypatch.setattr(reference.risk, "prefetch", lambda events: None)  # every read alone
+    _submit(reference, events)
+    reference.pump(("risk",))
+    assert _outcome(system) == _outcome(reference)

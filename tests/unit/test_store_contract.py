@@ -154,6 +154,39 @@ def test_read_many_gives_each_read_what_it_gives_alone_in_order(stores: Handles)
         store.read_many([("set", "bodies", "x")])
 
 
+def test_read_many_of_a_whole_poll_gives_what_the_single_reads_give(stores: Handles) -> None:
+    # More reads of each kind than one statement takes, repeated, present and absent, with
+    # keys and fields no query may trip on; hashes keep the order a single read gives.
+    store, other = stores
+    odd = ["'); DROP TABLE store_sets; --", "é\u00a0ü", "?", "x" * 2000, ""]
+    for n in range(0, 900, 3):
+        store.hset(f"risk:ind:{n}", {f"2009-Q{q}": f"{n}.{q}" for q in (4, 1, 3)})
+        store.sadd("processed:risk", f"e{n}")
+    for text in odd:
+        store.hset(f"h:{text}", {text: text, "z": "1", "a": "2"})
+        store.sadd(f"s:{text}", text)
+    reads: list[tuple[str, ...]] = []
+    for n in range(900):
+        reads += [
+            ("sismember", "processed:risk", f"e{n}"),
+            ("hgetall", f"risk:ind:{n}"),
+            ("hget", f"risk:ind:{n}", "2009-Q3"),
+        ]
+    for text in odd:
+        reads += [("hgetall", f"h:{text}"), ("hget", f"h:{text}", text), ("sismember", f"s:{text}", text)]
+    reads += reads[:50]  # a read asked twice answers twice
+    handle = other()
+
+    many = handle.read_many(reads)
+
+    assert many == [getattr(handle, op)(*args) for op, *args in reads]
+    assert [list(m) for m in many if isinstance(m, dict)] == [
+        list(handle.hgetall(key)) for op, key, *_ in reads if op == "hgetall"
+    ]
+    # e0, e3, … e897 stored; each odd member; e0 … e15 asked again (6 stored)
+    assert sum(1 for m in many if m is True) == 300 + len(odd) + 6
+
+
 def test_keys_lists_every_kind_of_key_under_a_prefix_sorted(stores: Handles) -> None:
     store, _ = stores
     store.hset("gk:register:E2", {"i": "x"})

@@ -36,14 +36,16 @@ class _Overlay:
     """What a batch has written, in order (`ops`), and what it knows of the keys it has read
     or written as the batch leaves them: a string (None: absent); a hash's fields (None: absent),
     every field of it once read whole or deleted (`complete`); a set's members added since the
-    batch began (`cleared`: the stored members no longer count). Writing a hash field does not
-    read the hash: a batch that only adds to a large hash never loads it."""
+    batch began (`cleared`: the stored members no longer count), and whether each member it
+    asked about was stored (`members`). Writing a hash field does not read the hash: a batch
+    that only adds to a large hash never loads it."""
 
     ops: list[tuple[Any, ...]] = field(default_factory=list)
     strings: dict[str, str | None] = field(default_factory=dict)
     hashes: dict[str, dict[str, str | None]] = field(default_factory=dict)
     complete: builtins.set[str] = field(default_factory=builtins.set)
     sets: dict[str, tuple[bool, builtins.set[str]]] = field(default_factory=dict)
+    members: dict[str, dict[str, bool]] = field(default_factory=dict)
 
     def apply(self, op: tuple[Any, ...]) -> None:
         """Apply a write to what the batch knows."""
@@ -89,10 +91,20 @@ class _Overlay:
     def sismember(self, key: str, member: str) -> bool | None:
         """Whether `member` is in the set as the batch leaves it (None: ask the store)."""
         held = self.sets.get(key)
-        if held is None:
-            return None
-        cleared, added = held
-        return True if member in added else (False if cleared else None)
+        if held is not None:
+            cleared, added = held
+            if member in added:
+                return True
+            if cleared:
+                return False
+        return self.members.get(key, {}).get(member)
+
+    def learn_member(self, key: str, member: str, stored: bool) -> bool:
+        """Whether `member` is in the set as the batch leaves it, given whether it is stored."""
+        self.members.setdefault(key, {})[member] = stored
+        known = self.sismember(key, member)
+        assert known is not None
+        return known
 
 
 def coalesced(ops: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -252,8 +264,12 @@ class BatchingStore:
 
     def sismember(self, key: str, member: str) -> bool:
         overlay = self._overlay()
-        known = overlay.sismember(key, member) if overlay is not None else None
-        return self.base.sismember(key, member) if known is None else known
+        if overlay is None:
+            return self.base.sismember(key, member)
+        known = overlay.sismember(key, member)
+        if known is None:
+            return overlay.learn_member(key, member, self.base.sismember(key, member))
+        return known
 
     def smembers(self, key: str) -> builtins.set[str]:
         overlay = self._overlay()
@@ -283,9 +299,10 @@ class BatchingStore:
                 if tuple(read) in answers:
                     overlay.learn_hash(key, stored or {})
                 results.append(overlay.whole(key))
+            elif tuple(read) in answers:
+                results.append(overlay.learn_member(key, args[0], bool(stored)))
             else:
-                known = overlay.sismember(key, args[0])
-                results.append(bool(stored) if known is None else known)
+                results.append(bool(overlay.sismember(key, args[0])))
         return results
 
     @staticmethod

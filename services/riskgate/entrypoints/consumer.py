@@ -186,6 +186,8 @@ class ConsumerLoop:
     topics), checks each event's envelope instead of validating it again.
     `batch`, for a handler writing through a batching store and publisher, makes each poll
     one publish, one flush and one store transaction (service_layer/unit_of_work.PollBatch).
+    `prefetch`, with `batch`, is given a poll's readable events before the first is handled,
+    to read what they will read in one round trip.
     """
 
     def __init__(
@@ -199,6 +201,7 @@ class ConsumerLoop:
         producer_check: ProducerCheck | None = None,
         trusted: bool = False,
         batch: PollBatch | None = None,
+        prefetch: Callable[[list[dict[str, Any]]], None] | None = None,
     ) -> None:
         self.name = name
         self._subscription = subscription
@@ -209,6 +212,7 @@ class ConsumerLoop:
         self._producer_check = producer_check
         self._trusted = trusted
         self._batch = batch
+        self._prefetch = prefetch if batch is not None else None
         self._data_errors: dict[tuple[str, int, int], int] = {}  # record -> failures in a row
         self.last_error: str | None = None
 
@@ -228,9 +232,12 @@ class ConsumerLoop:
 
     def _handle_poll(self, records: list[Record]) -> int:
         done: list[Record] = []
+        decoded = [decode(record, self._trusted) for record in records]
         for index, record in enumerate(records):
             try:
-                self._handle(record)
+                if index == 0 and self._prefetch is not None:
+                    self._prefetch([e for e, bad in decoded if e is not None and bad is None])
+                self._handle(record, decoded[index])
             except Exception as exc:  # noqa: BLE001 - anything else is retried, never skipped
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning(
@@ -264,9 +271,12 @@ class ConsumerLoop:
                 stop.wait(self._retry_pause_s)
         self._subscription.close()
 
-    def _handle(self, record: Record) -> None:
-        """Apply one record or dead-letter it; raise only for a failure worth retrying."""
-        event, unusable = decode(record, self._trusted)
+    def _handle(
+        self, record: Record, decoded: tuple[dict[str, Any] | None, Unusable | None]
+    ) -> None:
+        """Apply one record (as `decode` read it) or dead-letter it; raise only for a failure
+        worth retrying."""
+        event, unusable = decoded
         if event is None or unusable is not None:
             self._dead_letter(record, unusable or Unusable("invalid_event", "no event"))
             return

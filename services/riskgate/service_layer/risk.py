@@ -11,7 +11,7 @@ consumer commits the offset only after that.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from riskgate import topics
 from riskgate.adapters.batching import BatchingPublisher, BatchingStore
 from riskgate.adapters.bus import Publisher
-from riskgate.adapters.store import Store
+from riskgate.adapters.store import Read, Store
 from riskgate.domain import laa
 from riskgate.domain import observations as obs
 from riskgate.domain.assessment import organisational_score
@@ -33,6 +33,7 @@ from riskgate.service_layer.common import envelope
 from riskgate.service_layer.laa import LocalAreaAgreements
 from riskgate.service_layer.repositories import peer_reviews
 from riskgate.service_layer.repositories.bodies import BodyRegistry
+from riskgate.service_layer.repositories.laa_facts import LaaFacts
 from riskgate.service_layer.repositories.processed import Processed
 from riskgate.service_layer.repositories.risk_facts import RiskFacts
 from riskgate.service_layer.rules_source import RulesSource
@@ -531,3 +532,31 @@ class RiskService:
     def assessment(self, area: str, year: int) -> dict[str, dict[str, Any]]:
         """The current judgement per theme for one area and year (themes with none are absent)."""
         return self._facts.assessment(area, year)
+
+    def prefetch(self, events: Sequence[dict[str, Any]]) -> None:
+        """Read, in one round trip, what a poll's events will read first: whether each was
+        applied already and, for an indicator value or a complaint, the stored facts it
+        adds to. Inside the poll's batch (and only there: outside one there is nothing to
+        keep them in) these answer the events' own reads, as a first read in the batch would
+        have. The store stays the risk service's own by area, so a read a moment earlier
+        is the same read."""
+        if not self._store.holding:
+            return
+        reads: dict[Read, None] = {}
+        areas, indicators = self._reference.areas, self._reference.indicators
+        for event in events:
+            reads[self._processed.seen_read(event["event_id"])] = None
+            kind, body, payload = event["type"], event["body"], event["payload"]
+            code, period = payload.get("indicator"), payload.get("period")
+            if kind == "indicator.reported" and isinstance(code, str) and code in indicators:
+                period = period if isinstance(period, str) else ""
+                reads[RiskFacts.series_read(body, code)] = None
+                if body in areas:
+                    reads[LaaFacts.agreement_read(body)] = None
+                if period[:4].isdigit():
+                    area = self._area_of(body)
+                    theme = indicators[code].theme
+                    reads[RiskFacts.contributions_read(area, int(period[:4]), theme)] = None
+            elif kind == "complaint.received":
+                reads[RiskFacts.complaints_read(body)] = None
+        self._store.read_many(list(reads))

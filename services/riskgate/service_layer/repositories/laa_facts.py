@@ -16,7 +16,7 @@ import functools
 import json
 from typing import Any
 
-from riskgate.adapters.store import Store
+from riskgate.adapters.store import Read, Store
 from riskgate.domain import laa
 from riskgate.service_layer.repositories.stored_json import dumps
 from riskgate.service_layer.unit_of_work import UnitOfWork
@@ -88,3 +88,8 @@ class LaaFacts:
     def areas(self) -> list[str]:
         """The areas with an agreement."""
         return sorted(key.rsplit(":", 1)[1] for key in self._store.keys("laa:agreement:"))
+
+    @staticmethod
+    def agreement_read(area: str) -> Read:
+        """`in_force`'s and `versions`'s read, for a poll's prefetch (`Store.read_many`)."""
+        return ("hgetall", f"laa:agreement:{area}")

@@ -27,7 +27,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from riskgate.adapters.store import Store, WriteBatch
+from riskgate.adapters.store import Read, Store, WriteBatch
 from riskgate.service_layer.repositories.stored_json import dumps, loads
 from riskgate.service_layer.unit_of_work import UnitOfWork
 
@@ -226,3 +226,20 @@ class RiskFacts:
     def record_request(self, request_id: str) -> None:
         """Remember the inspection request as raised."""
         self._write(lambda b: b.sadd(REQUESTED, request_id))
+
+    # The same reads, for a poll's prefetch (`Store.read_many`) ----------------------
+
+    @staticmethod
+    def series_read(body: str, indicator: str) -> Read:
+        """`indicator_series`'s read."""
+        return ("hgetall", f"risk:ind:{body}:{indicator}")
+
+    @staticmethod
+    def complaints_read(body: str) -> Read:
+        """`complaints`'s read."""
+        return ("hgetall", f"risk:cmp:{body}")
+
+    @staticmethod
+    def contributions_read(area: str, year: int, theme: str) -> Read:
+        """`contributions`'s read."""
+        return ("hgetall", f"risk:contrib:{area}:{year}:{theme}")
