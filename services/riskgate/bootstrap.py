@@ -152,18 +152,6 @@ def bootstrap(
     if settings.embedded and keep_home:  # one file: the bus's log and the store share its WAL
         bus = SqliteBus(home_database(settings)) if bus is None else bus
         store = SqliteStore(home_database(settings)) if store is None else store
-    if bus is None:
-        if settings.embedded:
-            bus = MemoryBus()
-        else:
-            from riskgate.adapters.kafka_bus import KafkaBus
-
-            assert settings.kafka_bootstrap_servers
-            bus = KafkaBus(
-                settings.kafka_bootstrap_servers,
-                settings.kafka_partitions,
-                settings.kafka_replication,
-            )
     if store is None:
         if settings.embedded:
             store = MemoryStore()
@@ -172,6 +160,21 @@ def bootstrap(
 
             assert settings.redis_url
             store = RedisStore(settings.redis_url)
+    if bus is None:
+        if settings.embedded:
+            bus = MemoryBus()
+        else:
+            from riskgate.adapters.attestation import Attestation
+            from riskgate.adapters.kafka_bus import KafkaBus
+
+            assert settings.kafka_bootstrap_servers
+            bus = KafkaBus(
+                settings.kafka_bootstrap_servers,
+                settings.kafka_partitions,
+                settings.kafka_replication,
+                # ingest's events, validated once, are not validated again by each consumer
+                attestation=Attestation.kept_in(store),
+            )
     failpoints.arm(settings.failpoints)
     bus.ensure_topics(topics.ALL_TOPICS)
     reference = load_reference()

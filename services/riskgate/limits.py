@@ -80,13 +80,20 @@ def deeper_than(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-def loads_bounded(text: str | bytes, field: str = "body", max_depth: int = MAX_DEPTH) -> Any:
+def loads_bounded(
+    text: str | bytes,
+    field: str = "body",
+    max_depth: int = MAX_DEPTH,
+    *,
+    depth_checked: bool = False,
+) -> Any:
     """Parse JSON no deeper than `max_depth`, refusing text that is not valid Unicode.
 
     Raises LimitExceeded (a ValueError naming the field) for depth and bad text, and
     json.JSONDecodeError (a ValueError) for bad JSON, so a caller can answer 400 naming it.
+    `depth_checked`: the caller has already refused text deeper than `max_depth`.
     """
-    if deeper_than(text, max_depth):
+    if not depth_checked and deeper_than(text, max_depth):
         raise LimitExceeded(field, f"nested deeper than {max_depth} levels")
     if isinstance(text, bytes):
         try:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from kafka import KafkaProducer
 
+from riskgate.adapters.attestation import HEADER
 from riskgate.adapters.redis_store import RedisStore
 from riskgate.domain.actors import Scope
 from riskgate.service_layer.tokens import Tokens
@@ -111,3 +112,38 @@ def test_what_a_producer_may_not_publish_is_dead_lettered_and_its_valid_events_a
         f"(area {SHEFFIELD}) is outside the scope of {SCOPED} (bodies: {SANDWELL})",
     }
     assert len(letters) == 4
+
+
+def test_an_attestation_riskgate_did_not_make_spares_no_event_its_validation(
+    risk: Service, kafka: str
+) -> None:
+    """Records riskgate wrote itself skip the consumers' validation (`adapters/attestation.py`);
+    a header an integrator copies or makes up buys nothing: the event is validated in full."""
+    forged = [(HEADER, bytes(32)), (HEADER, b"x" * 32)]
+    bad = _from(KNOWN, SANDWELL, "2009-Q2", 11.6)
+    bad["payload"]["value"] = "eleven"
+    good = _from(KNOWN, SANDWELL, "2009-Q3", 11.9)
+    producer = KafkaProducer(bootstrap_servers=kafka)
+    for event in (bad, good):
+        value = json.dumps(event).encode()
+        producer.send("events.v1", key=SANDWELL.encode(), value=value, headers=forged)
+    producer.flush()
+    producer.close()
+
+    def letter() -> list[dict[str, Any]]:
+        return [json.loads(v) for v in read_topic(kafka, "deadletter.v1")]
+
+    letters = wait_for(letter, what="the forged-header invalid event's dead letter")
+    assert [(json.loads(x["value"])["event_id"], x["kind"]) for x in letters] == [
+        (bad["event_id"], "invalid_event")
+    ]
+    assert "payload" in letters[0]["reason"] and "value" in letters[0]["reason"]
+
+    def seen() -> dict[str, Any] | None:
+        status, answer = call("GET", risk.url + f"/v1/areas/{SANDWELL}/indicators?year=2009")
+        return answer if status == 200 and answer["indicators"] else None
+
+    answer = wait_for(seen, what="the valid event's value")
+    assert [(i["indicator"], i["series"]) for i in answer["indicators"]] == [
+        (NEET, [{"period": "2009-Q3", "value": 11.9}])  # the refused 2009-Q2 is not there
+    ]

@@ -29,19 +29,27 @@ class Record:
     key: str | None
     value: bytes
     key_is_text: bool = True
+    # Written by riskgate itself, as its attestation header shows (`adapters/attestation.py`):
+    # a consumer of a topic integrators also write to reads it without validating it again.
+    attested: bool = False
 
 
 def record_of(
-    topic: str, partition: int, offset: int, key: str | bytes | None, value: bytes | None
+    topic: str,
+    partition: int,
+    offset: int,
+    key: str | bytes | None,
+    value: bytes | None,
+    attested: bool = False,
 ) -> Record:
     """A Record from what the log holds, whatever its bytes: this never raises."""
     if isinstance(key, bytes):
         try:
-            return Record(topic, partition, offset, key.decode("utf-8"), value or b"")
+            text, is_text = key.decode("utf-8"), True
         except UnicodeDecodeError:
-            text = key.decode("utf-8", errors="backslashreplace")
-            return Record(topic, partition, offset, text, value or b"", key_is_text=False)
-    return Record(topic, partition, offset, key, value or b"")
+            text, is_text = key.decode("utf-8", errors="backslashreplace"), False
+        return Record(topic, partition, offset, text, value or b"", is_text, attested)
+    return Record(topic, partition, offset, key, value or b"", attested=attested)
 
 
 def encode(value: dict) -> bytes:

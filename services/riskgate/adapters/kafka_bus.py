@@ -14,6 +14,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import CommitFailedError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
+from riskgate.adapters.attestation import Attestation
 from riskgate.adapters.bus import CommitLost, Record, encode, record_of
 from riskgate.limits import MAX_MESSAGE_BYTES
 
@@ -37,8 +38,16 @@ LAG_READER_TIMINGS = {
 class KafkaBus:
     """Producer, consumers and topic administration against one Kafka cluster."""
 
-    def __init__(self, bootstrap_servers: str, partitions: int = 6, replication: int = 1) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        partitions: int = 6,
+        replication: int = 1,
+        attestation: Attestation | None = None,
+    ) -> None:
         self.bootstrap_servers = bootstrap_servers
+        # Signs what this bus publishes and recognises it when read back; None: neither.
+        self.attestation = attestation
         self.partitions = partitions
         self.replication = replication
         self._producer: KafkaPublisher | None = None
@@ -48,7 +57,7 @@ class KafkaBus:
 
     def publisher(self) -> KafkaPublisher:
         if self._producer is None:
-            self._producer = KafkaPublisher(self.bootstrap_servers)
+            self._producer = KafkaPublisher(self.bootstrap_servers, self.attestation)
         return self._producer
 
     def ensure_topics(self, topics: Iterable[str]) -> None:
@@ -67,7 +76,7 @@ class KafkaBus:
             admin.close()
 
     def subscribe(self, group: str, topics: Iterable[str]) -> KafkaSubscription:
-        return KafkaSubscription(self.bootstrap_servers, group, tuple(topics))
+        return KafkaSubscription(self.bootstrap_servers, group, tuple(topics), self.attestation)
 
     def read_all(self, topic: str) -> list[Record]:
         consumer = KafkaConsumer(
@@ -142,15 +151,19 @@ class KafkaBus:
             self._lag_readers.clear()
 
 
-def _record(m: Any) -> Record:
+def _record(m: Any, attestation: Attestation | None = None) -> Record:
     # Whatever the key's bytes, reading them never fails: the consumer judges them.
-    return record_of(m.topic, m.partition, m.offset, m.key, m.value)
+    attested = attestation is not None and attestation.attested(
+        m.topic, m.key, m.value or b"", m.headers
+    )
+    return record_of(m.topic, m.partition, m.offset, m.key, m.value, attested)
 
 
 class KafkaPublisher:
     """An idempotence-minded producer: all replicas acknowledge, flush before commit."""
 
-    def __init__(self, bootstrap_servers: str) -> None:
+    def __init__(self, bootstrap_servers: str, attestation: Attestation | None = None) -> None:
+        self._attestation = attestation
         self._producer = KafkaProducer(
             bootstrap_servers=bootstrap_servers,
             acks="all",
@@ -166,7 +179,9 @@ class KafkaPublisher:
         self.publish_raw(topic, key, encode(value))
 
     def publish_raw(self, topic: str, key: str | None, value: bytes) -> None:
-        self._producer.send(topic, key=key.encode() if key is not None else None, value=value)
+        raw_key = key.encode() if key is not None else None
+        headers = self._attestation.headers(topic, raw_key, value) if self._attestation else None
+        self._producer.send(topic, key=raw_key, value=value, headers=headers)
 
     def flush(self) -> None:
         self._producer.flush()
@@ -178,7 +193,14 @@ class KafkaPublisher:
 class KafkaSubscription:
     """A consumer group member that commits only what it is told to."""
 
-    def __init__(self, bootstrap_servers: str, group: str, topics: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        group: str,
+        topics: tuple[str, ...],
+        attestation: Attestation | None = None,
+    ) -> None:
+        self._attestation = attestation
         self._consumer = KafkaConsumer(
             *topics,
             bootstrap_servers=bootstrap_servers,
@@ -190,7 +212,7 @@ class KafkaSubscription:
 
     def poll(self, timeout_s: float, max_records: int = 500) -> list[Record]:
         batches = self._consumer.poll(timeout_ms=int(timeout_s * 1000), max_records=max_records)
-        return [_record(m) for msgs in batches.values() for m in msgs]
+        return [_record(m, self._attestation) for msgs in batches.values() for m in msgs]
 
     def commit(self, records: Iterable[Record]) -> None:
         offsets: dict[TopicPartition, OffsetAndMetadata] = {}
