@@ -89,7 +89,10 @@ class System:
                 # gatekeeper holding each body's lock until the batch is stored).
                 batch=getattr(self, service).poll_batch if service in BATCHED else None,
                 # Not the gatekeeper: it reads a body's register under the body's lock, fresh.
-                prefetch=self.risk.prefetch if service == "risk" else None,
+                # Nor in memory, where a read is as cheap asked alone as with the poll's.
+                prefetch=self.risk.prefetch
+                if service == "risk" and getattr(self.store, "prefetch_pays", True)
+                else None,
             )
         return self.loops[service]
 

@@ -123,7 +123,10 @@ def test_a_store_away_as_the_poll_ends_stores_nothing_then_the_redelivery_stores
 
 
 class CountingStore(MemoryStore):
-    """A memory store that notes each key read on its own, outside `read_many`."""
+    """A memory store that notes each key read on its own, outside `read_many`; it stands for
+    a server, where each read is a round trip, so the risk consumer prefetches for it."""
+
+    prefetch_pays = True
 
     def __init__(self) -> None:
         super().__init__()

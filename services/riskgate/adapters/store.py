@@ -114,6 +114,11 @@ class RecordedBatch:
 class MemoryStore:
     """Thread-safe dictionaries; the embedded default's state."""
 
+    # A read costs no round trip (no server, no statement): asking a poll's reads at once
+    # (`RiskService.prefetch`) would only read everything twice. Redis and SQLite stores lack
+    # the attribute and are prefetched for.
+    prefetch_pays = False
+
     def __init__(self) -> None:
         self._strings: dict[str, str] = {}
         self._hashes: dict[str, dict[str, str]] = defaultdict(dict)

@@ -1,0 +1,167 @@
+"""Validation's fast path for `indicator.reported` (`schemas/fast_path.py`) gives what the
+schema gives, or leaves the event to the schema: over the whole sample year, and over hostile
+variations of every field, it never accepts what marshmallow refuses and never returns a
+different event (values, types and key order alike)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from marshmallow import ValidationError
+
+from riskgate.schemas import set_known_indicators, validate_event
+from riskgate.schemas.envelope import _ENVELOPE
+from riskgate.schemas.events import known_indicators
+from riskgate.schemas.fast_path import indicator_reported
+
+BASE: dict[str, Any] = {
+    "event_id": "8c0e5d8a-1111-4111-8111-111111111111",
+    "type": "indicator.reported",
+    "occurred_at": "2009-03-28T09:00:00+00:00",
+    "source": "integrator:leeds-data-hub",
+    "body": "E08000028",
+    "payload": {"indicator": "NI 117", "period": "2009-Q1", "value": 11.5},
+}
+HUGE = 10**400
+HOSTILE: dict[str, list[Any]] = {
+    "event_id": [
+        "8C0E5D8A-1111-4111-8111-111111111111", "{8c0e5d8a-1111-4111-8111-111111111111}",
+        "urn:uuid:8c0e5d8a-1111-4111-8111-111111111111", "8c0e5d8a111141118111111111111111",
+        " 8c0e5d8a-1111-4111-8111-111111111111", "8c0e5d8a-1111-4111-8111-11111111111g",
+        "8c0e5d8a-1111-4111-8111-111111111111\n", "8c0e5d8a-1111-4111-8111-١١١١١١١١١١١١",
+        "", "8" * 10_000, 5, None, ["x"],
+    ],
+    "occurred_at": [
+        "2009-03-28T09:00:00Z", "2009-03-28T09:00:00", "2009-02-30T09:00:00+00:00",
+        "2009-03-28 09:00:00+00:00", "2009-03-28T09:00:00+24:00", "2009-03-28T09:00:00+00:00:30",
+        "2009-03-28T09:00:00.123+00:00", "2009-03-28T09:00:00.123456+01:00",
+        "2009-03-28T09:00:00.000000+00:00", "2009-03-28T24:00:00+00:00",
+        "2009-03-28T09:00:00-00:00", "٢٠٠٩-03-28T09:00:00+00:00", "2009-03-28T09:00:00+00:00\n",
+        "2009-03-28T09:00:60+00:00", "0000-03-28T09:00:00+00:00", "9999-12-31T23:59:59+23:59",
+        "2009-03-28T09:00:00+0000", "2009-W13-6T09:00:00+00:00", "x" * 100_000, 20090328, None,
+    ],
+    "source": ["", "a", "a" * 100, "a" * 101, "line\nbreak", "\ud800", 7, None, ["a"]],
+    "body": [
+        "e08000028", "E0800002", "E080000281", "E08000028\n", "E٠٨000028", "X08000028", "",
+        8000028, None,
+    ],
+    "type": ["indicator.reported ", "Indicator.reported", "complaint.received", "", 1, None],
+    "payload": [None, [], "x", {}, 5],
+    "payload.indicator": [
+        "NI 1177", "NI 117\n", "ni 117", "NI 999", "NI ١١٧", "NI  117", "NI 117" + "7" * 100,
+        "", 117, None,
+    ],
+    "payload.period": ["2009-Q5", "2009-Q1\n", "٢٠٠٩-Q1", "2009-q1", "09-Q1", "", 20091, None],
+    "payload.value": [
+        True, False, "1.5", None, float("nan"), float("inf"), float("-inf"), HUGE, -HUGE,
+        2**63, 2**1023, 1e308, -0.0, 0, 5e-324, 12, [1], {}, 1.7976931348623157e308,
+    ],
+    "payload.target": [True, "1", None, float("nan"), HUGE, 0, 12.5, -3, [1]],
+    "payload.unit": ["", "%", "x" * 64, "x" * 65, None, 5, "\ud800"],
+}  # fmt: skip
+
+
+def _variants() -> Iterator[tuple[str, dict[str, Any]]]:
+    for field, values in HOSTILE.items():
+        for value in values:
+            event = copy.deepcopy(BASE)
+            if field.startswith("payload."):
+                event["payload"][field.split(".", 1)[1]] = value
+            else:
+                event[field] = value
+            yield f"{field}={value!r:.40}", event
+    for field in list(BASE) + [f"payload.{k}" for k in BASE["payload"]]:
+        event = copy.deepcopy(BASE)
+        if field.startswith("payload."):
+            del event["payload"][field.split(".", 1)[1]]
+        else:
+            del event[field]
+        yield f"without {field}", event
+    yield "an extra field", {**copy.deepcopy(BASE), "extra": 1}
+    yield "an extra payload field", {**BASE, "payload": {**BASE["payload"], "extra": 1}}
+    yield "integers everywhere", {**BASE, "payload": {**BASE["payload"], "value": 3, "target": 4}}
+    yield "the payload's keys in another order", {
+        **BASE, "payload": {"unit": "%", "target": 1.5, "value": 2.0, "period": "2009-Q2",
+                            "indicator": "NI 117"},
+    }  # fmt: skip
+
+
+def _schema(raw: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        loaded: dict[str, Any] = _ENVELOPE.load(raw)
+    except ValidationError:
+        return None
+    return loaded
+
+
+def _same(fast: dict[str, Any], slow: dict[str, Any] | None) -> bool:
+    """Equal values of equal types in the same key order (json.dumps keeps the order)."""
+    return (
+        slow is not None
+        and json.dumps(fast) == json.dumps(slow)
+        and (type(fast["payload"]["value"]) is type(slow["payload"]["value"]))
+    )
+
+
+@pytest.fixture(params=["known indicators", "no indicator list"])
+def indicators(request: pytest.FixtureRequest) -> Iterator[None]:
+    before = known_indicators()
+    if request.param == "no indicator list":
+        set_known_indicators(None)
+    else:
+        from riskgate.domain.reference import load_reference
+
+        set_known_indicators(load_reference().indicators)
+    try:
+        yield
+    finally:
+        set_known_indicators(before)
+
+
+def test_the_fast_path_agrees_with_the_schema_on_every_hostile_variation(indicators: None) -> None:
+    taken = 0
+    for name, raw in _variants():
+        fast = indicator_reported(raw) if isinstance(raw, dict) else None
+        if fast is None:
+            continue  # left to the schema: validate_event is the schema's answer
+        taken += 1
+        assert _same(fast, _schema(raw)), name
+        assert validate_event(raw) == (fast, {}), name
+    assert taken >= 10  # the canonical variations do take it
+
+
+def test_the_fast_path_takes_the_sample_years_indicators_and_gives_the_schemas_events(
+    sample_year: list[dict[str, Any]],
+) -> None:
+    from riskgate.domain.reference import load_reference
+
+    before = known_indicators()
+    set_known_indicators(load_reference().indicators)
+    try:
+        indicators = [e for e in sample_year if e["type"] == "indicator.reported"]
+        fast = [indicator_reported(e) for e in indicators]
+        assert all(f is not None for f in fast)  # every one of them: the path is the usual one
+        for event, clean in zip(indicators, fast, strict=True):
+            assert clean is not None and _same(clean, _schema(event)), event["event_id"]
+        others = [e for e in sample_year if e["type"] != "indicator.reported"]
+        assert others and all(indicator_reported(e) is None for e in others)
+    finally:
+        set_known_indicators(before)
+
+
+def test_an_unknown_indicator_is_refused_by_the_schema_naming_it() -> None:
+    from riskgate.domain.reference import load_reference
+
+    before = known_indicators()
+    set_known_indicators(load_reference().indicators)
+    try:
+        raw = {**BASE, "payload": {**BASE["payload"], "indicator": "NI 999"}}
+        assert indicator_reported(raw) is None
+        event, errors = validate_event(raw)
+        assert event is None and "unknown indicator 'NI 999'" in json.dumps(errors["payload"])
+    finally:
+        set_known_indicators(before)
