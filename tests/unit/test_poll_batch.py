@@ -182,3 +182,22 @@ def test_a_poll_reads_what_its_events_first_read_in_one_round_trip(
     _submit(reference, events)
     reference.pump(("risk",))
     assert _outcome(system) == _outcome(reference)
+
+
+def test_ingest_asks_whether_a_submissions_events_came_before_in_one_round_trip(
+    tmp_path: Path,
+) -> None:
+    store = CountingStore()
+    system = _system(tmp_path, store)
+    first = _events()
+    _submit(system, first[:5])
+    store.single.clear()
+    store.many = 0
+
+    result = system.ingest.submit(first + first[:2], LOADER)  # five again, two twice here
+
+    assert [key for key in store.single if key == "ingest:accepted"] == []
+    assert store.many == 1
+    duplicates = [e["event_id"] for e in first[:5]] + [e["event_id"] for e in first[:2]]
+    assert sorted(result.duplicates) == sorted(duplicates)
+    assert result.accepted == [e["event_id"] for e in first[5:]]

@@ -93,9 +93,10 @@ class IngestService:
             return result
         fresh: list[dict[str, Any]] = []
         seen_here: set[str] = set()
+        accepted_before = self._accepted.seen_among([e["event_id"] for e in clean])
         for event in clean:
             eid = event["event_id"]
-            if eid in seen_here or self._accepted.seen(eid):
+            if eid in seen_here or eid in accepted_before:
                 result.duplicates.append(eid)
                 continue
             seen_here.add(eid)

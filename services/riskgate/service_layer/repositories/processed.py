@@ -19,6 +19,11 @@ class Processed:
         """Whether the event was applied already."""
         return self._store.sismember(self._key, event_id)
 
+    def seen_among(self, event_ids: list[str]) -> set[str]:
+        """Which of the events were applied already, asked in one round trip."""
+        answers = self._store.read_many([self.seen_read(e) for e in event_ids])
+        return {e for e, seen in zip(event_ids, answers, strict=True) if seen}
+
     def seen_read(self, event_id: str) -> Read:
         """`seen` as a read for `Store.read_many`."""
         return ("sismember", self._key, event_id)
