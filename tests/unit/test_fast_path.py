@@ -1,5 +1,5 @@
-"""Validation's fast path for `indicator.reported` (`schemas/fast_path.py`) gives what the
-schema gives, or leaves the event to the schema: over the whole sample year, and over hostile
+"""Validation's fast path for `indicator.reported` and `complaint.received`
+(`schemas/fast_path.py`) gives what the schema gives, or leaves the event to the schema: over the whole sample year, and over hostile
 variations of every field, it never accepts what marshmallow refuses and never returns a
 different event (values, types and key order alike)."""
 
@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from riskgate.schemas import set_known_indicators, validate_event
 from riskgate.schemas.envelope import _ENVELOPE
 from riskgate.schemas.events import known_indicators
-from riskgate.schemas.fast_path import indicator_reported
+from riskgate.schemas.fast_path import complaint_received, fast_event, indicator_reported
 
 BASE: dict[str, Any] = {
     "event_id": "8c0e5d8a-1111-4111-8111-111111111111",
@@ -26,6 +26,15 @@ BASE: dict[str, Any] = {
     "body": "E08000028",
     "payload": {"indicator": "NI 117", "period": "2009-Q1", "value": 11.5},
 }
+COMPLAINT: dict[str, Any] = {
+    **BASE,
+    "type": "complaint.received",
+    "payload": {
+        "complaint_ref": "CMP-E08000028-0001", "channel": "resident",
+        "theme": "children_and_young_people", "category": "special educational needs",
+        "upheld": True, "formal": False,
+    },
+}  # fmt: skip
 HUGE = 10**400
 HOSTILE: dict[str, list[Any]] = {
     "event_id": [
@@ -65,22 +74,60 @@ HOSTILE: dict[str, list[Any]] = {
 }  # fmt: skip
 
 
-def _variants() -> Iterator[tuple[str, dict[str, Any]]]:
-    for field, values in HOSTILE.items():
+COMPLAINT_HOSTILE: dict[str, list[Any]] = {
+    "payload.complaint_ref": [
+        "", "x" * 64, "x" * 65, "CMP 1", "CMP-1\n", "01632960123", "a@b.co", "CMP-١", 5, None,
+    ],
+    "payload.channel": ["partner", "Resident", "resident ", "", "x" * 100, 1, None],
+    "payload.theme": ["use_of_resources", "safer", "", "x" * 100, None, 3],
+    "payload.category": [
+        "", "x" * 100, "x" * 101, "call 01632 960123", "Mrs Smith's care", "mail a@b.co",
+        "my name is Jo", "ü" * 100, "\ud800", None, 1, ["x"],
+    ],
+    "payload.upheld": [None, True, False, 1, 0, 1.0, "true", [], {}],
+    "payload.formal": [None, True, False, 1, 0, 0.0, "false"],
+    "payload.partner": ["E08000019", "", None, "e08000019", "E0800001", 8000019],
+    "event_id": ["8C0E5D8A-1111-4111-8111-111111111111", "", None],
+    "occurred_at": ["2009-03-28T09:00:00Z", "2009-02-30T09:00:00+00:00"],
+    "type": ["complaint.received ", "indicator.reported"],
+}  # fmt: skip
+
+
+def _mutations(
+    base: dict[str, Any], hostile: dict[str, list[Any]]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    for field, values in hostile.items():
         for value in values:
-            event = copy.deepcopy(BASE)
+            event = copy.deepcopy(base)
             if field.startswith("payload."):
                 event["payload"][field.split(".", 1)[1]] = value
             else:
                 event[field] = value
             yield f"{field}={value!r:.40}", event
-    for field in list(BASE) + [f"payload.{k}" for k in BASE["payload"]]:
-        event = copy.deepcopy(BASE)
+    for field in list(base) + [f"payload.{k}" for k in base["payload"]]:
+        event = copy.deepcopy(base)
         if field.startswith("payload."):
             del event["payload"][field.split(".", 1)[1]]
         else:
             del event[field]
         yield f"without {field}", event
+
+
+def _complaint_variants() -> Iterator[tuple[str, dict[str, Any]]]:
+    yield from _mutations(COMPLAINT, COMPLAINT_HOSTILE)
+    partner = copy.deepcopy(COMPLAINT)
+    partner["payload"].update(channel="partner", partner="E08000019")
+    yield "a partner's complaint", partner
+    yield from _mutations(partner, {"payload.partner": ["", None, "E0800001"]})
+    reordered = copy.deepcopy(COMPLAINT)
+    reordered["payload"] = dict(reversed(list(reordered["payload"].items())))
+    yield "the payload's keys in another order", reordered
+    yield "an extra payload field", {**COMPLAINT, "payload": {**COMPLAINT["payload"], "x": 1}}
+
+
+def _variants() -> Iterator[tuple[str, dict[str, Any]]]:
+    yield from _complaint_variants()
+    yield from _mutations(BASE, HOSTILE)
     yield "an extra field", {**copy.deepcopy(BASE), "extra": 1}
     yield "an extra payload field", {**BASE, "payload": {**BASE["payload"], "extra": 1}}
     yield "integers everywhere", {**BASE, "payload": {**BASE["payload"], "value": 3, "target": 4}}
@@ -103,7 +150,8 @@ def _same(fast: dict[str, Any], slow: dict[str, Any] | None) -> bool:
     return (
         slow is not None
         and json.dumps(fast) == json.dumps(slow)
-        and (type(fast["payload"]["value"]) is type(slow["payload"]["value"]))
+        and [type(v) for v in fast["payload"].values()]
+        == [type(v) for v in slow["payload"].values()]
     )
 
 
@@ -124,14 +172,20 @@ def indicators(request: pytest.FixtureRequest) -> Iterator[None]:
 
 def test_the_fast_path_agrees_with_the_schema_on_every_hostile_variation(indicators: None) -> None:
     taken = 0
+    kinds: set[str] = set()
     for name, raw in _variants():
-        fast = indicator_reported(raw) if isinstance(raw, dict) else None
+        fast = fast_event(raw)
         if fast is None:
             continue  # left to the schema: validate_event is the schema's answer
         taken += 1
+        kinds.add(fast["type"])
         assert _same(fast, _schema(raw)), name
         assert validate_event(raw) == (fast, {}), name
-    assert taken >= 10  # the canonical variations do take it
+    assert taken >= 20  # the canonical variations do take it
+    assert kinds == {"indicator.reported", "complaint.received"}
+
+
+_FAST = ("indicator.reported", "complaint.received")
 
 
 def test_the_fast_path_takes_the_sample_years_indicators_and_gives_the_schemas_events(
@@ -147,8 +201,13 @@ def test_the_fast_path_takes_the_sample_years_indicators_and_gives_the_schemas_e
         assert all(f is not None for f in fast)  # every one of them: the path is the usual one
         for event, clean in zip(indicators, fast, strict=True):
             assert clean is not None and _same(clean, _schema(event)), event["event_id"]
-        others = [e for e in sample_year if e["type"] != "indicator.reported"]
-        assert others and all(indicator_reported(e) is None for e in others)
+        complaints = [e for e in sample_year if e["type"] == "complaint.received"]
+        fast = [complaint_received(e) for e in complaints]
+        assert complaints and all(f is not None for f in fast)
+        for event, clean in zip(complaints, fast, strict=True):
+            assert clean is not None and _same(clean, _schema(event)), event["event_id"]
+        others = [e for e in sample_year if e["type"] not in _FAST]
+        assert others and all(fast_event(e) is None for e in others)
     finally:
         set_known_indicators(before)
 
@@ -165,3 +224,11 @@ def test_an_unknown_indicator_is_refused_by_the_schema_naming_it() -> None:
         assert event is None and "unknown indicator 'NI 999'" in json.dumps(errors["payload"])
     finally:
         set_known_indicators(before)
+
+
+def test_personal_data_in_a_complaint_is_refused_by_the_schema_naming_the_field() -> None:
+    raw = copy.deepcopy(COMPLAINT)
+    raw["payload"]["category"] = "care for Mrs Smith, call 01632 960123"
+    assert complaint_received(raw) is None
+    event, errors = validate_event(raw)
+    assert event is None and "personal data" in json.dumps(errors["payload"]["category"])

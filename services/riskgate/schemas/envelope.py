@@ -27,7 +27,7 @@ from riskgate.schemas.events import (
     SelfAssessmentSubmittedPayload,
     UseOfResourcesScoredPayload,
 )
-from riskgate.schemas.fast_path import indicator_reported
+from riskgate.schemas.fast_path import fast_event
 from riskgate.schemas.fields import (
     ALL_TYPES,
     CONTRACT_VERSION,
@@ -179,7 +179,7 @@ def validate_event(raw: object) -> tuple[dict[str, Any] | None, dict[str, Any]]:
     """
     if not isinstance(raw, dict):
         return None, {"_schema": [NOT_AN_OBJECT]}
-    fast = indicator_reported(raw)  # the common case, as the schema would give it back
+    fast = fast_event(raw)  # the common cases, as the schema would give them back
     if fast is not None:
         return fast, {}
     try:
