@@ -44,6 +44,7 @@ from riskgate.limits import MAX_MESSAGE_BYTES
 from riskgate.sample import generate_year
 
 PIPELINE = ("risk", "citizens", "gatekeeper", "work")  # in the order records flow
+INGESTED: list[float] = []  # each round's rate of submission alone (ingest's share of the time)
 BATCH = 500
 
 
@@ -73,19 +74,22 @@ def wait_assigned(system: System, services: tuple[str, ...], timeout_s: float) -
         time.sleep(0.05)
 
 
+def _settings(kafka: str, redis_url: str, groups: str) -> Settings:
+    return Settings(
+        kafka_bootstrap_servers=kafka,
+        redis_url=redis_url,
+        rules_dir=RULES,
+        consumer_group_prefix=groups,
+    )
+
+
 @contextlib.contextmanager
 def pipeline(kafka: str, redis_url: str, groups: str | None = None) -> Iterator[System]:
     """A System on Kafka and Redis (topics created) with its consumers running in threads, in
     consumer groups of their own (or those named `groups`-service)."""
     if groups is None:
         RedisStore(redis_url).flush_all()
-    settings = Settings(
-        kafka_bootstrap_servers=kafka,
-        redis_url=redis_url,
-        rules_dir=RULES,
-        consumer_group_prefix=groups or f"bench-{uuid.uuid4().hex[:6]}",
-    )
-    system = bootstrap(settings)
+    system = bootstrap(_settings(kafka, redis_url, groups or f"bench-{uuid.uuid4().hex[:6]}"))
     stop = threading.Event()
     threads = system.start_consumers(PIPELINE, stop)
     try:
@@ -140,6 +144,7 @@ def pipeline_rate(system: System, events: list[dict[str, Any]], timeout_s: float
     for actor, run in runs:
         result = system.ingest.submit(run, actor)
         assert not result.errors, result.errors
+    INGESTED.append(len(events) / (time.perf_counter() - start))
     deadline = time.monotonic() + timeout_s
     while not caught_up(system):
         if time.monotonic() > deadline:
@@ -170,11 +175,31 @@ def raw_produce_rate(kafka: str, events: list[dict[str, Any]]) -> float:
 
 
 def one_round(
-    events: list[dict[str, Any]], redis_url: str, join_timeout_s: float, timeout_s: float
+    events: list[dict[str, Any]],
+    redis_url: str,
+    join_timeout_s: float,
+    timeout_s: float,
+    processes: bool = False,
 ) -> Round:
-    """A fresh Tansu: raw produce rate, then the pipeline's rate, on the same broker."""
+    """A fresh Tansu: raw produce rate, then the pipeline's rate, on the same broker.
+    `processes`: each consumer a `riskgate run SERVICE` process, as docker-compose deploys
+    them, with ingest in this process; else all of them threads of this process."""
     with tempfile.TemporaryDirectory(prefix="riskgate-e2e-") as tmp, tansu(Path(tmp)) as kafka:
         raw = raw_produce_rate(kafka, events)
+        if processes:
+            from tansu_join import probes_consumed
+            from tansu_join import processes as service_processes
+
+            groups = f"bench-{uuid.uuid4().hex[:6]}"
+            RedisStore(redis_url).flush_all()
+            with service_processes(kafka, redis_url, groups, Path(tmp)):
+                assigned = probes_consumed(kafka, groups, join_timeout_s)
+                system = bootstrap(_settings(kafka, redis_url, groups))
+                try:
+                    rate = pipeline_rate(system, events, timeout_s)
+                finally:
+                    system.bus.close()  # type: ignore[attr-defined]
+            return Round(rate, raw, assigned)
         with pipeline(kafka, redis_url) as system:
             assigned = wait_assigned(system, PIPELINE, join_timeout_s)
             rate = pipeline_rate(system, events, timeout_s)
@@ -209,20 +234,30 @@ def main() -> None:
     parser.add_argument("--own-redis", action="store_true")
     parser.add_argument("--join-timeout", type=float, default=120.0)
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument(
+        "--processes",
+        action="store_true",
+        help="each consumer a `riskgate run SERVICE` process, as docker-compose deploys them",
+    )
     args = parser.parse_args()
     events = generate_year(2009)[: args.events]
     rounds = []
     with redis_for(None if args.own_redis else args.redis_url) as url:
         for _ in range(args.rounds):
-            rounds.append(one_round(events, url, args.join_timeout, args.timeout))
+            rounds.append(
+                one_round(events, url, args.join_timeout, args.timeout, args.processes)
+            )
     rates, raws = [r.rate for r in rounds], [r.raw for r in rounds]
     ratios = [r.rate / r.raw for r in rounds]
+    shape = "one process per service" if args.processes else "the consumers threads of one process"
     print(f"the sample year's first {len(events):,} events; {args.rounds} rounds, each on a "
-          "fresh Tansu")  # fmt: skip
+          f"fresh Tansu; {shape}")  # fmt: skip
     print(f"pipeline end to end:     {statistics.median(rates):>8,.0f} events/s  ({spread(rates)})")
     print(f"raw produce, acks=all:   {statistics.median(raws):>8,.0f} events/s  ({spread(raws)})")
     print(f"ratio (per round):       {statistics.median(ratios):>8.3f}  "
           f"({spread(ratios, '.3f')})")  # fmt: skip
+    print(f"ingest alone (submitting): {statistics.median(INGESTED):>6,.0f} events/s  "
+          f"({spread(INGESTED)})")  # fmt: skip
     print("partitions assigned after: " + ", ".join(f"{r.assigned_s:.1f} s" for r in rounds))
 
 

@@ -12,7 +12,10 @@ the median of its rounds with the spread (min–max). The rows, and what each is
 - pipeline: the embedded pipeline (memory adapters: ingest, bus, risk, citizens, gatekeeper,
   work) over the sample year, against validating every event once against the contract;
 - e2e: the pipeline on Tansu and Redis (bench/e2e.py, the year's first --e2e-events events),
-  against the raw kafka-python produce rate of the same events, acks=all, same broker;
+  against the raw kafka-python produce rate of the same events, acks=all, same broker; the
+  consumers threads of one process, as `riskgate run` runs them;
+- e2e_processes: the same with each consumer a `riskgate run SERVICE` process, as
+  docker-compose deploys them (ingest in the bench's process);
 - gatekeeper: requests applied per second through Tansu and Redis (bench/gatekeeper.py,
   --requests, in process), against sequential Redis PINGs per second;
 - risk: the risk handler over the sample year (bench/risk.py), against durable-rules `post` on
@@ -211,7 +214,7 @@ def print_scaling(title: str, unit: str, sizes: list[int], costs: list[list[floa
         )
 
 
-ROWS = ("assess", "assess_snapshot", "simulate", "start", "pipeline", "e2e", "gatekeeper", "risk", "scaling")
+ROWS = ("assess", "assess_snapshot", "simulate", "start", "pipeline", "e2e", "e2e_processes", "gatekeeper", "risk", "scaling")
 
 
 def main() -> None:
@@ -259,6 +262,10 @@ def main() -> None:
             f"end to end on Tansu + Redis (first {args.e2e_events:,} events)",
             "/s", "ratio ≥ 0.25", "raw kafka-python produce, acks=all",
         ),
+        "e2e_processes": Row(
+            "the same, one process per service as docker-compose runs them",
+            "/s", "ratio ≥ 0.25", "raw kafka-python produce, acks=all",
+        ),
         "gatekeeper": Row(
             f"gatekeeper requests/s (decided or held in triage), Tansu + Redis ({args.requests:,})",
             "/s", "ratio ≥ 0.1", "sequential Redis PINGs",
@@ -296,6 +303,10 @@ def main() -> None:
                 result = e2e.one_round(e2e_events, url, join_timeout_s=120, timeout_s=1800)
                 rows["e2e"].now.append(result.rate)
                 rows["e2e"].ref.append(result.raw)
+            if "e2e_processes" in only:
+                result = e2e.one_round(e2e_events, url, 120, 1800, processes=True)
+                rows["e2e_processes"].now.append(result.rate)
+                rows["e2e_processes"].ref.append(result.raw)
             if "gatekeeper" in only:
                 rate, ping = gatekeeper_round(args.requests, url)
                 rows["gatekeeper"].now.append(rate)
