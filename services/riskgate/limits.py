@@ -8,9 +8,10 @@ and every check here runs in time linear in its input.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Any
+
+from riskgate import compact_json
 
 MAX_BODY_BYTES = 1_048_576  # RISKGATE_MAX_BODY_BYTES: one HTTP request body (a local setting)
 MAX_EVENTS_PER_POST = 1_000  # events in one POST /v1/events list (a local setting)
@@ -102,7 +103,7 @@ def loads_bounded(
             raise LimitExceeded(
                 field, f"not UTF-8 text ({exc.reason} at byte {exc.start})"
             ) from None
-    value = json.loads(text)
+    value = compact_json.loads(text)  # json.loads: the same value, the same errors
     if _SURROGATE_ESCAPE.search(text) is None and _encodable(text):
         return value  # no surrogate in the text and none escaped in it: nothing to look for
     bad = first_invalid_text(value)

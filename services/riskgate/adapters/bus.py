@@ -6,12 +6,13 @@ only when the consumer commits, after its effects are stored.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
+
+from riskgate.compact_json import dumps_bytes
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ def record_of(
 
 def encode(value: dict) -> bytes:
     """Messages are compact JSON with sorted keys, so equal facts are equal bytes."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    return dumps_bytes(value)  # json.dumps(sort_keys, compact, ASCII).encode(), byte for byte
 
 
 class Publisher(Protocol):

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING
 
-from riskgate import topics
+from riskgate import compact_json, topics
 from riskgate.service_layer.gatekeeper import rebuild
 
 if TYPE_CHECKING:
@@ -18,7 +17,7 @@ def rebuild_gatekeeper(system: System) -> int:
     `risk.judgements` and everything on `gatekeeper.decisions`, each in partition and offset
     order; return how many messages were folded."""
     messages = [
-        json.loads(record.value)
+        compact_json.loads(record.value)
         for topic in (topics.JUDGEMENTS, topics.DECISIONS)
         for record in sorted(system.bus.read_all(topic), key=lambda r: (r.partition, r.offset))
     ]

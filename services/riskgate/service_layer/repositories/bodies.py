@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from typing import Any
 
 from riskgate.adapters.store import Store, WriteBatch
 from riskgate.domain.reference import Reference
-from riskgate.service_layer.repositories.stored_json import dumps
+from riskgate.service_layer.repositories.stored_json import dumps, loads
 
 
 @functools.lru_cache(maxsize=4096)
 def _registered(raw: str) -> dict[str, Any]:
     """A stored registration, parsed once per distinct text (the text is the cache's key, so
     a re-registration is read afresh)."""
-    return json.loads(raw)
+    return loads(raw)
 
 
 class BodyRegistry:

@@ -13,19 +13,18 @@ made before names the version it used.
 from __future__ import annotations
 
 import functools
-import json
 from typing import Any
 
 from riskgate.adapters.store import Read, Store
 from riskgate.domain import laa
-from riskgate.service_layer.repositories.stored_json import dumps
+from riskgate.service_layer.repositories.stored_json import dumps, loads
 from riskgate.service_layer.unit_of_work import UnitOfWork
 
 
 @functools.lru_cache(maxsize=4096)
 def _version(raw: str) -> dict[str, Any]:
     """A stored version, parsed once per distinct text (read on every indicator report)."""
-    doc: dict[str, Any] = json.loads(raw)
+    doc: dict[str, Any] = loads(raw)
     doc["by_indicator"] = {t["indicator"]: t for t in doc["targets"]}
     return doc
 
@@ -83,7 +82,7 @@ class LaaFacts:
     def report(self, area: str, year: int) -> dict[str, Any] | None:
         """The area's annual report for the year, or None."""
         raw = self._store.get(f"laa:report:{area}:{year}")
-        return json.loads(raw) if raw else None
+        return loads(raw) if raw else None
 
     def areas(self) -> list[str]:
         """The areas with an agreement."""

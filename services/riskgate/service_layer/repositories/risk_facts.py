@@ -23,7 +23,6 @@ annual pass) sees its own earlier steps before anything is stored.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -47,7 +46,7 @@ def _indicator_fact(raw: str) -> IndicatorFact:
 @functools.lru_cache(maxsize=1 << 16)
 def _fact(raw: str) -> dict[str, Any]:
     """A stored complaint or finding; each stored text is parsed once (callers only read it)."""
-    return json.loads(raw)
+    return loads(raw)
 
 
 class RiskFacts:
@@ -82,7 +81,7 @@ class RiskFacts:
         stored = self._store.hgetall(f"risk:ind:{body}:{indicator}")
         return {
             period: (fact["value"], fact.get("reported_at"))
-            for period, fact in ((p, json.loads(raw)) for p, raw in stored.items())
+            for period, fact in ((p, loads(raw)) for p, raw in stored.items())
         }
 
     def record_indicator(
@@ -141,7 +140,7 @@ class RiskFacts:
     def findings(self, body: str, theme: str) -> dict[str, dict[str, Any]]:
         """Every stored inspection finding on a body and theme, by event id."""
         stored = self._store.hgetall(f"risk:finding:{body}:{theme}")
-        return {eid: json.loads(v) for eid, v in stored.items()}
+        return {eid: loads(v) for eid, v in stored.items()}
 
     def record_finding(self, body: str, theme: str, event_id: str, fact: dict[str, Any]) -> None:
         """Keep an inspection finding."""
@@ -161,7 +160,7 @@ class RiskFacts:
     def managed_concerns(self, area: str, year: int, theme: str) -> dict[str, dict[str, Any]]:
         """The concerns the area reported in its self-assessment for this theme and year."""
         raw = self._hash(f"risk:sa:{area}:{year}").get(theme)
-        return json.loads(raw)["concerns"] if raw else {}
+        return loads(raw)["concerns"] if raw else {}
 
     def record_scores(self, body: str, year: int, scores: dict[str, Any]) -> None:
         """Keep a council's audit scores for the year."""
@@ -198,7 +197,7 @@ class RiskFacts:
     @staticmethod
     def contribution_documents(contributions: dict[str, str]) -> list[dict[str, Any]]:
         """The contributions as documents, in their stored order."""
-        return [json.loads(v) for v in contributions.values()]
+        return [loads(v) for v in contributions.values()]
 
     # Judgements and requests ----------------------------------------------------
 
@@ -217,7 +216,7 @@ class RiskFacts:
     def assessment(self, area: str, year: int) -> dict[str, dict[str, Any]]:
         """The current judgement per theme for one area and year (themes with none are absent)."""
         stored = self._store.hgetall(f"risk:judgement:{area}:{year}")
-        return {theme: json.loads(v) for theme, v in sorted(stored.items())}
+        return {theme: loads(v) for theme, v in sorted(stored.items())}
 
     def is_requested(self, request_id: str) -> bool:
         """Whether this inspection request was raised already."""
