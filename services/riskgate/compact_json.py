@@ -20,8 +20,8 @@ orjson wrote, or by orjson refusing):
   inside a string falls back too, needlessly but safely);
 - `0.0000`: orjson writes floats of exponent -5 in fixed notation (`0.00001`), json as
   `1e-05` (a `0.0000` elsewhere, `10.00001` or inside a string, falls back needlessly);
-- a digit, `e-`, one digit and no more: orjson writes exponents -6 to -9 with one digit
-  (`1e-7`), json with two (`1e-07`).
+- a digit, `e-`, one digit and then `,`, `]`, `}` or the end: orjson writes exponents -6
+  to -9 with one digit (`1e-7`), json with two (`1e-07`).
 
 Every other float orjson writes as `float.__repr__` does (the same shortest digits, fixed
 notation from 1e-4 to below 1e16, `e+16` and `e-10` beyond), which an import-time check
@@ -57,7 +57,9 @@ _OPTIONS = (
     | orjson.OPT_PASSTHROUGH_DATETIME
     | orjson.OPT_PASSTHROUGH_DATACLASS
 )
-_SHORT_EXPONENT = re.compile(rb"e-[0-9](?![0-9])")
+# A number ends at `,` `]` `}` or the end of compact JSON: "e-" and one digit there is an
+# exponent orjson wrote short if a digit comes before it (in a string, a needless fallback).
+_SHORT_EXPONENT = re.compile(rb"e-[0-9](?=[,\]}]|\Z)")
 _DIGITS_TO_ZERO = bytes.maketrans(b"0123456789", b"0000000000")
 _LONG_DIGIT_RUN = b"0" * 19  # 10**18 and beyond: where orjson's integers end
 _FAST_OPENS = 100  # `[` and `{` a text orjson may read; past that, json.loads decides
@@ -77,10 +79,12 @@ def _orjson_bytes(doc: Any) -> bytes | None:
     ):
         return None
     if out.find(b"e-") >= 0:
-        for found in _SHORT_EXPONENT.finditer(out):
+        found = _SHORT_EXPONENT.search(out)
+        while found is not None:
             start = found.start()
             if start and out[start - 1] in b"0123456789":
                 return None
+            found = _SHORT_EXPONENT.search(out, found.end())
     return out
 
 

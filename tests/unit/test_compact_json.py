@@ -352,7 +352,11 @@ def test_orjson_writes_the_usual_documents() -> None:
     """The point of the module: riskgate's stored facts and events take orjson's bytes."""
     assert compact_json._FAST_DUMPS
     fact = {"value": 45.06, "event_id": "e0aaff2e-0593-576f-802a-39cac80686d9"}
-    event = {"type": "indicator.reported", "payload": {"value": 12, "period": "2009-04"}}
+    event = {
+        "event_id": "0b5e7f1c-2c1d-5a3e-9f0e-1d2c3b4a5f60",  # "3e-9" is no exponent
+        "type": "indicator.reported",
+        "payload": {"value": 12, "period": "2009-04", "small": 1e-10},
+    }
     for doc in (fact, event, [1, 2.5, "x"], {"a": {"b": [True, False, 0.0001, 1e16]}}):
         assert compact_json._orjson_bytes(doc) == reference_dumps(doc).encode()
 
