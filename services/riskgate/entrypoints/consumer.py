@@ -221,6 +221,7 @@ class ConsumerLoop:
         self._prefetch = prefetch if batch is not None else None
         self._data_errors: dict[tuple[str, int, int], int] = {}  # record -> failures in a row
         self.last_error: str | None = None
+        self._handled = metrics.MESSAGES_HANDLED.labels(name)  # looked up once, counted often
 
     def run_once(self, timeout_s: float = 1.0) -> int:
         """Handle one poll's worth of records; return how many were handled."""
@@ -300,7 +301,7 @@ class ConsumerLoop:
                     self._dead_letter(record, Unusable("refused", refused))
                     return
             self._handler(event)
-            metrics.MESSAGES_HANDLED.labels(self.name).inc()
+            self._handled.inc()
         except InvalidMessage as exc:
             self._dead_letter(record, Unusable("refused", str(exc)))
         except Exception as exc:
