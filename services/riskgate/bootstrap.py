@@ -176,7 +176,7 @@ def bootstrap(
                 settings.kafka_partitions,
                 settings.kafka_replication,
                 # ingest's events, validated once, are not validated again by each consumer
-                attestation=Attestation.kept_in(store),
+                attestation=Attestation.kept_in(store, topics.EVENT_TOPICS),
             )
     failpoints.arm(settings.failpoints)
     bus.ensure_topics(topics.ALL_TOPICS)

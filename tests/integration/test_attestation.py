@@ -23,7 +23,9 @@ TOPIC = "events.v1"
 
 @pytest.fixture
 def bus(kafka: str, redis_url: str) -> Iterator[KafkaBus]:
-    bus = KafkaBus(kafka, partitions=1, attestation=Attestation.kept_in(RedisStore(redis_url)))
+    bus = KafkaBus(
+        kafka, partitions=1, attestation=Attestation.kept_in(RedisStore(redis_url), [TOPIC])
+    )
     bus.ensure_topics([TOPIC])
     try:
         yield bus
@@ -47,11 +49,13 @@ def test_what_riskgate_publishes_is_attested_and_nothing_else_passes_for_it(
     publisher.publish(TOPIC, "E08000028", event)
     publisher.flush()
     # The same header copied onto other bytes, onto another key, and one under another secret.
-    ours = Attestation.kept_in(RedisStore(redis_url))
+    ours = Attestation.kept_in(RedisStore(redis_url), [TOPIC])
     value = json.dumps(event, sort_keys=True, separators=(",", ":")).encode()
     tag = ours.tag(TOPIC, b"E08000028", value)
     assert tag is not None
-    other = Attestation.with_secret(b"not the deployment's secret").tag(TOPIC, b"E08000028", value)
+    other = Attestation.with_secret(b"not the deployment's secret", [TOPIC]).tag(
+        TOPIC, b"E08000028", value
+    )
     producer = KafkaProducer(bootstrap_servers=kafka)
     sends = [
         (b"E08000028", value.replace(b'"n":1', b'"n":2'), [(HEADER, tag)]),

@@ -14,11 +14,12 @@ from riskgate.adapters.attestation import HEADER, STORE_KEY, Attestation
 from riskgate.adapters.store import MemoryStore
 
 VALUE = b'{"event_id":"e1","type":"indicator.reported"}'
+COVERED = ("events.v1", "t")  # the topics integrators may write to as well
 
 
 def test_processes_sharing_a_store_share_one_secret_made_once() -> None:
     store = MemoryStore()
-    signers = [Attestation.kept_in(store) for _ in range(8)]
+    signers = [Attestation.kept_in(store, COVERED) for _ in range(8)]
     threads = [threading.Thread(target=s.secret) for s in signers]
     for t in threads:
         t.start()
@@ -30,13 +31,15 @@ def test_processes_sharing_a_store_share_one_secret_made_once() -> None:
     assert len(next(iter(secrets))) == 32  # type: ignore[arg-type]
     # Another store (another deployment) has its own, and does not recognise ours.
     tag = signers[0].tag("events.v1", b"E08000028", VALUE)
-    assert not Attestation.kept_in(MemoryStore()).verify("events.v1", b"E08000028", VALUE, tag)
+    assert not Attestation.kept_in(MemoryStore(), COVERED).verify(
+        "events.v1", b"E08000028", VALUE, tag
+    )
 
 
 @pytest.mark.parametrize(
     ("topic", "key", "value"),
     [
-        ("events.v2", b"E08000028", VALUE),
+        ("events.v2", b"E08000028", VALUE),  # a topic it does not cover
         ("events.v1", b"E08000019", VALUE),
         ("events.v1", None, VALUE),
         ("events.v1", b"", VALUE),
@@ -47,14 +50,14 @@ def test_processes_sharing_a_store_share_one_secret_made_once() -> None:
     ],
 )
 def test_a_tag_covers_topic_key_and_value(topic: str, key: bytes | None, value: bytes) -> None:
-    signer = Attestation.with_secret(b"s" * 32)
+    signer = Attestation.with_secret(b"s" * 32, COVERED)
     tag = signer.tag("events.v1", b"E08000028", VALUE)
     assert signer.verify("events.v1", b"E08000028", VALUE, tag)
     assert not signer.verify(topic, key, value, tag)
 
 
 def test_only_the_first_header_of_its_name_counts_and_malformed_tags_fail() -> None:
-    signer = Attestation.with_secret(b"s" * 32)
+    signer = Attestation.with_secret(b"s" * 32, COVERED)
     tag = signer.tag("t", b"k", VALUE)
     assert tag is not None
     assert signer.attested("t", b"k", VALUE, [("other", b"x"), (HEADER, tag)])
@@ -86,7 +89,7 @@ def test_with_the_store_away_nothing_is_attested_until_it_is_back(
     now = [1000.0]
     monkeypatch.setattr(module.time, "monotonic", lambda: now[0])
     store = _Away()
-    signer = Attestation.kept_in(store)
+    signer = Attestation.kept_in(store, COVERED)
     assert signer.headers("events.v1", b"k", VALUE) == []  # published without: validated
     assert "validated by every consumer" in caplog.text
     assert not signer.verify("events.v1", b"k", VALUE, bytes(32))
@@ -98,3 +101,13 @@ def test_with_the_store_away_nothing_is_attested_until_it_is_back(
     headers = signer.headers("events.v1", b"k", VALUE)
     assert [name for name, _ in headers] == [HEADER] and store.asked == 2
     assert signer.attested("events.v1", b"k", VALUE, headers)
+
+
+def test_records_on_topics_it_does_not_cover_are_neither_signed_nor_taken_as_attested() -> None:
+    signer = Attestation.with_secret(b"s" * 32, ["events.v1"])
+    tag = signer.tag("events.v1", b"k", VALUE)
+    assert tag is not None
+    # riskgate's own topics are trusted as they are: no header to write, none to check
+    assert signer.headers("risk.judgements.v1", b"k", VALUE) == []
+    assert not signer.attested("risk.judgements.v1", b"k", VALUE, [(HEADER, tag)])
+    assert signer.attested("events.v1", b"k", VALUE, [(HEADER, tag)])

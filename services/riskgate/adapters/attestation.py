@@ -5,8 +5,10 @@ integrators may also produce to the events topic directly, so the consumers of t
 risk and citizens services) validate what they read there. Without more, an event that came in
 through ingest was validated three times: once by ingest and once by each consumer.
 
-So every record riskgate's Kafka publisher writes carries an attestation header: an HMAC-SHA256
-over the topic, key and value, under a secret only riskgate's processes hold. A consumer that
+So every record riskgate's Kafka publisher writes to those topics (`topics`: the ones
+integrators may write to as well) carries an attestation header: an HMAC-SHA256 over the topic,
+key and value, under a secret only riskgate's processes hold. Records on riskgate's own topics
+are trusted as they are, so they are neither signed nor checked. A consumer that
 finds a matching attestation reads the record as it reads its internal topics (the envelope's
 shape checked, the contract trusted); a record without one, or with one that does not match
 (another producer's, or bytes changed on the way), is validated in full as before. The secret
@@ -24,7 +26,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from riskgate.adapters.store import Store
 
@@ -49,18 +51,19 @@ def _message(topic: str, key: bytes | None, value: bytes) -> bytes:
 class Attestation:
     """Signs what riskgate's publisher writes and recognises it when a consumer reads it."""
 
-    def __init__(self, secret: Callable[[], bytes]) -> None:
+    def __init__(self, secret: Callable[[], bytes], topics: Iterable[str]) -> None:
         self._resolve = secret
+        self._topics = frozenset(topics)  # the topics whose records are signed and checked
         self._secret: bytes | None = None
         self._failed_at: float | None = None
         self._lock = threading.Lock()
 
     @classmethod
-    def with_secret(cls, secret: bytes) -> Attestation:
-        return cls(lambda: secret)
+    def with_secret(cls, secret: bytes, topics: Iterable[str]) -> Attestation:
+        return cls(lambda: secret, topics)
 
     @classmethod
-    def kept_in(cls, store: Store) -> Attestation:
+    def kept_in(cls, store: Store, topics: Iterable[str]) -> Attestation:
         """The deployment's secret from the store, created there by the first process asking."""
 
         def resolve() -> bytes:
@@ -71,7 +74,7 @@ class Attestation:
                     store.set(STORE_KEY, kept)
             return bytes.fromhex(kept)
 
-        return cls(resolve)
+        return cls(resolve, topics)
 
     def secret(self) -> bytes | None:
         """The secret, or None while it cannot be had (the store away: retried after RETRY_S)."""
@@ -94,7 +97,9 @@ class Attestation:
             return self._secret
 
     def tag(self, topic: str, key: bytes | None, value: bytes) -> bytes | None:
-        """The attestation for a record, or None if there is no secret to sign with."""
+        """The attestation for a record, or None: not a topic it covers, or no secret."""
+        if topic not in self._topics:
+            return None
         secret = self.secret()
         if secret is None:
             return None
@@ -117,6 +122,8 @@ class Attestation:
     ) -> bool:
         """Whether a consumed record carries this deployment's attestation (the first
         `HEADER` only: a record with two is judged by the first)."""
+        if topic not in self._topics:
+            return False
         for name, tag in headers or ():
             if name == HEADER:
                 return self.verify(topic, key, value, tag)
