@@ -6,10 +6,10 @@ the embedded pipeline's validation and, on Kafka, most of ingest's time. `fast_e
 only such an event already in the form validation would give back (a lowercase UUID, an ISO
 date-time with its offset as `isoformat` writes it, every field of the contract's own type, no
 field it does not know, no personal data) and returns what `validate_event` would return for
-it, value for value and key for key. Anything
-else, valid or not, it leaves to the schema (returns None), so every error still comes from
-marshmallow, naming the field and the reason. `tests/unit/test_fast_path.py` holds the two
-equal over the sample year and over hostile variations of every field.
+it, value for value and key for key. Anything else, valid or not, it leaves to the schema
+(returns None), so every error still comes from marshmallow, naming the field and the reason.
+`tests/unit/test_fast_path.py` holds the two equal over the sample year and over hostile
+variations of every field.
 """
 
 from __future__ import annotations
