@@ -22,6 +22,7 @@ from riskgate.entrypoints.cli.common import settings as read_settings
 from riskgate.entrypoints.gunicorn_config import gunicorn_options, shared_metrics_dir
 from riskgate.failpoints import SUPERVISOR_ENV
 from riskgate.sample.ids import SAMPLE_YEAR
+from riskgate.service_layer.gc_pause import settle_long_lived
 from riskgate.service_layer.sample_year import SAMPLE_MARK, mark_sample, sample_wanted
 from riskgate.service_layer.scheduler import run_embedded, sweep_forever
 from riskgate.service_layer.snapshot import restore_snapshot, save_snapshot, snapshots_usable
@@ -76,8 +77,10 @@ def _embedded_factory(
         for token, role in tokens.items():
             system.tokens.add(token, role, holder=f"embedded:{role}")
 
-        def snapshot(accepted: Counter[str]) -> None:
-            save_snapshot(settings, SAMPLE_YEAR, home_database(settings), accepted)
+        def loaded(accepted: Counter[str]) -> None:
+            settle_long_lived()  # what the load left in memory stays: gc_pause.py
+            if snapshots and fresh:
+                save_snapshot(settings, SAMPLE_YEAR, home_database(settings), accepted)
 
         threading.Thread(
             target=run_embedded,
@@ -86,12 +89,14 @@ def _embedded_factory(
                 "load": load,
                 "sweep_s": settings.sweep_s,
                 "stop": threading.Event(),
-                "on_loaded": snapshot if snapshots and fresh else None,
+                "on_loaded": loaded,
             },
             name="embedded-pipeline",
             daemon=True,
         ).start()
-        return create_app(system)
+        app = create_app(system)
+        settle_long_lived()  # what the worker made to start lives as long as it: gc_pause.py
+        return app
 
     return factory
 
@@ -113,7 +118,9 @@ def _service_factory(settings: Settings, services: tuple[str, ...]) -> Callable[
                 args=(system, settings.sweep_s, stop, "triage"),
                 daemon=True,
             ).start()
-        return create_app(system, services)
+        app = create_app(system, services)
+        settle_long_lived()  # what the worker made to start lives as long as it: gc_pause.py
+        return app
 
     return factory
 
