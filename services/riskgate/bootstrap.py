@@ -93,6 +93,7 @@ class System:
                 prefetch=self.risk.prefetch
                 if service == "risk" and getattr(self.store, "prefetch_pays", True)
                 else None,
+                acts_on=self.citizens.ACTS_ON if service == "citizens" else None,
             )
         return self.loops[service]
 

@@ -293,13 +293,28 @@ def test_straight_onto_the_embedded_topic_a_finding_from_a_source_no_token_names
     system.pump()
 
     letters = [json.loads(r.value) for r in system.bus.read_all(topics.DEAD_LETTERS)]
-    assert {(letter["consumer"], letter["kind"]) for letter in letters} == {
-        ("risk", "refused"),
-        ("citizens", "refused"),
-    }
+    # The citizens' desk passes over a finding unread (it acts on none), so refuses nothing.
+    assert {(letter["consumer"], letter["kind"]) for letter in letters} == {("risk", "refused")}
     assert letters[0]["reason"] == (
         "producer 'ofsted-returns' (a producer no token names) may not publish this: "
         "inspection.finding comes only from the inspectorate it names (ofsted) or the "
         "gatekeeper completing an inspection; ofsted-returns is integrator"
     )
     assert not system.store.sismember("done:risk", forged["event_id"])
+
+
+def test_straight_onto_the_embedded_topic_a_complaint_outside_its_producers_scope_is_refused_by_both(
+    system: System,
+) -> None:
+    issue(system.store, "integrator", holder="sandwell-hub", event_types=["indicator.reported"])
+    forged = example("complaint.received", source="integrator:sandwell-hub")
+    system.bus.publisher().publish(topics.EVENTS, HAMPSHIRE, forged)
+
+    system.pump()
+
+    letters = [json.loads(r.value) for r in system.bus.read_all(topics.DEAD_LETTERS)]
+    assert sorted((letter["consumer"], letter["kind"]) for letter in letters) == [
+        ("citizens", "refused"),
+        ("risk", "refused"),
+    ]
+    assert all("outside the scope" in letter["reason"] for letter in letters), letters

@@ -12,6 +12,10 @@ effects are stored or it has been dead-lettered. No record is skipped in silence
   topic integrators produce to validates every event against the contract; a loop
   reading what riskgate wrote itself (`trusted`) checks only the envelope's shape,
   the events having been validated once where they entered.
+- A loop whose handler acts on some event types only (`acts_on`: the citizens' desk) passes
+  over a record riskgate wrote itself whose type is another, without reading it: the type
+  is read from the record's last bytes (`type_at_end`), and the handler would have returned
+  at once. A record from outside is read and checked in full whatever its type.
 - On topics keyed by area, an event whose key is not its area is dead-lettered
   (`key_mismatch`, naming both). An event for a body the registry does not know
   yet goes on to the handler, which treats the body as its own area as it always
@@ -37,8 +41,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,6 +92,22 @@ def decode(record: Record, trusted: bool = False) -> tuple[dict[str, Any] | None
         # The value was read all the same, to know whether it may be copied.
         return None, Unusable("bad_key", bad_key, unusable.withheld if unusable else None)
     return event, unusable
+
+
+# A JSON object's last member, when it is "type" with a plain string value, closes it: the
+# quote before `type` follows `,` or `{` (it opens the key), the value holds no quote or
+# backslash, and json.loads keeps the last of duplicate keys, so this is the type it reads.
+_TYPE_AT_END = re.compile(rb'[{,]"type":"([a-z0-9_.]{1,64})"}\Z')
+_TYPE_TAIL_BYTES = 76  # `,"type":"` + 64 + `"}`, with room to spare
+
+
+def type_at_end(value: bytes) -> str | None:
+    """The `type` of the JSON object `value` holds, read from its last bytes alone, when its
+    last member is `"type":"<lowercase name>"` (so in every event riskgate encodes: keys
+    sorted, `type` the last of the envelope's); None otherwise. Only for a value known to be
+    one JSON object (riskgate's own): of other bytes it says nothing reliable."""
+    found = _TYPE_AT_END.search(value, max(0, len(value) - _TYPE_TAIL_BYTES))
+    return found.group(1).decode("ascii") if found is not None else None
 
 
 def _key_problem(record: Record) -> str | None:
@@ -194,6 +215,8 @@ class ConsumerLoop:
     one publish, one flush and one store transaction (service_layer/unit_of_work.PollBatch).
     `prefetch`, with `batch`, is given a poll's readable events before the first is handled,
     to read what they will read in one round trip.
+    `acts_on`, the event types the handler does anything with: a record riskgate wrote
+    (`trusted`, or attested) of another type is passed over unread, as handled.
     """
 
     def __init__(
@@ -208,6 +231,7 @@ class ConsumerLoop:
         trusted: bool = False,
         batch: PollBatch | None = None,
         prefetch: Callable[[list[dict[str, Any]]], None] | None = None,
+        acts_on: Collection[str] | None = None,
     ) -> None:
         self.name = name
         self._subscription = subscription
@@ -219,6 +243,7 @@ class ConsumerLoop:
         self._trusted = trusted
         self._batch = batch
         self._prefetch = prefetch if batch is not None else None
+        self._acts_on = acts_on
         self._data_errors: dict[tuple[str, int, int], int] = {}  # record -> failures in a row
         self.last_error: str | None = None
         self._handled = metrics.MESSAGES_HANDLED.labels(name)  # looked up once, counted often
@@ -239,12 +264,18 @@ class ConsumerLoop:
 
     def _handle_poll(self, records: list[Record]) -> int:
         done: list[Record] = []
-        decoded = [decode(record, self._trusted or record.attested) for record in records]
+        decoded = [self._decode(record) for record in records]
         for index, record in enumerate(records):
             try:
                 if index == 0 and self._prefetch is not None:
-                    self._prefetch([e for e, bad in decoded if e is not None and bad is None])
-                self._handle(record, decoded[index])
+                    self._prefetch(
+                        [d[0] for d in decoded if d is not None and d[0] is not None and d[1] is None]
+                    )
+                read = decoded[index]
+                if read is None:  # passed over: not a type the handler acts on
+                    self._handled.inc()
+                else:
+                    self._handle(record, read)
             except Exception as exc:  # noqa: BLE001 - anything else is retried, never skipped
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning(
@@ -264,6 +295,16 @@ class ConsumerLoop:
         self._commit_or_rewind(done, records)
         self.last_error = None
         return len(done)
+
+    def _decode(self, record: Record) -> tuple[dict[str, Any] | None, Unusable | None] | None:
+        """The record as `decode` reads it, or None for one riskgate wrote whose type the
+        handler does not act on."""
+        trusted = self._trusted or record.attested
+        if trusted and self._acts_on is not None:
+            kind = type_at_end(record.value)
+            if kind is not None and kind not in self._acts_on:
+                return None
+        return decode(record, trusted)
 
     def run_forever(
         self, stop: threading.Event, on_idle: Callable[[], object] | None = None

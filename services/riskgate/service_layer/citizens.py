@@ -62,6 +62,8 @@ class CitizensService:
     """Handles the citizens' events and the deadline sweep; lists cases and petitions."""
 
     GROUP = "citizens"
+    # The events it acts on; every other event it passes over, leaving no trace.
+    ACTS_ON = frozenset((*EVENT_TYPES, "complaint.received"))
 
     def __init__(
         self,
@@ -88,7 +90,7 @@ class CitizensService:
 
     def handle(self, event: dict[str, Any]) -> None:
         """Apply one event: at most once in effect, however often it is delivered."""
-        if event["type"] not in (*EVENT_TYPES, "complaint.received"):
+        if event["type"] not in self.ACTS_ON:
             return
         if self._processed.seen(event["event_id"]):
             return
