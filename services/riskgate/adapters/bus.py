@@ -109,8 +109,9 @@ class MemoryBus:
     """An in-process, single-partition-per-topic log with consumer groups."""
 
     def __init__(self) -> None:
-        # A key is text, or bytes exactly as a raw producer sent them (tests put bad keys here).
-        self._logs: dict[str, list[tuple[str | bytes | None, bytes]]] = defaultdict(list)
+        # Each record made once, as it is published, and shared by every group that reads it
+        # (a Record is frozen). A key published as bytes is read as a raw producer's would be.
+        self._logs: dict[str, list[Record]] = defaultdict(list)
         self._positions: dict[tuple[str, str], int] = defaultdict(int)
         self._lock = threading.RLock()
 
@@ -122,7 +123,8 @@ class MemoryBus:
 
     def publish_raw(self, topic: str, key: str | bytes | None, value: bytes) -> None:
         with self._lock:
-            self._logs[topic].append((key, value))
+            log = self._logs[topic]
+            log.append(record_of(topic, 0, len(log), key, value))
 
     def flush(self) -> None:
         """Nothing is buffered in memory."""
@@ -137,8 +139,7 @@ class MemoryBus:
 
     def read_all(self, topic: str) -> list[Record]:
         with self._lock:
-            log = list(self._logs.get(topic, ()))
-        return [record_of(topic, 0, i, k, v) for i, (k, v) in enumerate(log)]
+            return list(self._logs.get(topic, ()))
 
     def reachable(self) -> bool:
         return True
@@ -170,7 +171,7 @@ class MemorySubscription:
                 log = self._bus._logs[topic]
                 start = self._fetch[topic]
                 end = min(len(log), start + max_records - len(out))
-                out.extend(record_of(topic, 0, i, *log[i]) for i in range(start, end))
+                out.extend(log[start:end])
                 self._fetch[topic] = end
                 if len(out) >= max_records:
                     break
