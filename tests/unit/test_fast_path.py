@@ -1,5 +1,6 @@
-"""Validation's fast path for `indicator.reported` and `complaint.received`
-(`schemas/fast_path.py`) gives what the schema gives, or leaves the event to the schema: over the whole sample year, and over hostile
+"""Validation's fast path for `indicator.reported`, `complaint.received` and the agreements
+(`schemas/fast_path.py`) gives what the schema gives, or leaves the event to the schema: over
+the whole sample year, and over hostile
 variations of every field, it never accepts what marshmallow refuses and never returns a
 different event (values, types and key order alike)."""
 
@@ -125,7 +126,106 @@ def _complaint_variants() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "an extra payload field", {**COMPLAINT, "payload": {**COMPLAINT["payload"], "x": 1}}
 
 
+def _target(indicator: str, kind: str = "designated", **changes: Any) -> dict[str, Any]:
+    return {
+        "indicator": indicator, "kind": kind, "baseline": {"period": "2007-08", "value": 52.3},
+        "trajectory": [{"period": "2008-09", "value": 53.4}, {"period": "2009-10", "value": 54.5},
+                       {"period": "2010-11", "value": 55.6}],
+        "lead_partner": "E08000028", "partners": ["E08000019"], **changes,
+    }  # fmt: skip
+
+
+AGREEMENT: dict[str, Any] = {
+    **BASE,
+    "type": "laa.agreed",
+    "payload": {
+        "period_start": "2008-09", "period_end": "2010-11", "effective_from": "2008-06-30",
+        "targets": [_target("NI 117"), _target("NI 2", "statutory_education"),
+                    _target("NI 8", "local")],
+        "data_source": "synthetic",
+    },
+}  # fmt: skip
+AGREEMENT_HOSTILE: dict[str, list[Any]] = {
+    "payload.period_start": [
+        "2009-10", "2010-11", "2011-12", "2004-05", "2008-9", "2008-09\n", "٢٠٠٨-09", "", 2008,
+        None,
+    ],
+    "payload.period_end": ["2008-09", "2007-08", "2013-14", "2012-13", "20101-11", None],
+    "payload.effective_from": [
+        "2008-6-30", "2008-06-31", "2008-02-29", "2008-06-30T00:00:00", "٢٠٠٨-06-30",
+        "2008-06-30\n", "", "x" * 10_000, 20080630, None,
+    ],
+    "payload.targets": [
+        [], "x", None, {}, [None], [[]], [_target("NI 117")] * 2,
+    ],
+    "payload.data_source": ["", "x" * 200, "x" * 201, "mail a@b.co", None, 5, ["x"]],
+    "type": ["laa.refreshed", "laa.agreed ", "laa.annual_report"],
+    "event_id": ["8C0E5D8A-1111-4111-8111-111111111111", None],
+}  # fmt: skip
+TARGET_HOSTILE: dict[str, list[Any]] = {
+    "indicator": ["NI 999", "NI 2", "ni 117", "NI 117\n", "NI ١١٧", "NI 1177", "", 117, None],
+    "kind": ["Designated", "designated ", "", "x" * 1000, None, 1],
+    "baseline": [
+        None, {}, [], {"period": "2007-08"}, {"period": "2007-08", "value": "1"},
+        {"period": "2007-08", "value": True}, {"period": "2011-12", "value": 1.0},
+        {"period": "2010-11", "value": 1.0}, {"period": "2007-08", "value": 1},
+        {"period": "2007-08", "value": 1.0, "x": 1}, {"period": "2007-08", "value": HUGE},
+        {"period": "2007-08", "value": float("nan")}, {"period": "2007-8", "value": 1.0},
+    ],
+    "trajectory": [
+        [], None, {}, [None], [{"period": "2005-06", "value": 1.0}],
+        [{"period": "2008-09", "value": 1.0}, {"period": "2008-09", "value": 2.0}],
+        [{"period": "2009-10", "value": 2}], [{"period": "2009-10", "value": False}],
+        [{"period": f"{y}-{y % 100 + 1:02d}", "value": 1.0} for y in range(2008, 2014)],
+        [{"period": "2009-10"}], [{"period": "2009-10", "value": 1.0, "extra": 1}],
+    ],
+    "lead_partner": ["e08000028", "E0800002", "E08000028\n", "", None, 8000028],
+    "partners": [
+        None, "E08000019", [], ["E08000019"] * 12, ["E08000019"] * 13, [None], ["x"],
+        ["e08000019"], [8000019],
+    ],
+}  # fmt: skip
+
+
+def _agreement_variants() -> Iterator[tuple[str, dict[str, Any]]]:
+    from riskgate.domain.reference import load_reference
+
+    yield from _mutations(AGREEMENT, AGREEMENT_HOSTILE)
+    known = sorted(load_reference().indicators)
+    for name, targets in [
+        ("81 targets", [_target(ni, "local") for ni in known[:81]]),
+        ("36 designated", [_target(ni) for ni in known[:36]]),
+        ("35 designated, 18 statutory, 27 local", [
+            *(_target(ni) for ni in known[:35]),
+            *(_target(ni, "statutory_education") for ni in known[35:53]),
+            *(_target(ni, "local") for ni in known[53:80]),
+        ]),
+        ("19 statutory", [_target(ni, "statutory_education") for ni in known[:19]]),
+    ]:  # fmt: skip
+        event = copy.deepcopy(AGREEMENT)
+        event["payload"]["targets"] = targets
+        yield name, event
+    for field, values in TARGET_HOSTILE.items():
+        for value in [*values, "<without>"]:
+            event = copy.deepcopy(AGREEMENT)
+            if value == "<without>":
+                del event["payload"]["targets"][0][field]
+            else:
+                event["payload"]["targets"][0][field] = copy.deepcopy(value)
+            yield f"targets.0.{field}={value!r:.40}", event
+    extra = copy.deepcopy(AGREEMENT)
+    extra["payload"]["targets"][1]["extra"] = 1
+    yield "an extra target field", extra
+    reordered = copy.deepcopy(AGREEMENT)
+    reordered["payload"] = dict(reversed(list(reordered["payload"].items())))
+    reordered["payload"]["targets"] = [
+        dict(reversed(list(t.items()))) for t in reordered["payload"]["targets"]
+    ]
+    yield "the payload's and targets' keys in another order", reordered
+
+
 def _variants() -> Iterator[tuple[str, dict[str, Any]]]:
+    yield from _agreement_variants()
     yield from _complaint_variants()
     yield from _mutations(BASE, HOSTILE)
     yield "an extra field", {**copy.deepcopy(BASE), "extra": 1}
@@ -182,10 +282,10 @@ def test_the_fast_path_agrees_with_the_schema_on_every_hostile_variation(indicat
         assert _same(fast, _schema(raw)), name
         assert validate_event(raw) == (fast, {}), name
     assert taken >= 20  # the canonical variations do take it
-    assert kinds == {"indicator.reported", "complaint.received"}
+    assert kinds == {"indicator.reported", "complaint.received", "laa.agreed", "laa.refreshed"}
 
 
-_FAST = ("indicator.reported", "complaint.received")
+_FAST = ("indicator.reported", "complaint.received", "laa.agreed", "laa.refreshed")
 
 
 def test_the_fast_path_takes_the_sample_years_indicators_and_gives_the_schemas_events(
@@ -206,6 +306,11 @@ def test_the_fast_path_takes_the_sample_years_indicators_and_gives_the_schemas_e
         assert complaints and all(f is not None for f in fast)
         for event, clean in zip(complaints, fast, strict=True):
             assert clean is not None and _same(clean, _schema(event)), event["event_id"]
+        agreements = [e for e in sample_year if e["type"] in ("laa.agreed", "laa.refreshed")]
+        fast = [fast_event(e) for e in agreements]
+        assert agreements and all(f is not None for f in fast)
+        for event, clean in zip(agreements, fast, strict=True):
+            assert clean is not None and json.dumps(clean) == json.dumps(_schema(event))
         others = [e for e in sample_year if e["type"] not in _FAST]
         assert others and all(fast_event(e) is None for e in others)
     finally:

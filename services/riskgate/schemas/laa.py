@@ -127,44 +127,50 @@ class LaaAgreedPayload(StrictSchema):
 
     @validates_schema
     def _agreement(self, data: dict[str, Any], **kwargs: Any) -> None:
-        start, end = fy_index(data["period_start"]), fy_index(data["period_end"])
-        if end < start:
-            raise ValidationError(
-                f"must not be before period_start ({data['period_start']})", field_name="period_end"
+        check_agreement(data)
+
+
+def check_agreement(data: dict[str, Any]) -> None:
+    """The agreement's checks across fields, on a payload whose fields each passed their own:
+    raises ValidationError naming each field at fault (the schema's, and the fast path's)."""
+    start, end = fy_index(data["period_start"]), fy_index(data["period_end"])
+    if end < start:
+        raise ValidationError(
+            f"must not be before period_start ({data['period_start']})", field_name="period_end"
+        )
+    if end - start + 1 > MAX_LAA_YEARS:
+        raise ValidationError(
+            f"an agreement runs at most {MAX_LAA_YEARS} financial years",
+            field_name="period_end",
+        )
+    targets: list[dict[str, Any]] = data["targets"]
+    message: dict[str, Any] = {}
+    counts = Counter(t["kind"] for t in targets)
+    too_many = [
+        f"{counts[kind]} {kind} targets: at most {most} (White Paper 6.39)"
+        for kind, most in (
+            ("designated", MAX_DESIGNATED),
+            ("statutory_education", MAX_STATUTORY_EDUCATION),
+        )
+        if counts[kind] > most
+    ]
+    per_target: dict[Any, Any] = {
+        i: problems
+        for i, t in enumerate(targets)
+        if (problems := _target_problems(t, start, end))
+    }
+    seen: dict[str, int] = {}
+    for i, target in enumerate(targets):
+        first = seen.setdefault(target["indicator"], i)
+        if first != i:
+            per_target.setdefault(i, {}).setdefault("indicator", []).append(
+                f"{target['indicator']} is already target {first}: one target per indicator"
             )
-        if end - start + 1 > MAX_LAA_YEARS:
-            raise ValidationError(
-                f"an agreement runs at most {MAX_LAA_YEARS} financial years",
-                field_name="period_end",
-            )
-        targets: list[dict[str, Any]] = data["targets"]
-        message: dict[str, Any] = {}
-        counts = Counter(t["kind"] for t in targets)
-        too_many = [
-            f"{counts[kind]} {kind} targets: at most {most} (White Paper 6.39)"
-            for kind, most in (
-                ("designated", MAX_DESIGNATED),
-                ("statutory_education", MAX_STATUTORY_EDUCATION),
-            )
-            if counts[kind] > most
-        ]
-        per_target: dict[Any, Any] = {
-            i: problems
-            for i, t in enumerate(targets)
-            if (problems := _target_problems(t, start, end))
-        }
-        seen: dict[str, int] = {}
-        for i, target in enumerate(targets):
-            first = seen.setdefault(target["indicator"], i)
-            if first != i:
-                per_target.setdefault(i, {}).setdefault("indicator", []).append(
-                    f"{target['indicator']} is already target {first}: one target per indicator"
-                )
-        if too_many:
-            per_target["_schema"] = too_many
-        if per_target:
-            message["targets"] = per_target
-            raise ValidationError(message)
+    if too_many:
+        per_target["_schema"] = too_many
+    if per_target:
+        message["targets"] = per_target
+        raise ValidationError(message)
 
 
 def _target_problems(target: dict[str, Any], start: int, end: int) -> dict[str, Any]:
