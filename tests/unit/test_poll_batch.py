@@ -201,3 +201,47 @@ def test_ingest_asks_whether_a_submissions_events_came_before_in_one_round_trip(
     duplicates = [e["event_id"] for e in first[:5]] + [e["event_id"] for e in first[:2]]
     assert sorted(result.duplicates) == sorted(duplicates)
     assert result.accepted == [e["event_id"] for e in first[5:]]
+
+
+def test_a_polls_agreements_and_complaints_read_their_facts_in_the_same_round_trip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_year: list[dict[str, Any]]
+) -> None:
+    # An agreement reads the series of each of its ~45 targets; a complaint its body's
+    # complaints, population and contributions: on Redis, a round trip each unless prefetched.
+    first = next(i for i, e in enumerate(sample_year) if e["type"] == "laa.agreed")
+    before, poll = sample_year[:first], sample_year[first : first + 400]
+    kinds = {e["type"] for e in poll}
+    assert {"laa.agreed", "complaint.received"} <= kinds
+    store = CountingStore()
+    system = _system(tmp_path / "counted", store)
+    _submit(system, before)
+    system.pump(("risk",))
+    _submit(system, poll)
+    store.single.clear()
+    store.many = 0
+
+    assert system.consumer("risk").run_once(timeout_s=0) == len(poll)  # one poll
+
+    assert store.many == 1
+    prefetched = ("done:risk", "risk:ind:", "laa:agreement:", "risk:cmp:", "bodies")
+    assert [key for key in store.single if key.startswith(prefetched)] == []
+    contributions = [key for key in store.single if key.startswith("risk:contrib:")]
+    assert len(contributions) <= 2, contributions  # a complaint's window may end a year on
+    reference = _system(tmp_path / "reference", MemoryStore())
+    monkeypatch.setattr(reference.risk, "prefetch", lambda events: None)  # every read alone
+    _submit(reference, before + poll)
+    reference.pump(("risk",))
+    assert _judgements(system) == _judgements(reference)
+    assert _facts(system.store) == _facts(reference.store)
+    assert any(key.startswith("laa:agreement:") for key in _facts(system.store))
+    assert any(key.startswith("risk:cmp:") for key in _facts(system.store))
+
+
+def _facts(store: Any) -> dict[str, dict[str, str]]:
+    """The agreements, complaints and contributions the risk service stored."""
+    prefixes = ("laa:agreement:", "risk:cmp:", "risk:contrib:")
+    return {key: store.hgetall(key) for p in prefixes for key in store.keys(p)}
+
+
+def _judgements(system: System) -> list[bytes]:
+    return [record.value for record in system.bus.read_all(topics.JUDGEMENTS)]

@@ -535,8 +535,8 @@ class RiskService:
 
     def prefetch(self, events: Sequence[dict[str, Any]]) -> None:
         """Read, in one round trip, what a poll's events will read first: whether each was
-        applied already and, for an indicator value or a complaint, the stored facts it
-        adds to. Inside the poll's batch (and only there: outside one there is nothing to
+        applied already and, for an indicator value, a complaint or an agreement, the stored
+        facts it adds to or observes. Inside the poll's batch (and only there: outside one there is nothing to
         keep them in) these answer the events' own reads, as a first read in the batch would
         have. The store stays the risk service's own by area, so a read a moment earlier
         is the same read."""
@@ -559,4 +559,17 @@ class RiskService:
                     reads[RiskFacts.contributions_read(area, int(period[:4]), theme)] = None
             elif kind == "complaint.received":
                 reads[RiskFacts.complaints_read(body)] = None
+                reads[BodyRegistry.get_read(body)] = None  # its population
+                theme, moment = payload.get("theme"), event["occurred_at"]
+                if isinstance(theme, str) and moment[:4].isdigit():  # the likely window's year
+                    area = self._area_of(body)
+                    reads[RiskFacts.contributions_read(area, int(moment[:4]), theme)] = None
+            elif kind in laa.AGREEMENT_TYPES:  # every target's series, 45 reads one by one
+                area = self._area_of(body)
+                reads[LaaFacts.agreement_read(area)] = None
+                targets = payload.get("targets")
+                for target in targets if isinstance(targets, list) else ():
+                    code = target.get("indicator") if isinstance(target, dict) else None
+                    if isinstance(code, str) and code in indicators:
+                        reads[RiskFacts.series_read(area, code)] = None
         self._store.read_many(list(reads))

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from riskgate.adapters.store import Store, WriteBatch
+from riskgate.adapters.store import Read, Store, WriteBatch
 from riskgate.domain.reference import Reference
 from riskgate.service_layer.repositories.stored_json import dumps, loads
 
@@ -45,6 +45,11 @@ class BodyRegistry:
             }
             self._listed[code] = listed
         return dict(listed)
+
+    @staticmethod
+    def get_read(code: str) -> Read:
+        """`get`'s read, for a poll's prefetch (`Store.read_many`)."""
+        return ("hget", BodyRegistry.KEY, code)
 
     def area_of(self, code: str) -> str | None:
         """The area the body belongs to, or None for an unknown body. A council of the reference
