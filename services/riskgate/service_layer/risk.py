@@ -536,10 +536,11 @@ class RiskService:
     def prefetch(self, events: Sequence[dict[str, Any]]) -> None:
         """Read, in one round trip, what a poll's events will read first: whether each was
         applied already and, for an indicator value, a complaint or an agreement, the stored
-        facts it adds to or observes. Inside the poll's batch (and only there: outside one there is nothing to
-        keep them in) these answer the events' own reads, as a first read in the batch would
-        have. The store stays the risk service's own by area, so a read a moment earlier
-        is the same read."""
+        facts it adds to or observes. Inside the poll's batch (and only there: outside one
+        there is nothing to keep them in) these answer the events' own reads, as a first read
+        in the batch would have. The store stays the risk service's own by area, so a read a
+        moment earlier is the same read; a complaint's body (its population) ingest stored
+        before it published the complaint."""
         if not self._store.holding:
             return
         reads: dict[Read, None] = {}
