@@ -24,6 +24,7 @@ from riskgate.schemas.fields import (
     PERIOD_PATTERN,
     REF_PATTERN,
     SUSPECTED,
+    BoundedList,
     Day,
     FullMatch,
     StrictBoolean,
@@ -140,7 +141,7 @@ class CcfaRaisedPayload(NoPersonalData):
     ward = name_field()
     issue = text_field()
     theme = theme_field()
-    bodies = fields.List(body_code(), required=True, validate=validate.Length(1, MAX_BODIES))
+    bodies = BoundedList(body_code(), required=True, validate=validate.Length(1, MAX_BODIES))
     matter = fields.String(
         load_default="other",
         validate=one_of(CCFA_MATTERS),
@@ -187,7 +188,7 @@ class CcfaInformationRequestedPayload(NoPersonalData):
 
     case_ref = ref_field()
     requested_on = Day(required=True)
-    bodies = fields.List(
+    bodies = BoundedList(
         body_code(),
         validate=validate.Length(1, MAX_BODIES),
         metadata={"description": "Bodies asked (default: the case's bodies)."},
@@ -199,12 +200,12 @@ class CcfaRecommendedPayload(NoPersonalData):
 
     case_ref = ref_field()
     recommended_on = Day(required=True)
-    recommendations = fields.List(
+    recommendations = BoundedList(
         fields.String(validate=validate.Length(1, MAX_TEXT)),
         required=True,
         validate=validate.Length(1, MAX_ENTRIES),
     )
-    bodies = fields.List(
+    bodies = BoundedList(
         body_code(),
         validate=validate.Length(1, MAX_BODIES),
         metadata={"description": "Bodies that must respond (default: the case's bodies)."},
@@ -300,7 +301,7 @@ class PeerReviewCompletedPayload(StrictSchema):
     """A peer challenge of a body completed: the themes it covered, its day and a summary."""
 
     completed_on = Day(required=True, metadata={"description": "the day the review ended"})
-    themes = fields.List(theme_field(), required=True, validate=validate.Length(1, len(THEMES)))
+    themes = BoundedList(theme_field(), required=True, validate=validate.Length(1, len(THEMES)))
     summary = text_field(1, MAX_TEXT)
     reviewer = optional_text(MAX_NAME, metadata={"description": "who led the review"})
 

@@ -31,6 +31,7 @@ from riskgate.schemas.fields import (
     INDICATOR_PATTERN,
     MAX_NAME,
     MAX_TEXT,
+    BoundedList,
     Day,
     FullMatch,
     StrictFloat,
@@ -88,7 +89,7 @@ class LaaTargetSchema(StrictSchema):
         },
     )
     baseline = fields.Nested(BaselineSchema, required=True)
-    trajectory = fields.List(
+    trajectory = BoundedList(
         fields.Nested(TrajectoryPointSchema),
         required=True,
         validate=validate.Length(1, MAX_LAA_YEARS),
@@ -97,7 +98,7 @@ class LaaTargetSchema(StrictSchema):
     lead_partner = body_code(
         required=True, metadata={"description": "The body that leads on the target."}
     )
-    partners = fields.List(
+    partners = BoundedList(
         body_code(),
         load_default=list,
         validate=validate.Length(max=MAX_LAA_PARTNERS),
@@ -116,7 +117,7 @@ class LaaAgreedPayload(StrictSchema):
         required=True,
         metadata={"description": "The day this version of the agreement applies from."},
     )
-    targets = fields.List(
+    targets = BoundedList(
         fields.Nested(LaaTargetSchema),
         required=True,
         validate=validate.Length(1, MAX_LAA_TARGETS),
