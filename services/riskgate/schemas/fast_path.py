@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from marshmallow import ValidationError
@@ -80,6 +81,14 @@ def _text(value: Any, longest: int) -> bool:
     return type(value) is str and len(value) <= longest
 
 
+def _canonical(parse: Callable[[str], dt.date], text: str) -> bool:
+    """Whether `text` is a real day or moment written as its `isoformat()` writes it."""
+    try:
+        return parse(text).isoformat() == text
+    except ValueError:
+        return False
+
+
 def _envelope(raw: dict[str, Any], kind: str) -> dict[str, Any] | None:
     """The payload of a canonical envelope of type `kind` (None: leave it to the schema)."""
     if raw.keys() != _ENVELOPE or raw["type"] != kind:
@@ -100,12 +109,7 @@ def _envelope(raw: dict[str, Any], kind: str) -> dict[str, Any] | None:
         and type(payload) is dict
     ):
         return None
-    try:
-        if dt.datetime.fromisoformat(moment).isoformat() != moment:
-            return None
-    except ValueError:
-        return None
-    return payload
+    return payload if _canonical(dt.datetime.fromisoformat, moment) else None
 
 
 def _event(raw: dict[str, Any], clean: dict[str, Any]) -> dict[str, Any]:
@@ -265,10 +269,7 @@ def laa_agreement(raw: dict[str, Any]) -> dict[str, Any] | None:
         and 1 <= len(targets) <= MAX_LAA_TARGETS
     ):
         return None
-    try:
-        if dt.date.fromisoformat(day).isoformat() != day:
-            return None
-    except ValueError:
+    if not _canonical(dt.date.fromisoformat, day):
         return None
     clean_targets = [_target(target) for target in targets]
     if any(target is None for target in clean_targets):
