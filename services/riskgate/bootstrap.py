@@ -85,17 +85,21 @@ class System:
                 # Validated once where they entered: integrators produce only to the events
                 # topic, and only with Kafka (embedded, ingest is the one way in).
                 trusted=self.settings.embedded or not keyed_by_area,
-                # The risk service and the gatekeeper commit a poll as one batch (the
-                # gatekeeper holding each body's lock until the batch is stored).
+                # The risk service, the gatekeeper and the citizens' desk commit a poll as one
+                # batch (the gatekeeper holding each body's lock until the batch is stored).
                 batch=getattr(self, service).poll_batch if service in BATCHED else None,
-                # Not the gatekeeper: it reads a body's register under the body's lock, fresh.
-                # Nor in memory, where a read is as cheap asked alone as with the poll's.
-                prefetch=self.risk.prefetch
-                if service == "risk" and getattr(self.store, "prefetch_pays", True)
-                else None,
+                prefetch=self._prefetch(service),
                 acts_on=self.citizens.ACTS_ON if service == "citizens" else None,
             )
         return self.loops[service]
+
+    def _prefetch(self, service: str) -> Callable[[list[dict[str, Any]]], None] | None:
+        """What reads a poll's events ahead, in one round trip. Not the gatekeeper: it reads a
+        body's register under the body's lock, fresh. Nor in memory, where a read is as cheap
+        asked alone as with the poll's."""
+        if not getattr(self.store, "prefetch_pays", True):
+            return None
+        return {"risk": self.risk.prefetch, "citizens": self.citizens.prefetch}.get(service)
 
     def area_of_event(self, event: dict[str, Any]) -> str | None:
         """The area an event is keyed by, as ingest keys it (None for a body not known yet)."""
@@ -132,7 +136,8 @@ class System:
         return threads
 
 
-BATCHED = ("risk", "gatekeeper")  # the services whose consumers commit a poll as one batch
+# The services whose consumers commit a poll as one batch.
+BATCHED = ("risk", "gatekeeper", "citizens")
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "risk": topics.EVENT_TOPICS,
     "gatekeeper": (topics.REQUESTS, topics.JUDGEMENTS),

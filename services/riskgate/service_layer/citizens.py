@@ -8,6 +8,14 @@ gatekeeper, then stores the new states (`Cases`), all through one unit of work.
 Deadlines pass without any event, so `sweep` (run periodically, and by
 `riskgate citizens sweep`) marks them overdue.
 
+The consumer commits a poll as one batch (`poll_batch`, adapters/batching.py), but only the
+events that touch no shared state share it: a complaint that no partner made formally leaves
+only its processed marker, so a poll of them is one store transaction. An event that reads or
+writes the cases (a petition, a call for action, a forum's decision, a partner's formal
+complaint) stands alone, as it would unbatched: what the poll holds is stored before it reads,
+and its own effects are stored before the next event, so a sweep or a request on another
+thread meets the cases as they would have been.
+
 The thresholds and the routing of themes to inspectorates are read from their
 live sources at each use, so a changed `citizens.yaml` or `routing.yaml`
 reaches an escalation without a restart, as it reaches the risk service.
@@ -16,12 +24,14 @@ reaches an escalation without a restart, as it reaches the risk service.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from riskgate import topics
+from riskgate.adapters.batching import BatchingPublisher, BatchingStore
 from riskgate.adapters.bus import Publisher
-from riskgate.adapters.store import Store
+from riskgate.adapters.store import Read, Store
 from riskgate.domain.citizens import (
     EVENT_TYPES,
     CitizensConfig,
@@ -34,7 +44,7 @@ from riskgate.domain.citizens import (
 )
 from riskgate.service_layer.common import BodyRegistry, InvalidMessage, Processed, envelope
 from riskgate.service_layer.repositories.cases import Cases, jsonable
-from riskgate.service_layer.unit_of_work import UnitOfWork
+from riskgate.service_layer.unit_of_work import PollBatch, UnitOfWork
 
 SOURCE = "riskgate.citizens"
 
@@ -74,14 +84,18 @@ class CitizensService:
         bodies: BodyRegistry,
         clock: Callable[[], dt.date],
     ) -> None:
-        self._store = store
-        self._publisher = publisher
+        # Everything it stores and publishes goes through these, so that its consumer can
+        # commit a poll as one batch (`poll_batch`); outside a batch they pass straight on.
+        self._store = BatchingStore(store)
+        self._publisher = BatchingPublisher(publisher)
+        self.poll_batch = PollBatch(self.GROUP, self._store, self._publisher)
         self._config = config
         self._rules = rules
-        self._bodies = bodies
-        self._cases = Cases(store)
+        self._bodies = bodies.on(self._store)
+        self._cases = Cases(self._store)
         self.clock = clock
-        self._processed = Processed(store, self.GROUP)
+        self._processed = Processed(self._store, self.GROUP)
+        self._ahead = threading.local()  # what the poll in hand on this thread reads ahead
 
     @property
     def desk(self) -> CitizensDesk:
@@ -95,6 +109,9 @@ class CitizensService:
         if self._processed.seen(event["event_id"]):
             return
         area = self._bodies.area_of(event["body"]) or event["body"]
+        shared = event["type"] != "complaint.received" or partner_complaint(event) is not None
+        if shared:
+            self._store_what_is_held()  # it reads the cases as they are stored now
         work = UnitOfWork(self.GROUP)
         work.consume(event["event_id"])
         if event["type"] == "complaint.received":
@@ -106,6 +123,36 @@ class CitizensService:
                 raise InvalidMessage(f"{event['type']} {event['event_id']}: {exc}") from None
             self._gather(work, [outcome], event["occurred_at"])
         work.commit(self._publisher, self._store)
+        if shared:  # what it made is stored before the next event, which reads ahead again
+            self._store_what_is_held(read_ahead=True)
+
+    def _store_what_is_held(self, read_ahead: bool = False) -> None:
+        """Inside a poll's batch, store (and publish) what it holds so far and go on in a new
+        one (`read_ahead`: knowing again what the poll's prefetch read, one round trip);
+        outside a batch there is nothing held."""
+        if not self._store.holding:
+            return
+        self.poll_batch.restart()
+        reads = getattr(self._ahead, "reads", None)
+        if read_ahead and reads:
+            self._store.read_many(reads)
+
+    def prefetch(self, events: Sequence[dict[str, Any]]) -> None:
+        """Read, in one round trip, what a poll's events will read first: whether each event it
+        acts on was applied already, and the area of each body the reference data does not
+        place. Inside the poll's batch these answer the events' own reads (the marker is the
+        service's own; a registration is only ever added before the events about it)."""
+        if not self._store.holding:
+            return
+        reads: dict[Read, None] = {}
+        for event in events:
+            if event["type"] in self.ACTS_ON:
+                reads[self._processed.seen_read(event["event_id"])] = None
+                if self._bodies.placed_in(event["body"]) is None:
+                    reads[BodyRegistry.get_read(event["body"])] = None
+        self._ahead.reads = list(reads)  # read again after an event that stands alone
+        if reads:
+            self._store.read_many(self._ahead.reads)
 
     def _facts(self, event: dict[str, Any], area: str) -> Facts:
         payload, council = event["payload"], event["body"]

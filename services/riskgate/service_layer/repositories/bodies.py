@@ -28,6 +28,10 @@ class BodyRegistry:
         self._reference = reference
         self._listed: dict[str, dict[str, Any]] = {}  # the reference councils never change
 
+    def on(self, store: Store) -> BodyRegistry:
+        """The same registry read through another store (a service's batching one)."""
+        return BodyRegistry(store, self._reference)
+
     def get(self, code: str) -> dict[str, Any] | None:
         """The body's name, kind, area (and population, if registered with one), or None."""
         raw = self._store.hget(self.KEY, code)
