@@ -4,6 +4,7 @@ away, no attestation at all (every consumer validates) until the secret can be h
 
 from __future__ import annotations
 
+import hmac
 import threading
 from typing import Any
 
@@ -54,6 +55,25 @@ def test_a_tag_covers_topic_key_and_value(topic: str, key: bytes | None, value: 
     tag = signer.tag("events.v1", b"E08000028", VALUE)
     assert signer.verify("events.v1", b"E08000028", VALUE, tag)
     assert not signer.verify(topic, key, value, tag)
+
+
+def test_the_tag_is_the_documented_hmac_whichever_secret_and_however_often_it_is_asked() -> None:
+    # Processes of one deployment, old and new code alike, must make the same tag: HMAC-SHA256
+    # under the secret of the topic's length and name, then `-`, or `k`, the key's length and
+    # the key, then the value.
+    def documented(secret: bytes, key: bytes | None, value: bytes) -> bytes:
+        name = b"\x00\x00\x00\x09events.v1"
+        middle = b"-" if key is None else b"k" + len(key).to_bytes(8, "big") + key
+        return hmac.digest(secret, name + middle + value, "sha256")
+
+    secrets = iter([b"a" * 32, b"b" * 32])
+    signer = Attestation(lambda: next(secrets), COVERED)
+    cases = [(b"E08000028", VALUE), (None, VALUE), (b"", b""), (b"k" * 300, VALUE * 100)]
+    for _ in range(2):  # the keyed MAC is reused, never changed by a tag
+        for key, value in cases:
+            assert signer.tag("events.v1", key, value) == documented(b"a" * 32, key, value)
+    signer._secret = None  # as if the secret were read again (another secret)
+    assert signer.tag("events.v1", b"E08000028", VALUE) == documented(b"b" * 32, b"E08000028", VALUE)
 
 
 def test_only_the_first_header_of_its_name_counts_and_malformed_tags_fail() -> None:
