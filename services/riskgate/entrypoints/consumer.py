@@ -264,6 +264,7 @@ class ConsumerLoop:
 
     def _handle_poll(self, records: list[Record]) -> int:
         done: list[Record] = []
+        handled = 0  # counted once a poll: in a gunicorn worker each count is a shared-file write
         decoded = [self._decode(record) for record in records]
         for index, record in enumerate(records):
             try:
@@ -272,11 +273,10 @@ class ConsumerLoop:
                         [d[0] for d in decoded if d is not None and d[0] is not None and d[1] is None]
                     )
                 read = decoded[index]
-                if read is None:  # passed over: not a type the handler acts on
-                    self._handled.inc()
-                else:
-                    self._handle(record, read)
+                # passed over (None): not a type the handler acts on
+                handled += read is None or self._handle(record, read)
             except Exception as exc:  # noqa: BLE001 - anything else is retried, never skipped
+                self._handled.inc(handled)
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.warning(
                     "%s: %s at %s[%d]@%d; will retry",
@@ -292,6 +292,7 @@ class ConsumerLoop:
                 threading.Event().wait(self._retry_pause_s)
                 return len(done)
             done.append(record)
+        self._handled.inc(handled)
         self._commit_or_rewind(done, records)
         self.last_error = None
         return len(done)
@@ -321,28 +322,29 @@ class ConsumerLoop:
 
     def _handle(
         self, record: Record, decoded: tuple[dict[str, Any] | None, Unusable | None]
-    ) -> None:
-        """Apply one record (as `decode` read it) or dead-letter it; raise only for a failure
-        worth retrying."""
+    ) -> bool:
+        """Apply one record (as `decode` read it) or dead-letter it; whether it was applied.
+        Raise only for a failure worth retrying."""
         event, unusable = decoded
         if event is None or unusable is not None:
             self._dead_letter(record, unusable or Unusable("invalid_event", "no event"))
-            return
+            return False
         place = (record.topic, record.partition, record.offset)
+        handled = False
         try:
             area = self._area_of(event) if self._area_of is not None else None
             if self._area_of is not None:
                 mismatch = key_mismatch(record, event, area)
                 if mismatch is not None:
                     self._dead_letter(record, mismatch)
-                    return
+                    return False
             if self._producer_check is not None:
                 refused = self._producer_check(event, area)
                 if refused is not None:
                     self._dead_letter(record, Unusable("refused", refused))
-                    return
+                    return False
             self._handler(event)
-            self._handled.inc()
+            handled = True
         except InvalidMessage as exc:
             self._dead_letter(record, Unusable("refused", str(exc)))
         except Exception as exc:
@@ -362,6 +364,7 @@ class ConsumerLoop:
                 ),
             )
         self._data_errors.pop(place, None)
+        return handled
 
     def _dead_letter(self, record: Record, why: Unusable) -> None:
         log.warning(
