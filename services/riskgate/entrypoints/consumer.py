@@ -273,8 +273,9 @@ class ConsumerLoop:
                         [d[0] for d in decoded if d is not None and d[0] is not None and d[1] is None]
                     )
                 read = decoded[index]
-                # passed over (None): not a type the handler acts on
-                handled += read is None or self._handle(record, read)
+                # None: passed over, not a type the handler acts on; both count as handled
+                if read is None or self._handle(record, read):
+                    handled += 1
             except Exception as exc:  # noqa: BLE001 - anything else is retried, never skipped
                 self._handled.inc(handled)
                 self.last_error = f"{type(exc).__name__}: {exc}"
