@@ -102,16 +102,16 @@ def pipeline_rate(events: list[dict]) -> float:
         return len(events) / (time.perf_counter() - start)
 
 
-def assess_seconds(snapshots: Path | None = None) -> float:
+def assess_seconds(snapshots: Path | None = None, *options: str) -> float:
     """Wall time of `riskgate assess --year 2009 --out FILE` in a fresh process: a replay of
     the year, or with `snapshots` (a RISKGATE_SNAPSHOT_DIR holding the year's prepared
-    snapshot) the year read from it."""
+    snapshot) the year read from it; `options` added (`--replay streaming`)."""
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "RISKGATE_SNAPSHOT_DIR": str(snapshots or Path(tmp) / "none")}
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "riskgate", "assess", "--year", "2009",
-             "--out", str(Path(tmp) / "assessment.json")],
+             "--out", str(Path(tmp) / "assessment.json"), *options],
             check=True,
             capture_output=True,
             env=env,

@@ -3,8 +3,11 @@
 Rounds are interleaved (every row once per round, then the next round), and each row prints
 the median of its rounds with the spread (min–max). The rows, and what each is measured against:
 
-- assess: `riskgate assess --year 2009` wall time in a fresh process, against generating the
-  sample year alone in a fresh process (what assess does before any judging);
+- assess: `riskgate assess --year 2009` wall time in a fresh process (the batch annual pass),
+  against generating the sample year alone in a fresh process (what assess does before any
+  judging);
+- assess_streaming: the same with `--replay streaming` (each event through the live risk
+  handler, the same bytes out), against the batch pass in the same round;
 - simulate: `riskgate rules simulate` (the shipped rules as the candidate: two replays), against
   assess in the same round;
 - start: `make run` until the sample year is loaded, from bench/start.py when it exists (from
@@ -214,7 +217,19 @@ def print_scaling(title: str, unit: str, sizes: list[int], costs: list[list[floa
         )
 
 
-ROWS = ("assess", "assess_snapshot", "simulate", "start", "pipeline", "e2e", "e2e_processes", "gatekeeper", "risk", "scaling")
+ROWS = (
+    "assess",
+    "assess_streaming",
+    "assess_snapshot",
+    "simulate",
+    "start",
+    "pipeline",
+    "e2e",
+    "e2e_processes",
+    "gatekeeper",
+    "risk",
+    "scaling",
+)
 
 
 def main() -> None:
@@ -243,6 +258,10 @@ def main() -> None:
     measure_start = start_row()
     rows = {
         "assess": Row("`riskgate assess --year 2009`", "s", "< 3 s", "the year generated alone"),
+        "assess_streaming": Row(
+            "the same, `--replay streaming` (each event through the risk handler)", "s", "",
+            "assess (batch pass)", True,
+        ),
         "assess_snapshot": Row(
             "`riskgate assess --year 2009` from the prepared snapshot (same bytes)", "s", "< 3 s",
             "the replay (row above)",
@@ -281,11 +300,16 @@ def main() -> None:
         risk.prepare_snapshot(prepared)
     with e2e.redis_for(args.redis_url) as url:
         for _ in range(args.rounds):  # interleaved: this machine's speed drifts minute to minute
-            wanted = {"assess", "assess_snapshot", "simulate"} & only
+            wanted = {"assess", "assess_streaming", "assess_snapshot", "simulate"} & only
             assessed = risk.assess_seconds() if wanted else 0.0
             if "assess_snapshot" in only:
                 rows["assess_snapshot"].now.append(risk.assess_seconds(prepared))
                 rows["assess_snapshot"].ref.append(assessed)
+            if "assess_streaming" in only:
+                rows["assess_streaming"].now.append(
+                    risk.assess_seconds(None, "--replay", "streaming")
+                )
+                rows["assess_streaming"].ref.append(assessed)
             if "assess" in only:
                 rows["assess"].now.append(assessed)
                 rows["assess"].ref.append(year_seconds())

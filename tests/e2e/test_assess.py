@@ -36,10 +36,11 @@ def _prepared(snapshots: Path, home: Path) -> None:
 def test_the_annual_assessment_is_the_same_byte_for_byte_and_flags_the_planted_risks(
     tmp_path: Path, shared_snapshots: Path
 ) -> None:
-    """Replayed twice, then read from the sample year's prepared snapshot: the same bytes."""
+    """Replayed in the batch annual pass, then event by event through the risk handler, then
+    read from the sample year's prepared snapshot: the same bytes."""
     first, second, third = (tmp_path / f"{n}.json" for n in ("first", "second", "third"))
-    for out in (first, second):
-        result = _assess("--out", str(out), snapshots=tmp_path / "no-snapshots")
+    for out, how in ((first, "batch"), (second, "streaming")):
+        result = _assess("--out", str(out), "--replay", how, snapshots=tmp_path / "no-snapshots")
         assert result.returncode == 0, result.stderr[-3000:]
         assert "prepared snapshot" not in result.stderr  # replayed, then compared with peers
         assert "compared every area with its peers for 2009" in result.stderr
@@ -67,9 +68,11 @@ def test_the_annual_assessment_is_the_same_byte_for_byte_and_flags_the_planted_r
         p.area for p in plants if p.kind == "known_and_managed" and "flagged after all" in p.detail
     }
     assert len(contradicted) == 1
-    assert flagged("red") == {
-        p.area for p in plants if p.kind in ("floor", "complaints", "inadequate", "laa_behind")
-    } | contradicted
+    assert (
+        flagged("red")
+        == {p.area for p in plants if p.kind in ("floor", "complaints", "inadequate", "laa_behind")}
+        | contradicted
+    )
     assert flagged("green") >= {p.area for p in plants if p.kind in ("outstanding", "laa_ahead")}
     # The auditor's scores of 1 and 4 flag the organisational themes, and nothing else does.
     assert flagged("red", "organisational_themes") == {

@@ -1,19 +1,25 @@
-"""The risk service judges a year identically whether it commits event by event (the embedded
-`assess` replay) or a poll at a time (its consumer, `PollBatch`): the whole `assess` document,
-byte for byte, on the sample year and on a year generated from another seed."""
+"""The risk service judges a year identically however its events are applied: each committed
+on its own (the streaming replay, as the live consumer does outside a poll), a poll at a time
+(its consumer, `PollBatch`), or in the batch annual pass that `assess` and `rules simulate`
+make (service_layer/annual_batch.py): the whole `assess` document, byte for byte, on the
+sample year and on a year generated from another seed."""
 
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import pytest
 
+from riskgate import topics
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
 from riskgate.sample import generate_year
 from riskgate.sample.ids import SAMPLE_SEED
+from riskgate.service_layer import annual_batch
 from riskgate.service_layer.annual_assessment import assess_year, replay
+from riskgate.service_layer.gc_pause import collections_paused
 from tests.conftest import RULES_DIR
 
 POLL = 500  # records in one poll, as the consumers ask for
@@ -23,8 +29,18 @@ def _document(system: System) -> str:
     return json.dumps(assess_year(system, 2009), sort_keys=True, indent=2, ensure_ascii=False)
 
 
+def _system() -> System:
+    return bootstrap(Settings(rules_dir=RULES_DIR))
+
+
+def _streamed(events: list[dict[str, Any]]) -> System:
+    system = _system()
+    replay(system, events, streaming=True)
+    return system
+
+
 def _in_polls(events: list[dict[str, Any]]) -> System:
-    system = bootstrap(Settings(rules_dir=RULES_DIR))
+    system = _system()
     batch = system.risk.poll_batch
     for start in range(0, len(events), POLL):
         batch.begin()
@@ -34,11 +50,64 @@ def _in_polls(events: list[dict[str, Any]]) -> System:
     return system
 
 
+def _published(system: System) -> list[tuple[str, bytes]]:
+    return [
+        (topic, record.value)
+        for topic in (topics.JUDGEMENTS, topics.REQUESTS)
+        for record in system.bus.read_all(topic)
+    ]
+
+
 @pytest.mark.parametrize("seed", [SAMPLE_SEED, SAMPLE_SEED + 7])
-def test_polls_committed_whole_judge_the_year_as_events_committed_one_by_one(seed: int) -> None:
+def test_polls_and_the_batch_pass_judge_the_year_as_events_committed_one_by_one(
+    seed: int,
+) -> None:
     events = generate_year(2009, seed)
-    one_by_one = bootstrap(Settings(rules_dir=RULES_DIR))
-    replay(one_by_one, events)
-    expected = _document(one_by_one)
+    with collections_paused():  # as `assess` replays: see gc_pause.py
+        _judged_alike(events)
+
+
+def _judged_alike(events: list[dict[str, Any]]) -> None:
+    streamed = _streamed(events)
+    expected = _document(streamed)
     assert '"flag": "red"' in expected and '"flag": "green"' in expected
     assert _document(_in_polls(events)) == expected
+
+    batched = _system()
+    counts = annual_batch.replay(batched.risk, events)
+    # Nearly every indicator value is only stored; every other event is handled in full.
+    assert counts.stored > 110_000
+    assert counts.stored + counts.handled == len(events)
+    assert _document(batched) == expected
+    # The judgements and requests published on the way are the same, in the same order.
+    assert _published(batched) == _published(streamed)
+    assert batched.risk.peers_due() == streamed.risk.peers_due()
+
+
+def test_the_batch_pass_passes_over_redeliveries_and_keeps_resubmissions_as_streaming_does() -> (
+    None
+):
+    """A stream with events delivered twice (one of them once the first was stored), and
+    indicator values resubmitted for a period under new ids, some worse than the floor."""
+    rng = random.Random(2009)
+    events = generate_year(2009)
+    placed = [(n, 0, event) for n, event in enumerate(events)]
+    for n in rng.sample(range(len(events)), 300):  # redelivered a little later
+        placed.append((n + rng.randint(1, 50), 1, events[n]))
+    values = [n for n, e in enumerate(events) if e["type"] == "indicator.reported"]
+    for k, n in enumerate(rng.sample(values, 400)):  # resubmitted, often much worse
+        event, payload = events[n], events[n]["payload"]
+        again = {
+            **event,
+            "event_id": f"resubmitted-{k}",
+            "payload": {**payload, "value": payload["value"] * rng.choice([0.2, 1.0, 5.0])},
+        }
+        placed.append((n + rng.randint(1, 2_000), 1, again))
+    stream = [event for _, _, event in sorted(placed, key=lambda p: (p[0], p[1]))]
+    with collections_paused():
+        streamed = _streamed(stream)
+        batched = _system()
+        counts = annual_batch.replay(batched.risk, stream)
+    assert counts.stored + counts.handled == len(events) + 400  # redeliveries passed over
+    assert _document(batched) == _document(streamed)
+    assert _published(batched) == _published(streamed)

@@ -18,7 +18,7 @@ from typing import Any
 from durable import lang
 from durable.engine import MessageNotHandledException
 
-from riskgate.domain.rules import Condition, Group, Rule, RuleSet, rule_fires
+from riskgate.domain.rules import Condition, Group, Rule, RuleSet, any_rule_fires
 
 _registry_lock = threading.Lock()
 _registered: dict[str, DurableRulesEngine] = {}
@@ -85,9 +85,6 @@ class DurableRulesEngine:
         self._ids = itertools.count()
         # Only the fields some rule reads go to the engine: less to encode on every call.
         self._fields = ("observation", "theme", *sorted(_fields(r.when for r in ruleset.rules)))
-        self._rules_by_kind: dict[str, list[Rule]] = {}
-        for rule in ruleset.rules:
-            self._rules_by_kind.setdefault(rule.observation, []).append(rule)
         with lang.ruleset(self.name):
             for rule in ruleset.rules:
                 lang.when_all(_antecedent(rule))(self._action(rule.id))
@@ -107,8 +104,7 @@ class DurableRulesEngine:
         exception that encodes the fact again; the reference semantics (which the tests hold
         equal to the engine) let those through without a call.
         """
-        kind_rules = self._rules_by_kind.get(str(observation.get("observation")), [])
-        if not any(rule_fires(rule, observation) for rule in kind_rules):
+        if not any_rule_fires(self.ruleset, observation):
             return []
         return self.fired_by_engine(observation)
 

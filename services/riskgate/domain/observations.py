@@ -7,6 +7,7 @@ they arrived in, so replaying the same events gives the same observations.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -60,20 +61,23 @@ def indicator_observation(
 ) -> dict[str, Any]:
     """One area's indicator over one year, against its floor."""
     quarter_of_year = f"{year}-Q"
-    values = sorted(
-        (v for v in series if v.period.startswith(quarter_of_year)), key=lambda v: v.period
-    )
-    latest = values[-1] if values else None
+    values = [v for v in series if v.period.startswith(quarter_of_year)]
+    if len(values) > 1:
+        values.sort(key=_period)
+    judged = floor is not None and polarity is not None
     longest: list[IndicatorValue] = []
     run: list[IndicatorValue] = []
-    previous = None
+    previous = -2
     for v in values:
-        worse = floor is not None and polarity is not None and is_worse(v.value, floor, polarity)
-        consecutive = previous is not None and _quarter_index(v.period) == previous + 1
-        run = (run + [v] if consecutive and run else [v]) if worse else []
-        if len(run) > len(longest):
-            longest = list(run)
-        previous = _quarter_index(v.period)
+        index = _quarter_index(v.period)
+        if judged and is_worse(v.value, floor, polarity):  # type: ignore[arg-type]
+            run = [*run, v] if run and index == previous + 1 else [v]
+            if len(run) > len(longest):
+                longest = run
+        else:
+            run = []
+        previous = index
+    latest = values[-1] if values else None
     trend = _worsening_run(values, polarity)
     return {
         "observation": "indicator",
@@ -96,6 +100,9 @@ def indicator_observation(
         "evidence": _values(longest or values[-1:]),
         "trend_evidence": _values(trend),
     }
+
+
+_period = operator.attrgetter("period")
 
 
 def _values(run: list[IndicatorValue]) -> list[dict[str, Any]]:

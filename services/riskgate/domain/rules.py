@@ -10,6 +10,7 @@ rule-file adapter reads them and `parse_ruleset` checks what it read.
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -76,6 +77,11 @@ class Rule:
     source: str = ""
     evidence: str = "evidence"  # the observation field holding this rule's evidence
 
+    @functools.cached_property
+    def holds(self) -> Predicate:
+        """Its `when`, as one function of the observation (`predicate`)."""
+        return predicate(self.when)
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -91,26 +97,63 @@ class RuleSet:
     def rule(self, rule_id: str) -> Rule:
         return next(r for r in self.rules if r.id == rule_id)
 
+    @functools.cached_property
+    def by_observation(self) -> Mapping[str, tuple[Rule, ...]]:
+        """The rules that judge each kind of observation, in rule-file order."""
+        kinds: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            kinds.setdefault(rule.observation, []).append(rule)
+        return {kind: tuple(rules) for kind, rules in kinds.items()}
+
     def inspectorate_for(self, theme: str) -> str:
         return self.routing[theme]
 
 
+Predicate = Callable[[Mapping[str, Any]], bool]
+
+
 def matches(node: Condition | Group, observation: Mapping[str, Any]) -> bool:
     """The reference semantics: does the observation satisfy the condition tree?"""
+    return predicate(node)(observation)
+
+
+def predicate(node: Condition | Group) -> Predicate:
+    """The condition tree as one function of the observation, with the reference semantics:
+    a group holds when all (or any) of its members do; a condition on a field the
+    observation lacks, or holds as null, never holds; a comparison between values that do
+    not compare (a number and a string) does not hold."""
     if isinstance(node, Group):
-        results = (matches(m, observation) for m in node.members)
-        return all(results) if node.mode == "all" else any(results)
-    if observation.get(node.field) is None:
-        return False  # a missing fact never satisfies a condition
-    value = observation[node.field]
+        members = tuple(predicate(m) for m in node.members)
+        if len(members) == 1:
+            return members[0]
+        if node.mode == "all":
+            return lambda observation: all(p(observation) for p in members)
+        return lambda observation: any(p(observation) for p in members)
+    name, expected = node.field, node.value
     if node.op == "in":
-        return value in node.value
+        return lambda observation: (v := observation.get(name)) is not None and v in expected
     if node.op == "contains":
-        return isinstance(value, list | tuple) and node.value in value
-    try:
-        return OPERATORS[node.op](value, node.value)
-    except TypeError:
-        return False
+        return lambda observation: (
+            isinstance(observation.get(name), list | tuple) and (expected in observation[name])
+        )
+    compare = OPERATORS[node.op]
+
+    def holds(observation: Mapping[str, Any]) -> bool:
+        value = observation.get(name)
+        if value is None:
+            return False
+        try:
+            return compare(value, expected)
+        except TypeError:
+            return False
+
+    return holds
+
+
+def any_rule_fires(ruleset: RuleSet, observation: Mapping[str, Any]) -> bool:
+    """Whether some rule of the set fires on the observation, by the reference semantics."""
+    kind_rules = ruleset.by_observation.get(str(observation.get("observation")), ())
+    return any(rule_fires(rule, observation) for rule in kind_rules)
 
 
 def rule_fires(rule: Rule, observation: Mapping[str, Any]) -> bool:
@@ -119,7 +162,7 @@ def rule_fires(rule: Rule, observation: Mapping[str, Any]) -> bool:
         return False
     if rule.themes and observation.get("theme") not in rule.themes:
         return False
-    return matches(rule.when, observation)
+    return rule.holds(observation)
 
 
 def parse_ruleset(documents: Iterable[tuple[str, Any]], version: str) -> RuleSet:

@@ -12,16 +12,23 @@ from typing import TYPE_CHECKING, Any
 from riskgate.domain.assessment import SCORE_LABELS, area_assessment, organisational_score
 from riskgate.domain.errors import NotFound
 from riskgate.domain.rules import RuleSet
+from riskgate.service_layer import annual_batch
 from riskgate.service_layer.direction_of_travel import directions
 
 if TYPE_CHECKING:
     from riskgate.bootstrap import System
 
 
-def replay(system: System, events: Iterable[dict[str, Any]]) -> None:
-    """Run a year's events through the risk rules in this process (embedded `assess`)."""
-    for event in events:
-        system.risk.handle(event)
+def replay(system: System, events: Iterable[dict[str, Any]], *, streaming: bool = False) -> None:
+    """Run a year's events through the risk rules in this process (embedded `assess`, `rules
+    simulate`): by the batch annual pass (annual_batch.py), or, `streaming`, each event
+    through the risk service's handler as the live consumer would. Both leave the same
+    picture."""
+    if streaming:
+        for event in events:
+            system.risk.handle(event)
+    else:
+        annual_batch.replay(system.risk, events)
 
 
 def assess_area(system: System, code: str, year: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ consumer commits the offset only after that.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,11 +26,11 @@ from riskgate.domain.assessment import organisational_score
 from riskgate.domain.ids import derived_id
 from riskgate.domain.judgement import combine, managed_concern
 from riskgate.domain.reference import Reference
-from riskgate.domain.rules import RuleSet
+from riskgate.domain.rules import RuleSet, any_rule_fires
 from riskgate.domain.self_assessment import answers, finding_after_plan, worse_after_plan
 from riskgate.domain.vocabulary import AREA_THEMES
 from riskgate.service_layer.common import envelope
-from riskgate.service_layer.laa import LocalAreaAgreements
+from riskgate.service_layer.laa import LocalAreaAgreements, Series
 from riskgate.service_layer.repositories import peer_reviews
 from riskgate.service_layer.repositories.bodies import BodyRegistry
 from riskgate.service_layer.repositories.laa_facts import LaaFacts
@@ -118,7 +118,7 @@ class RiskService:
             return self._record_scores(fx)
         if kind == "indicator.reported":
             observation, series = self._indicator(fx)
-            return [observation, *self._laa_target(fx, series)]
+            return [observation, *self._laa_target(event, lambda: series, fx.ruleset)]
         if kind in laa.AGREEMENT_TYPES:
             area = self._area_of(event["body"])
             return self.laa.observe_agreement(
@@ -203,36 +203,60 @@ class RiskService:
     def _indicator(self, fx: Handling) -> tuple[dict[str, Any], dict[str, tuple[float, str]]]:
         """The indicator's observation for the reported year, and its series with the new value."""
         event, payload = fx.event, fx.event["payload"]
-        body, code = event["body"], payload["indicator"]
-        series = fx.facts.indicator_series(body, code)
+        series = fx.facts.indicator_series(event["body"], payload["indicator"])
         # A resubmission for a period replaces the earlier value.
         series[payload["period"]] = (payload["value"], event["event_id"])
-        fx.facts.record_indicator(
-            body, code, payload["period"], payload["value"], event["event_id"], event["occurred_at"]
+        self._record_indicator(fx.facts, [event])
+        values = [obs.IndicatorValue(p, *v) for p, v in series.items()]
+        return self._indicator_observation(event, values, fx.ruleset), series
+
+    @staticmethod
+    def _record_indicator(facts: RiskFacts, events: Sequence[dict[str, Any]]) -> None:
+        """What indicator values leave in the store: the values, and the peers' cue (the
+        latest value of each year)."""
+        facts.record_indicators(
+            (
+                e["body"],
+                e["payload"]["indicator"],
+                e["payload"]["period"],
+                e["payload"]["value"],
+                e["event_id"],
+                e["occurred_at"],
+            )
+            for e in events
         )
-        fx.facts.record_peers_input(int(payload["period"][:4]), event["event_id"])
+        latest = {int(e["payload"]["period"][:4]): e["event_id"] for e in events}
+        for year, event_id in latest.items():
+            facts.record_peers_input(year, event_id)
+
+    def _indicator_observation(
+        self, event: dict[str, Any], values: Iterable[obs.IndicatorValue], ruleset: RuleSet
+    ) -> dict[str, Any]:
+        """The observation of the reported indicator's year (`values`: its series, the event's
+        own value in place)."""
+        body, payload = event["body"], event["payload"]
+        code = payload["indicator"]
         indicator = self._reference.indicators[code]
-        observation = obs.indicator_observation(
+        return obs.indicator_observation(
             body=body,
             area=self._area_of(body),
             indicator=code,
             theme=indicator.theme,
             polarity=indicator.polarity,
             year=int(payload["period"][:4]),
-            series=[obs.IndicatorValue(p, *v) for p, v in series.items()],
-            floor=fx.ruleset.floors.get(code),
+            series=values,
+            floor=ruleset.floors.get(code),
         )
-        return observation, series
 
     def _laa_target(
-        self, fx: Handling, series: dict[str, tuple[float, str]]
+        self, event: dict[str, Any], series: Callable[[], Series], ruleset: RuleSet
     ) -> list[dict[str, Any]]:
         """The area's LAA target on this indicator, if it has one, against its trajectory
-        (`series`: the indicator's series with the new value)."""
-        body = fx.event["body"]
+        (`series` gives the indicator's series with the new value)."""
+        body = event["body"]
         # An area reports its own series: the registry is asked only about other bodies.
         area = body if body in self._reference.areas else self._area_of(body)
-        return self.laa.observe_indicator(fx.event, area, lambda: series, fx.ruleset)
+        return self.laa.observe_indicator(event, area, series, ruleset)
 
     def _finding(self, fx: Handling) -> dict[str, Any]:
         event, payload, body = fx.event, fx.event["payload"], fx.event["body"]
@@ -462,6 +486,57 @@ class RiskService:
             payload=payload,
         )
         fx.publish(topics.REQUESTS, observation["area"], message)
+
+    # The batch annual pass (service_layer/annual_batch.py) ---------------------------------
+
+    def applied(self) -> set[str]:
+        """The ids of the events applied already: `handle` passes them over."""
+        return self._processed.all()
+
+    def indicator_is_quiet(
+        self,
+        event: dict[str, Any],
+        values: Iterable[obs.IndicatorValue],
+        series: Callable[[], Series],
+    ) -> bool:
+        """Whether `handle` would only store this indicator value, judging nothing.
+
+        So it is when, on each of the event's observations (the indicator's year and the
+        area's LAA target on it), no rule fires by the reference semantics, which the engine
+        applies before it is asked (adapters/durable_engine.py), and no earlier finding on the
+        observation's subject is there to go stale: `_judge` then returns before it reads or
+        writes anything else. `values`, `series`: the indicator's series with the event's
+        value in place, as `handle` would read it back."""
+        ruleset = self._rules.current()
+        observations = [
+            self._indicator_observation(event, values, ruleset),
+            *self._laa_target(event, series, ruleset),
+        ]
+        return not any(self._would_judge(o, ruleset) for o in observations)
+
+    def _would_judge(self, observation: dict[str, Any], ruleset: RuleSet) -> bool:
+        if "year" not in observation:
+            return False
+        if any_rule_fires(ruleset, observation):
+            return True
+        prefix = f"{observation['body']}|{observation['subject']}|"
+        found = self._facts.contributions(
+            observation["area"], observation["year"], observation["theme"]
+        )
+        return any(key.startswith(prefix) for key in found)
+
+    def store_quiet(self, events: Sequence[dict[str, Any]]) -> None:
+        """Store, in one transaction, what `handle` would for indicator values that
+        `indicator_is_quiet` passed, in their order: each value, the peers' cue and the
+        processed marker."""
+        if not events:
+            return
+        work = UnitOfWork(self.GROUP)
+        facts = self._facts.bound_to(work)
+        self._record_indicator(facts, events)
+        for event in events:
+            work.consume(event["event_id"])
+        work.commit(self._publisher, self._store)
 
     def assess_peers(self, year: int) -> int:
         """Rank every area against areas of the same kind, indicator by indicator, and judge.

@@ -20,6 +20,8 @@ from typing import Any
 from riskgate import topics
 from riskgate.bootstrap import bootstrap
 from riskgate.config import Settings
+from riskgate.service_layer import annual_batch
+from riskgate.service_layer.gc_pause import collections_paused
 
 Flag = tuple[str, str, int]  # area, theme, year
 
@@ -38,14 +40,19 @@ class Replay:
 
 
 def replay(rules_dir: Path, events: Iterable[dict[str, Any]]) -> Replay:
-    """Run events through the risk rules of `rules_dir`; collect flags and requests."""
+    """Run events through the risk rules of `rules_dir` in the batch annual pass (which leaves
+    what each event through the live handler would); collect flags and requests."""
     system = bootstrap(Settings(rules_dir=rules_dir))
     years: set[int] = set()
-    for event in events:
-        system.risk.handle(event)
+
+    def noted(event: dict[str, Any]) -> dict[str, Any]:
         years.add(int(event["occurred_at"][:4]))
-    for year in sorted(years):
-        system.risk.assess_peers(year)
+        return event
+
+    with collections_paused():  # a one-off pass over the whole year: see gc_pause.py
+        annual_batch.replay(system.risk, map(noted, events))
+        for year in sorted(years):
+            system.risk.assess_peers(year)
     flags = {
         (code, theme, year): (j["flag"], tuple(j["rule_ids"]))
         for code in system.reference.areas

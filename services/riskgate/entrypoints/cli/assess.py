@@ -43,7 +43,16 @@ from riskgate.service_layer.snapshot import fill_from_snapshot
     help="against Kafka and Redis: make the peer comparison now and publish its flags and "
     "requests (without it, assess only reads)",
 )
-def assess(year: int, events_file: Path | None, out: Path | None, publish: bool) -> None:
+@click.option(
+    "--replay",
+    "how",
+    type=click.Choice(["batch", "streaming"]),
+    default="batch",
+    show_default=True,
+    help="embedded mode: replay the year in one batch pass, or each event through the live "
+    "risk handler (slower; the same assessment, byte for byte)",
+)
+def assess(year: int, events_file: Path | None, out: Path | None, publish: bool, how: str) -> None:
     """The annual risk assessment for every area: a flag or none per theme, with reasons."""
     current = settings()
     if current.embedded and publish:
@@ -57,7 +66,14 @@ def assess(year: int, events_file: Path | None, out: Path | None, publish: bool)
             "with `riskgate publish` instead"
         )
     system = bootstrap(current)
-    if current.embedded and events_file is None and (filled := fill_from_snapshot(system, year)):
+    if how == "streaming" and not current.embedded:
+        raise click.UsageError("--replay: against Kafka and Redis assess replays nothing")
+    if (
+        current.embedded
+        and events_file is None
+        and how == "batch"
+        and (filled := fill_from_snapshot(system, year))
+    ):
         # The bundled sample year as its prepared snapshot holds it, under these very rules:
         # the same risk picture a replay builds (tests/e2e/test_assess.py), without the wait.
         click.echo(
@@ -65,7 +81,9 @@ def assess(year: int, events_file: Path | None, out: Path | None, publish: bool)
         )
     elif current.embedded:  # replay the year's events through the rules, in this process
         events = year_events(events_file, year)
-        replay(system, counted(events, len(events), f"assess: replaying {year}"))
+        label = f"assess: replaying {year}" + (" event by event" if how == "streaming" else "")
+        with collections_paused():  # a one-off pass over the whole year: see gc_pause.py
+            replay(system, counted(events, len(events), label), streaming=how == "streaming")
     elif not publish and peers_pending(system, year):
         click.echo(
             f"note: new {year} figures arrived since the risk service last compared areas with "

@@ -19,6 +19,10 @@ class Processed:
         """Whether the event was applied already."""
         return self._store.sismember(self._key, event_id)
 
+    def all(self) -> set[str]:
+        """Every event id applied already (for a one-off pass over a year, not a live loop)."""
+        return self._store.smembers(self._key)
+
     def seen_among(self, event_ids: list[str]) -> set[str]:
         """Which of the events were applied already, asked in one round trip."""
         answers = self._store.read_many([self.seen_read(e) for e in event_ids])

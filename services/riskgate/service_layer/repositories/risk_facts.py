@@ -31,6 +31,7 @@ from riskgate.service_layer.repositories.stored_json import dumps, loads
 from riskgate.service_layer.unit_of_work import UnitOfWork
 
 IndicatorFact = tuple[float, str]  # (value, event_id)
+Report = tuple[str, str, str, float, str, str | None]  # body, indicator, period, value, id, at
 REQUESTED = "risk:requested"
 PEERS_LATEST = "risk:peers:latest"
 PEERS_COMPARED = "risk:peers:compared"
@@ -95,8 +96,21 @@ class RiskFacts:
     ) -> None:
         """Keep a reported value and when it was reported; a resubmission for the period
         replaces the earlier one."""
-        fact = dumps({"value": value, "event_id": event_id, "reported_at": reported_at})
-        self._write(lambda b: b.hset(f"risk:ind:{body}:{indicator}", {period: fact}))
+        self.record_indicators([(body, indicator, period, value, event_id, reported_at)])
+
+    def record_indicators(self, reports: Iterable[Report]) -> None:
+        """Keep many reported values, as `record_indicator` for each in turn would: one write
+        per series, a later value for a period in place of an earlier one."""
+        series: dict[str, dict[str, str]] = {}
+        for body, indicator, period, value, event_id, reported_at in reports:
+            fact = {"value": value, "event_id": event_id, "reported_at": reported_at}
+            series.setdefault(f"risk:ind:{body}:{indicator}", {})[period] = dumps(fact)
+
+        def write(batch: WriteBatch) -> None:
+            for key, values in series.items():
+                batch.hset(key, values)
+
+        self._write(write)
 
     def record_peers_input(self, year: int, event_id: str) -> None:
         """Note that the year's figures changed, so its comparison with peers is due again."""
