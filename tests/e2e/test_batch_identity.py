@@ -15,6 +15,7 @@ import pytest
 from riskgate import topics
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
+from riskgate.domain.reference import load_reference
 from riskgate.sample import generate_year
 from riskgate.sample.ids import SAMPLE_SEED
 from riskgate.service_layer import annual_batch
@@ -87,8 +88,9 @@ def _judged_alike(events: list[dict[str, Any]]) -> None:
 def test_the_batch_pass_passes_over_redeliveries_and_keeps_resubmissions_as_streaming_does() -> (
     None
 ):
-    """A stream with events delivered twice (one of them once the first was stored), and
-    indicator values resubmitted for a period under new ids, some worse than the floor."""
+    """A stream with events delivered twice (one of them once the first was stored),
+    indicator values resubmitted for a period under new ids, some worse than the floor, and
+    values a county's districts report for themselves (the sample's come from areas only)."""
     rng = random.Random(2009)
     events = generate_year(2009)
     placed = [(n, 0, event) for n, event in enumerate(events)]
@@ -103,11 +105,23 @@ def test_the_batch_pass_passes_over_redeliveries_and_keeps_resubmissions_as_stre
             "payload": {**payload, "value": payload["value"] * rng.choice([0.2, 1.0, 5.0])},
         }
         placed.append((n + rng.randint(1, 2_000), 1, again))
+    areas = load_reference().areas
+    counties = [code for code in sorted(areas) if len(areas[code].members) > 1]
+    districts = [n for n in values if events[n]["body"] in counties]
+    for k, n in enumerate(rng.sample(districts, 300)):  # the same figure, from a district
+        event, payload = events[n], events[n]["payload"]
+        again = {
+            **event,
+            "event_id": f"district-{k}",
+            "body": rng.choice(areas[event["body"]].members[1:]),
+            "payload": {**payload, "value": payload["value"] * rng.choice([0.2, 1.0, 5.0])},
+        }
+        placed.append((n, 1, again))
     stream = [event for _, _, event in sorted(placed, key=lambda p: (p[0], p[1]))]
     with collections_paused():
         streamed = _streamed(stream)
         batched = _system()
         counts = annual_batch.replay(batched.risk, stream)
-    assert counts.stored + counts.handled == len(events) + 400  # redeliveries passed over
+    assert counts.stored + counts.handled == len(events) + 700  # redeliveries passed over
     assert _document(batched) == _document(streamed)
     assert _published(batched) == _published(streamed)

@@ -35,3 +35,21 @@ def test_clock_advance_in_the_distributed_mode_is_refused_in_one_line() -> None:
     assert result.exit_code == 1
     assert result.output.startswith("Error: clock: riskgate runs against Kafka and Redis")
     assert result.output.count("\n") == 1
+
+
+def test_assess_replay_streaming_against_kafka_is_refused_before_connecting() -> None:
+    """`--replay streaming` names an embedded replay; against Kafka and Redis assess only
+    reads, so it is a usage error, given before any server is asked (none answers here)."""
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "RISKGATE_RULES_DIR": str(RULES_DIR),
+    }
+    args = ["assess", "--year", "2009", "--replay", "streaming"]
+    result = CliRunner().invoke(main, args, env=env)
+    assert result.exit_code == 2, result.output
+    assert "--replay: against Kafka and Redis assess replays nothing" in result.output
+    refused = CliRunner().invoke(main, [*args[:3], "--replay", "sideways"], env=env)
+    assert refused.exit_code == 2 and "'sideways' is not one of 'batch', 'streaming'" in (
+        refused.output
+    )

@@ -49,8 +49,9 @@ from riskgate.service_layer.snapshot import fill_from_snapshot
     type=click.Choice(["batch", "streaming"]),
     default="batch",
     show_default=True,
-    help="embedded mode: replay the year in one batch pass, or each event through the live "
-    "risk handler (slower; the same assessment, byte for byte)",
+    help="embedded mode: replay the events in one batch pass (read from the prepared snapshot "
+    "instead when it matches), or each event through the live risk handler (always a replay; "
+    "slower; the same assessment, byte for byte)",
 )
 def assess(year: int, events_file: Path | None, out: Path | None, publish: bool, how: str) -> None:
     """The annual risk assessment for every area: a flag or none per theme, with reasons."""
@@ -65,9 +66,9 @@ def assess(year: int, events_file: Path | None, out: Path | None, publish: bool,
             "--events: against Kafka and Redis assess reads the live facts; publish the file "
             "with `riskgate publish` instead"
         )
-    system = bootstrap(current)
     if how == "streaming" and not current.embedded:
         raise click.UsageError("--replay: against Kafka and Redis assess replays nothing")
+    system = bootstrap(current)
     if (
         current.embedded
         and events_file is None
