@@ -9,12 +9,13 @@ keeps each series as plain values in memory, asks the risk service whether the v
 quiet by the reference rule semantics (`RiskService.indicator_is_quiet`, the check the rule
 engine's own pre-filter makes), and gathers the quiet ones to store in one transaction.
 Every other event, and every indicator value on which a rule fires or a finding would go
-stale, goes through `handle` itself, after what was gathered before it is stored, so it
-reads and judges the picture exactly as it would have in the streaming replay.
+stale, goes through `handle` itself once what was gathered before it is stored, so it reads
+and judges the picture exactly as it would have in the streaming replay.
 
-`tests/e2e/test_annual_batch.py` holds the two passes' `assess` output byte-identical on the
-sample year and on a differently seeded year; `riskgate assess --replay streaming` makes
-the streaming replay, for comparison.
+`tests/e2e/test_batch_identity.py` holds the two replays' `assess` output (and what they
+publish) byte-identical on the sample year, on a differently seeded year, and on a stream
+with redeliveries, resubmissions and districts' own reports; `riskgate assess --replay
+streaming` makes the streaming replay, for comparison.
 """
 
 from __future__ import annotations

@@ -206,12 +206,12 @@ class RiskService:
         series = fx.facts.indicator_series(event["body"], payload["indicator"])
         # A resubmission for a period replaces the earlier value.
         series[payload["period"]] = (payload["value"], event["event_id"])
-        self._record_indicator(fx.facts, [event])
+        self._record_indicators(fx.facts, [event])
         values = [obs.IndicatorValue(p, *v) for p, v in series.items()]
         return self._indicator_observation(event, values, fx.ruleset), series
 
     @staticmethod
-    def _record_indicator(facts: RiskFacts, events: Sequence[dict[str, Any]]) -> None:
+    def _record_indicators(facts: RiskFacts, events: Sequence[dict[str, Any]]) -> None:
         """What indicator values leave in the store: the values, and the peers' cue (the
         latest value of each year)."""
         facts.record_indicators(
@@ -533,7 +533,7 @@ class RiskService:
             return
         work = UnitOfWork(self.GROUP)
         facts = self._facts.bound_to(work)
-        self._record_indicator(facts, events)
+        self._record_indicators(facts, events)
         for event in events:
             work.consume(event["event_id"])
         work.commit(self._publisher, self._store)

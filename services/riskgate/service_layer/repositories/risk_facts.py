@@ -85,22 +85,9 @@ class RiskFacts:
             for period, fact in ((p, loads(raw)) for p, raw in stored.items())
         }
 
-    def record_indicator(
-        self,
-        body: str,
-        indicator: str,
-        period: str,
-        value: float,
-        event_id: str,
-        reported_at: str | None = None,
-    ) -> None:
-        """Keep a reported value and when it was reported; a resubmission for the period
-        replaces the earlier one."""
-        self.record_indicators([(body, indicator, period, value, event_id, reported_at)])
-
     def record_indicators(self, reports: Iterable[Report]) -> None:
-        """Keep many reported values, as `record_indicator` for each in turn would: one write
-        per series, a later value for a period in place of an earlier one."""
+        """Keep reported values and when each was reported: one write per series; a
+        resubmission for a period replaces the earlier value (a later one in `reports` too)."""
         series: dict[str, dict[str, str]] = {}
         for body, indicator, period, value, event_id, reported_at in reports:
             fact = {"value": value, "event_id": event_id, "reported_at": reported_at}
