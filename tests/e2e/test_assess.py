@@ -105,3 +105,25 @@ def test_an_events_file_with_a_bad_line_is_refused_naming_the_line(tmp_path: Pat
     result = _assess("--events", str(events))
     assert result.returncode != 0
     assert "line 2" in result.stderr and "value" in result.stderr
+
+
+def test_an_events_file_is_read_by_its_newlines_and_a_line_not_utf8_is_named(
+    tmp_path: Path,
+) -> None:
+    """A value holding U+2028 (a line break to Python, not to JSON Lines) is one event; bytes
+    that are not UTF-8 are refused naming their line, not with a traceback."""
+    events = tmp_path / "events.jsonl"
+    example = json.loads((ROOT / "contracts/examples/complaint.received.json").read_text())
+    odd = {**example, "event_id": "0b8e7a3e-3c4d-4b8a-9a41-7f1f3f0f2a10"}
+    odd["payload"] = {**example["payload"], "category": "noise\u2028at night\u0085mostly"}
+    lines = [json.dumps(example).encode(), json.dumps(odd, ensure_ascii=False).encode()]
+    events.write_bytes(b"\n".join(lines) + b"\n")
+    result = _assess("--events", str(events))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "assessment 2009: 152 areas" in result.stdout
+
+    events.write_bytes(b"\n".join([*lines, b'{"event_id": "\xff\xfe"}']) + b"\n")
+    result = _assess("--events", str(events))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "line 3: not UTF-8: byte 15 of the line" in result.stderr

@@ -25,7 +25,14 @@ def read_events(file: Path) -> list[dict[str, Any]]:
     from riskgate.schemas import validate_event
 
     events, problems = [], []
-    for number, line in enumerate(file.read_text().splitlines(), start=1):
+    # Lines end at "\n" only: a JSON string may hold U+2028 and the other breaks that
+    # `str.splitlines` would cut at (`write_events` writes them as they are).
+    for number, data in enumerate(file.read_bytes().split(b"\n"), start=1):
+        try:
+            line = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(f"line {number}: not UTF-8: byte {exc.start + 1} of the line")
+            continue
         if not line.strip():
             continue
         try:
