@@ -1,3 +1,3 @@
-from riskgate.entrypoints.cli import main
+from riskgate.entrypoints.cli import console
 
-main()
+console()

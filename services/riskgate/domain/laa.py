@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import math
+import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -31,6 +32,7 @@ FY_PATTERN = r"^\d{4}-\d{2}$"
 DEFAULT_TOLERANCE_PCT = 5.0
 OBSERVATION = "laa_target"
 _FY = re.compile(FY_PATTERN)
+_period = operator.attrgetter("period")
 _RANK = {"ahead": 0, "on_track": 1, "behind": 2, "missed": 3}
 
 
@@ -156,11 +158,13 @@ def target_observation(
     year: int,
     readings: Iterable[Reading],
     tolerance_pct: float = DEFAULT_TOLERANCE_PCT,
+    trajectory: Trajectory | None = None,
 ) -> dict[str, Any]:
     """One target against its trajectory over a calendar year's reported quarters.
 
     The figures are the latest reported period's; `periods_behind_running` counts the reported
     periods, ending with the latest, that were behind (or missed) one after another.
+    `trajectory`: the target's, when the caller keeps it (else worked out here).
     """
     indicator = target["indicator"]
     base = {
@@ -177,17 +181,18 @@ def target_observation(
         "agreement_from": agreement["effective_from"],
         "lead_partner": target["lead_partner"],
     }
+    quarter_of_year = f"{year}-Q"
     in_year = sorted(
         (
             r
             for r in readings
-            if r.period.startswith(f"{year}-Q") and in_period(agreement, r.period)
+            if r.period.startswith(quarter_of_year) and in_period(agreement, r.period)
         ),
-        key=lambda r: r.period,
+        key=_period,
     )
     if polarity is None or not in_year:
         return {**base, "evidence": []}  # no year: nothing for the rules to judge
-    trajectory = target_trajectory(target)
+    trajectory = trajectory or target_trajectory(target)
     rows = [reading_status(target, r, polarity, tolerance_pct, trajectory) for r in in_year]
     latest = rows[-1]
     running: list[dict[str, Any]] = []

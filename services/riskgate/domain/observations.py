@@ -11,18 +11,22 @@ import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class IndicatorValue:
+class IndicatorValue(NamedTuple):
+    """One reported value of a body's indicator (a tuple: one is made per stored value every
+    time a series is observed)."""
+
     period: str  # "2009-Q3"
     value: float
     event_id: str
 
 
-@dataclass(frozen=True)
-class Complaint:
+class Complaint(NamedTuple):
+    """One complaint about a body (a tuple: every complaint about it is made again each time
+    another comes in)."""
+
     event_id: str
     occurred_at: str
     theme: str
@@ -151,10 +155,9 @@ def peer_observations(
     Made in the annual assessment, once every area's figures are in: rank 1 is
     the best annual average in the comparator group.
     """
+    quarter_of_year = f"{year}-Q"
     yearly = {
-        area: sorted(
-            (v for v in values if v.period.startswith(f"{year}-Q")), key=lambda v: v.period
-        )
+        area: sorted((v for v in values if v.period.startswith(quarter_of_year)), key=_period)
         for area, values in series_by_area.items()
     }
     groups: dict[str, list[tuple[float, str]]] = {}

@@ -6,7 +6,7 @@ only add a value to a series: no rule fires on the indicator's observation or on
 target it feeds, and the subject has no earlier finding to go stale, so handling one stores
 the value, the peer comparison's cue and the processed marker, and judges nothing. The pass
 keeps each series as plain values in memory, asks the risk service whether the value is
-quiet by the reference rule semantics (`RiskService.indicator_is_quiet`, the check the rule
+quiet by the reference rule semantics (`RiskService.quiet_check`, the check the rule
 engine's own pre-filter makes), and gathers the quiet ones to store in one transaction.
 Every other event, and every indicator value on which a rule fires or a finding would go
 stale, goes through `handle` itself once what was gathered before it is stored, so it reads
@@ -48,6 +48,7 @@ def replay(risk: RiskService, events: Iterable[dict[str, Any]]) -> BatchCounts:
     # What the store's processed set holds as each event comes, gathered values included:
     # what it held before, and every event since (`handle` marks each it applies).
     applied = risk.applied()
+    check = risk.quiet_check()
 
     def store_gathered() -> None:
         risk.store_quiet(quiet)
@@ -63,6 +64,7 @@ def replay(risk: RiskService, events: Iterable[dict[str, Any]]) -> BatchCounts:
             store_gathered()
             risk.handle(event)
             counts.handled += 1
+            check = risk.quiet_check()  # what `handle` applied may change what it read
             continue
         body, payload = event["body"], event["payload"]
         values = series.get((body, payload["indicator"]))
@@ -72,12 +74,13 @@ def replay(risk: RiskService, events: Iterable[dict[str, Any]]) -> BatchCounts:
             series[(body, payload["indicator"])] = values
         # A resubmission for a period replaces the earlier value, where it stood.
         values[payload["period"]] = IndicatorValue(payload["period"], payload["value"], event_id)
-        if risk.indicator_is_quiet(event, values.values(), functools.partial(_facts, values)):
+        if check.is_quiet(event, values.values(), functools.partial(_facts, values)):
             quiet.append(event)
         else:
             store_gathered()
             risk.handle(event)
             counts.handled += 1
+            check = risk.quiet_check()
     store_gathered()
     return counts
 

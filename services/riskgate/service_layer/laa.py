@@ -20,6 +20,7 @@ from riskgate.service_layer.unit_of_work import UnitOfWork
 
 Series = dict[str, tuple[float, str]]  # period -> (value, event_id)
 SeriesOf = Callable[[str, str], Series]  # (body, indicator) -> series
+MAX_TRAJECTORIES_KEPT = 1 << 14  # a bound on the kept trajectories: every target of ~450 versions
 
 
 def tolerance_of(ruleset: RuleSet) -> float:
@@ -37,6 +38,10 @@ class LocalAreaAgreements:
     def __init__(self, store: Store, reference: Reference) -> None:
         self._facts = LaaFacts(store)
         self._reference = reference
+        # (agreement version's event_id, indicator) -> the target's trajectory: a version is
+        # kept whole under its event's id and never changes, and its targets are observed on
+        # every value their indicators report.
+        self._trajectories: dict[tuple[str, str], laa.Trajectory] = {}
 
     # The risk service's calls ------------------------------------------------------------
 
@@ -64,14 +69,20 @@ class LocalAreaAgreements:
         return out
 
     def observe_indicator(
-        self, event: dict[str, Any], area: str, series: Callable[[], Series], ruleset: RuleSet
+        self,
+        event: dict[str, Any],
+        area: str,
+        series: Callable[[], Series],
+        ruleset: RuleSet,
+        in_force: Callable[[str, str], dict[str, Any] | None] | None = None,
     ) -> list[dict[str, Any]]:
         """The target on this indicator, if the area has one in force, against the new value
-        (`series` gives the indicator's series with it; read only when there is a target)."""
+        (`series` gives the indicator's series with it; read only when there is a target;
+        `in_force`: `self.in_force`, or a reader that keeps what it read)."""
         payload = event["payload"]
         if event["body"] != area:
             return []  # a target is the area's: its own series, not a district's
-        version = self._facts.in_force(area, event["occurred_at"])
+        version = (in_force or self.in_force)(area, event["occurred_at"])
         if version is None:
             return []
         target = version["by_indicator"].get(payload["indicator"])
@@ -94,6 +105,12 @@ class LocalAreaAgreements:
         ruleset: RuleSet,
     ) -> dict[str, Any]:
         indicator = self._reference.indicators[target["indicator"]]
+        key = (version["event_id"], target["indicator"])
+        trajectory = self._trajectories.get(key)
+        if trajectory is None:
+            if len(self._trajectories) >= MAX_TRAJECTORIES_KEPT:
+                self._trajectories.clear()
+            trajectory = self._trajectories[key] = laa.target_trajectory(target)
         return laa.target_observation(
             area=area,
             target=target,
@@ -103,9 +120,14 @@ class LocalAreaAgreements:
             year=year,
             readings=[laa.Reading(p, v, e) for p, (v, e) in series.items()],
             tolerance_pct=tolerance_of(ruleset),
+            trajectory=trajectory,
         )
 
     # Views ---------------------------------------------------------------------------------
+
+    def in_force(self, area: str, as_of: str) -> dict[str, Any] | None:
+        """The version of the area's agreement in force on `as_of` (an ISO time), or None."""
+        return self._facts.in_force(area, as_of)
 
     def agreement(self, area: str) -> dict[str, Any] | None:
         """The version of the area's agreement in force now (the latest), or None."""

@@ -35,7 +35,7 @@ from riskgate.service_layer.repositories import peer_reviews
 from riskgate.service_layer.repositories.bodies import BodyRegistry
 from riskgate.service_layer.repositories.laa_facts import LaaFacts
 from riskgate.service_layer.repositories.processed import Processed
-from riskgate.service_layer.repositories.risk_facts import RiskFacts
+from riskgate.service_layer.repositories.risk_facts import Report, RiskFacts
 from riskgate.service_layer.rules_source import RulesSource
 from riskgate.service_layer.unit_of_work import PollBatch, UnitOfWork
 
@@ -214,32 +214,41 @@ class RiskService:
     def _record_indicators(facts: RiskFacts, events: Sequence[dict[str, Any]]) -> None:
         """What indicator values leave in the store: the values, and the peers' cue (the
         latest value of each year)."""
-        facts.record_indicators(
-            (
-                e["body"],
-                e["payload"]["indicator"],
-                e["payload"]["period"],
-                e["payload"]["value"],
-                e["event_id"],
-                e["occurred_at"],
+        reports: list[Report] = []
+        latest: dict[str, str] = {}  # the year's period text -> the latest value's event
+        for e in events:
+            payload = e["payload"]
+            period = payload["period"]
+            reports.append(
+                (
+                    e["body"],
+                    payload["indicator"],
+                    period,
+                    payload["value"],
+                    e["event_id"],
+                    e["occurred_at"],
+                )
             )
-            for e in events
-        )
-        latest = {int(e["payload"]["period"][:4]): e["event_id"] for e in events}
+            latest[period[:4]] = e["event_id"]
+        facts.record_indicators(reports)
         for year, event_id in latest.items():
-            facts.record_peers_input(year, event_id)
+            facts.record_peers_input(int(year), event_id)
 
     def _indicator_observation(
-        self, event: dict[str, Any], values: Iterable[obs.IndicatorValue], ruleset: RuleSet
+        self,
+        event: dict[str, Any],
+        values: Iterable[obs.IndicatorValue],
+        ruleset: RuleSet,
+        area: str | None = None,
     ) -> dict[str, Any]:
         """The observation of the reported indicator's year (`values`: its series, the event's
-        own value in place)."""
+        own value in place; `area`: the reporting body's, when known)."""
         body, payload = event["body"], event["payload"]
         code = payload["indicator"]
         indicator = self._reference.indicators[code]
         return obs.indicator_observation(
             body=body,
-            area=self._area_of(body),
+            area=area or self._area_of(body),
             indicator=code,
             theme=indicator.theme,
             polarity=indicator.polarity,
@@ -300,10 +309,11 @@ class RiskService:
         population: int | None,
         extra: obs.Complaint | None = None,
     ) -> dict[str, Any]:
+        # Only the theme's: the observation is of one theme, and reads no other.
         stored = [
             obs.Complaint(event_id=eid, **fact)
             for eid, fact in fx.facts.complaints(body).items()
-            if extra is None or eid != extra.event_id
+            if fact["theme"] == theme and (extra is None or eid != extra.event_id)
         ]
         return obs.complaints_observation(
             body=body,
@@ -493,41 +503,14 @@ class RiskService:
         """The ids of the events applied already: `handle` passes them over."""
         return self._processed.all()
 
-    def indicator_is_quiet(
-        self,
-        event: dict[str, Any],
-        values: Iterable[obs.IndicatorValue],
-        series: Callable[[], Series],
-    ) -> bool:
-        """Whether `handle` would only store this indicator value, judging nothing.
-
-        So it is when, on each of the event's observations (the indicator's year and the
-        area's LAA target on it), no rule fires by the reference semantics, which the engine
-        applies before it is asked (adapters/durable_engine.py), and no earlier finding on the
-        observation's subject is there to go stale: `_judge` then returns before it reads or
-        writes anything else. `values`, `series`: the indicator's series with the event's
-        value in place, as `handle` would read it back."""
-        ruleset = self._rules.current()
-        observations = [
-            self._indicator_observation(event, values, ruleset),
-            *self._laa_target(event, series, ruleset),
-        ]
-        return not any(self._would_judge(o, ruleset) for o in observations)
-
-    def _would_judge(self, observation: dict[str, Any], ruleset: RuleSet) -> bool:
-        if "year" not in observation:
-            return False
-        if any_rule_fires(ruleset, observation):
-            return True
-        prefix = f"{observation['body']}|{observation['subject']}|"
-        found = self._facts.contributions(
-            observation["area"], observation["year"], observation["theme"]
-        )
-        return any(key.startswith(prefix) for key in found)
+    def quiet_check(self) -> QuietCheck:
+        """`QuietCheck.is_quiet` for indicator values, over the picture as it stands: valid
+        until `handle` next applies an event."""
+        return QuietCheck(self)
 
     def store_quiet(self, events: Sequence[dict[str, Any]]) -> None:
         """Store, in one transaction, what `handle` would for indicator values that
-        `indicator_is_quiet` passed, in their order: each value, the peers' cue and the
+        `QuietCheck.is_quiet` passed, in their order: each value, the peers' cue and the
         processed marker."""
         if not events:
             return
@@ -649,3 +632,61 @@ class RiskService:
                     if isinstance(code, str) and code in indicators:
                         reads[RiskFacts.series_read(area, code)] = None
         self._store.read_many(list(reads))
+
+
+class QuietCheck:
+    """Whether `RiskService.handle` would only store an indicator value, judging nothing, with
+    what that asks of the store read once: the ruleset, the bodies' areas, the agreements in
+    force and the earlier findings' keys. Storing values (`store_quiet`) changes none of these;
+    an event `handle` applies may change any, so the batch pass takes a new check after each."""
+
+    def __init__(self, risk: RiskService) -> None:
+        self._risk = risk
+        self._ruleset = risk._rules.current()
+        self._areas: dict[str, str] = {}
+        self._agreements: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self._found: dict[tuple[str, int, str], tuple[str, ...]] = {}
+
+    def is_quiet(
+        self,
+        event: dict[str, Any],
+        values: Iterable[obs.IndicatorValue],
+        series: Callable[[], Series],
+    ) -> bool:
+        """So it is when, on each of the event's observations (the indicator's year and the
+        area's LAA target on it), no rule fires by the reference semantics, which the engine
+        applies before it is asked (adapters/durable_engine.py), and no earlier finding on the
+        observation's subject is there to go stale: `_judge` then returns before it reads or
+        writes anything else. `values`, `series`: the indicator's series with the event's
+        value in place, as `handle` would read it back."""
+        risk, ruleset = self._risk, self._ruleset
+        body = event["body"]
+        area = self._areas.get(body)
+        if area is None:
+            area = self._areas[body] = risk._area_of(body)
+        if self._would_judge(risk._indicator_observation(event, values, ruleset, area)):
+            return False
+        # As `_laa_target`: a target is the area's, on its own series, not a district's.
+        laa_area = body if body in risk._reference.areas else area
+        if body != laa_area:
+            return True
+        targets = risk.laa.observe_indicator(event, laa_area, series, ruleset, self._in_force)
+        return not any(self._would_judge(o) for o in targets)
+
+    def _in_force(self, area: str, as_of: str) -> dict[str, Any] | None:
+        key = (area, as_of[:10])
+        if key not in self._agreements:
+            self._agreements[key] = self._risk.laa.in_force(area, as_of)
+        return self._agreements[key]
+
+    def _would_judge(self, observation: dict[str, Any]) -> bool:
+        if "year" not in observation:
+            return False
+        if any_rule_fires(self._ruleset, observation):
+            return True
+        key = (observation["area"], observation["year"], observation["theme"])
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = tuple(self._risk._facts.contributions(*key))
+        prefix = f"{observation['body']}|{observation['subject']}|"
+        return any(k.startswith(prefix) for k in found)

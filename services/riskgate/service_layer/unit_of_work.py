@@ -19,6 +19,9 @@ from riskgate.adapters.bus import Publisher
 from riskgate.adapters.store import Store, WriteBatch
 
 Write = Callable[[WriteBatch], None]
+# Processed markers go as one set write per this many (one per event was most of a large
+# unit's store time); a bound on one Redis command's size.
+MARKERS_PER_WRITE = 1000
 
 
 @dataclass
@@ -63,8 +66,9 @@ class UnitOfWork:
         with store.transaction() as batch:
             for write in self.writes:
                 write(batch)
-            for event_id in self.consumed:
-                batch.sadd(processed_key(self.service), event_id)
+            done = processed_key(self.service)
+            for start in range(0, len(self.consumed), MARKERS_PER_WRITE):
+                batch.sadd(done, *self.consumed[start : start + MARKERS_PER_WRITE])
 
 
 @dataclass(frozen=True)

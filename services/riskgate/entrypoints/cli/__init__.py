@@ -3,6 +3,7 @@ by the service layer. One module per command group."""
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import click
@@ -69,3 +70,15 @@ for command in (
 ):
     main.add_command(command)
 operations.report.add_command(report_targeting)
+
+
+def console() -> None:
+    """The `riskgate` console script and `python -m riskgate`: `main`, after which the
+    process ends without collecting, object by object, what the command built. The collector's
+    last pass over an embedded year's picture (`assess`, `rules simulate`) took 0.6 s of a
+    six-second command, to free memory the process hands back whole as it ends; frozen, the
+    objects are left to that."""
+    try:
+        main()
+    finally:
+        gc.freeze()

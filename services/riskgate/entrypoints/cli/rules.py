@@ -111,6 +111,7 @@ def rules_simulate(
     """Replay a year under the current and the candidate rules; show flags and burden that change."""
     from riskgate.domain.reference import load_reference
     from riskgate.domain.rules import RuleError
+    from riskgate.service_layer.gc_pause import collections_paused
     from riskgate.service_layer.rules_source import load_ruleset
     from riskgate.service_layer.simulation import compare, replay_both
 
@@ -119,14 +120,15 @@ def rules_simulate(
         load_ruleset(candidate)
     except RuleError as exc:
         raise click.ClickException(f"candidate: {exc}") from None
-    events = year_events(events_file, year)
-    names = {code: council.name for code, council in load_reference().councils.items()}
-    click.echo(f"replaying {len(events)} events")
-    current, proposed = replay_both(
-        directory,
-        candidate,
-        events,
-        counted(events, len(events), "simulate: current and candidate rules, side by side"),
-    )
+    with collections_paused():  # a one-off pass over the whole year: see gc_pause.py
+        events = year_events(events_file, year)
+        names = {code: council.name for code, council in load_reference().councils.items()}
+        click.echo(f"replaying {len(events)} events")
+        current, proposed = replay_both(
+            directory,
+            candidate,
+            events,
+            counted(events, len(events), "simulate: current and candidate rules, side by side"),
+        )
     for line in compare(current, proposed, names):
         click.echo(line)
