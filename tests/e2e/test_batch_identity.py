@@ -2,7 +2,8 @@
 on its own (the streaming replay, as the live consumer does outside a poll), a poll at a time
 (its consumer, `PollBatch`), or in the batch annual pass that `assess` and `rules simulate`
 make (service_layer/annual_batch.py): the whole `assess` document, byte for byte, on the
-sample year and on a year generated from another seed."""
+sample year, on a year generated from another seed, on a hostile stream, and where an event
+the pass hands to the handler changes what its quiet check has read that day."""
 
 from __future__ import annotations
 
@@ -123,5 +124,46 @@ def test_the_batch_pass_passes_over_redeliveries_and_keeps_resubmissions_as_stre
         batched = _system()
         counts = annual_batch.replay(batched.risk, stream)
     assert counts.stored + counts.handled == len(events) + 700  # redeliveries passed over
+    assert _document(batched) == _document(streamed)
+    assert _published(batched) == _published(streamed)
+
+
+def test_an_agreement_the_pass_handles_is_in_force_for_the_values_after_it_that_day() -> None:
+    """The quiet check keeps which agreement is in force for an area on a day; an agreement
+    that comes between two values of that day must be the one the later value meets."""
+    area, indicator = "E06000001", "NI 8"  # Hartlepool
+
+    def event(n: int, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "event_id": f"same-day-{n}",
+            "type": kind,
+            "occurred_at": f"2009-04-30T{9 + n:02d}:00:00+00:00",
+            "source": "test",
+            "body": area,
+            "payload": payload,
+        }
+
+    target = {  # 20 by March 2009 and 26 by March 2010: 18 is behind in both quarters
+        "indicator": indicator,
+        "kind": "designated",
+        "baseline": {"period": "2007-08", "value": 19},
+        "trajectory": [{"period": "2008-09", "value": 20}, {"period": "2009-10", "value": 26}],
+        "lead_partner": area,
+        "partners": [],
+    }
+    stream = [
+        event(0, "indicator.reported", {"indicator": indicator, "period": "2009-Q1", "value": 18}),
+        event(1, "laa.agreed", {"period_start": "2008-09", "period_end": "2009-10",
+                                "effective_from": "2008-06-30", "targets": [target]}),
+        event(2, "indicator.reported", {"indicator": indicator, "period": "2009-Q2", "value": 18}),
+    ]  # fmt: skip
+    streamed = _streamed(stream)
+    batched = _system()
+    counts = annual_batch.replay(batched.risk, stream)
+
+    judged = batched.risk.assessment(area, 2009)
+    assert {t["flag"] for t in judged.values()} == {"red"}
+    assert {e["rule_id"] for t in judged.values() for e in t["evidence"]} == {"LAA-BEHIND-2P"}
+    assert counts.stored == 1  # the first value, before the agreement
     assert _document(batched) == _document(streamed)
     assert _published(batched) == _published(streamed)
