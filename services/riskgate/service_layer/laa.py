@@ -20,7 +20,6 @@ from riskgate.service_layer.unit_of_work import UnitOfWork
 
 Series = dict[str, tuple[float, str]]  # period -> (value, event_id)
 SeriesOf = Callable[[str, str], Series]  # (body, indicator) -> series
-MAX_TRAJECTORIES_KEPT = 1 << 14  # a bound on the kept trajectories: every target of ~450 versions
 
 
 def tolerance_of(ruleset: RuleSet) -> float:
@@ -38,10 +37,6 @@ class LocalAreaAgreements:
     def __init__(self, store: Store, reference: Reference) -> None:
         self._facts = LaaFacts(store)
         self._reference = reference
-        # (agreement version's event_id, indicator) -> the target's trajectory: a version is
-        # kept whole under its event's id and never changes, and its targets are observed on
-        # every value their indicators report.
-        self._trajectories: dict[tuple[str, str], laa.Trajectory] = {}
 
     # The risk service's calls ------------------------------------------------------------
 
@@ -105,12 +100,6 @@ class LocalAreaAgreements:
         ruleset: RuleSet,
     ) -> dict[str, Any]:
         indicator = self._reference.indicators[target["indicator"]]
-        key = (version["event_id"], target["indicator"])
-        trajectory = self._trajectories.get(key)
-        if trajectory is None:
-            if len(self._trajectories) >= MAX_TRAJECTORIES_KEPT:
-                self._trajectories.clear()
-            trajectory = self._trajectories[key] = laa.target_trajectory(target)
         return laa.target_observation(
             area=area,
             target=target,
@@ -120,7 +109,7 @@ class LocalAreaAgreements:
             year=year,
             readings=[laa.Reading(p, v, e) for p, (v, e) in series.items()],
             tolerance_pct=tolerance_of(ruleset),
-            trajectory=trajectory,
+            trajectory=version["trajectories"][target["indicator"]],
         )
 
     # Views ---------------------------------------------------------------------------------

@@ -23,9 +23,12 @@ from riskgate.service_layer.unit_of_work import UnitOfWork
 
 @functools.lru_cache(maxsize=4096)
 def _version(raw: str) -> dict[str, Any]:
-    """A stored version, parsed once per distinct text (read on every indicator report)."""
+    """A stored version, parsed once per distinct text (read on every indicator report), with
+    its targets by indicator and each target's trajectory (`trajectories`), worked out once
+    for every reading observed against it."""
     doc: dict[str, Any] = loads(raw)
     doc["by_indicator"] = {t["indicator"]: t for t in doc["targets"]}
+    doc["trajectories"] = {t["indicator"]: laa.target_trajectory(t) for t in doc["targets"]}
     return doc
 
 
