@@ -258,14 +258,19 @@ class RiskService:
         )
 
     def _laa_target(
-        self, event: dict[str, Any], series: Callable[[], Series], ruleset: RuleSet
+        self,
+        event: dict[str, Any],
+        series: Callable[[], Series],
+        ruleset: RuleSet,
+        in_force: Callable[[str, str], dict[str, Any] | None] | None = None,
     ) -> list[dict[str, Any]]:
         """The area's LAA target on this indicator, if it has one, against its trajectory
-        (`series` gives the indicator's series with the new value)."""
+        (`series` gives the indicator's series with the new value; `in_force`, as
+        `LocalAreaAgreements.observe_indicator` takes it)."""
         body = event["body"]
         # An area reports its own series: the registry is asked only about other bodies.
         area = body if body in self._reference.areas else self._area_of(body)
-        return self.laa.observe_indicator(event, area, series, ruleset)
+        return self.laa.observe_indicator(event, area, series, ruleset, in_force)
 
     def _finding(self, fx: Handling) -> dict[str, Any]:
         event, payload, body = fx.event, fx.event["payload"], fx.event["body"]
@@ -666,11 +671,7 @@ class QuietCheck:
             area = self._areas[body] = risk._area_of(body)
         if self._would_judge(risk._indicator_observation(event, values, ruleset, area)):
             return False
-        # As `_laa_target`: a target is the area's, on its own series, not a district's.
-        laa_area = body if body in risk._reference.areas else area
-        if body != laa_area:
-            return True
-        targets = risk.laa.observe_indicator(event, laa_area, series, ruleset, self._in_force)
+        targets = risk._laa_target(event, series, ruleset, self._in_force)
         return not any(self._would_judge(o) for o in targets)
 
     def _in_force(self, area: str, as_of: str) -> dict[str, Any] | None:
