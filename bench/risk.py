@@ -102,12 +102,16 @@ def pipeline_rate(events: list[dict]) -> float:
         return len(events) / (time.perf_counter() - start)
 
 
-def assess_seconds(snapshots: Path | None = None, *options: str) -> float:
+def assess_seconds(
+    snapshots: Path | None = None, *options: str, cache: Path | None = None
+) -> float:
     """Wall time of `riskgate assess --year 2009 --out FILE` in a fresh process: a replay of
     the year, or with `snapshots` (a RISKGATE_SNAPSHOT_DIR holding the year's prepared
-    snapshot) the year read from it; `options` added (`--replay streaming`)."""
+    snapshot) the year read from it; `options` added (`--replay streaming`). `cache`: the
+    RISKGATE_CACHE_DIR the year's events are read back from (None: off, the year generated)."""
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "RISKGATE_SNAPSHOT_DIR": str(snapshots or Path(tmp) / "none")}
+        env = {**os.environ, "RISKGATE_SNAPSHOT_DIR": str(snapshots or Path(tmp) / "none"),
+               "RISKGATE_CACHE_DIR": str(cache) if cache else "off"}  # fmt: skip
         started = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "riskgate", "assess", "--year", "2009",

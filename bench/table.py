@@ -4,12 +4,14 @@ Rounds are interleaved (every row once per round, then the next round), and each
 the median of its rounds with the spread (min–max). The rows, and what each is measured against:
 
 - assess: `riskgate assess --year 2009` wall time in a fresh process (the batch annual pass),
-  against generating the sample year alone in a fresh process (what assess does before any
-  judging);
+  with the year's events read back from the cache folder as on every run after the first,
+  against generating the sample year alone in a fresh process;
 - assess_streaming: the same with `--replay streaming` (each event through the live risk
   handler, the same bytes out), against the batch pass in the same round;
-- simulate: `riskgate rules simulate` (the shipped rules as the candidate: two replays), against
-  assess in the same round;
+- simulate: `riskgate rules simulate` (the shipped rules as the candidate: two replays), the
+  events read back as for assess, against assess in the same round;
+- simulate_first: the same on an empty cache folder, as the first run of a riskgate finds it
+  (the year generated, then kept), against simulate in the same round;
 - start: `make run` until the sample year is loaded, from bench/start.py when it exists (from
   the prepared snapshot, against loading through ingest on an empty home);
 - pipeline: the embedded pipeline (memory adapters: ingest, bus, risk, citizens, gatekeeper,
@@ -61,8 +63,10 @@ import risk
 import scaling
 
 from riskgate.adapters.redis_store import RedisStore
+from riskgate.config import Settings
 from riskgate.sample import generate_year
 from riskgate.schemas import validate_event
+from riskgate.service_layer.prepared_events import sample_events
 
 BENCH = Path(__file__).resolve().parent
 RULES = BENCH.parent / "rules"
@@ -110,9 +114,17 @@ def assess_file(events: Path, out: Path) -> tuple[float, float]:
     )
 
 
-def simulate_seconds() -> float:
-    env = {**os.environ, "RISKGATE_RULES_DIR": str(RULES)}
+def simulate_seconds(cache: Path) -> float:
+    """`riskgate rules simulate` with the sample year's events in RISKGATE_CACHE_DIR `cache`
+    (read back, or, from an empty folder, generated and kept as on a first run)."""
+    env = {**os.environ, "RISKGATE_RULES_DIR": str(RULES), "RISKGATE_CACHE_DIR": str(cache)}
     return _fresh("-m", "riskgate", "rules", "simulate", "--candidate", str(RULES), env=env)[0]
+
+
+def kept_events(cache: Path) -> None:
+    """The sample year's events kept in `cache`, as the first `assess` or `simulate` keeps them."""
+    first = sample_events(Settings(cache_dir=cache), YEAR)
+    assert first.source is None and sample_events(Settings(cache_dir=cache), YEAR).source
 
 
 def validate_rate(events: list[dict[str, Any]]) -> float:
@@ -222,6 +234,7 @@ ROWS = (
     "assess_streaming",
     "assess_snapshot",
     "simulate",
+    "simulate_first",
     "start",
     "pipeline",
     "e2e",
@@ -269,6 +282,10 @@ def main() -> None:
         "simulate": Row(
             "`riskgate rules simulate` (two replays)", "s", "< 5 s", "assess", True
         ),
+        "simulate_first": Row(
+            "the same, the first run (the year generated and kept)", "s", "",
+            "simulate (the year read back)", True,
+        ),
         "start": Row(
             "`make run` until the sample year is loaded (bench/start.py)", "s", "< 15 s",
             "the year loaded through ingest",
@@ -298,24 +315,33 @@ def main() -> None:
     prepared = Path(tempfile.mkdtemp(prefix="riskgate-bench-")) / "snapshots"
     if "assess_snapshot" in only:
         risk.prepare_snapshot(prepared)
+    cache = prepared.parent / "cache"  # RISKGATE_CACHE_DIR: the year's events, kept once
+    kept_events(cache)
     with e2e.redis_for(args.redis_url) as url:
         for _ in range(args.rounds):  # interleaved: this machine's speed drifts minute to minute
-            wanted = {"assess", "assess_streaming", "assess_snapshot", "simulate"} & only
-            assessed = risk.assess_seconds() if wanted else 0.0
+            wanted = {"assess", "assess_streaming", "assess_snapshot", "simulate",
+                      "simulate_first"} & only  # fmt: skip
+            assessed = risk.assess_seconds(cache=cache) if wanted else 0.0
             if "assess_snapshot" in only:
                 rows["assess_snapshot"].now.append(risk.assess_seconds(prepared))
                 rows["assess_snapshot"].ref.append(assessed)
             if "assess_streaming" in only:
                 rows["assess_streaming"].now.append(
-                    risk.assess_seconds(None, "--replay", "streaming")
+                    risk.assess_seconds(None, "--replay", "streaming", cache=cache)
                 )
                 rows["assess_streaming"].ref.append(assessed)
             if "assess" in only:
                 rows["assess"].now.append(assessed)
                 rows["assess"].ref.append(year_seconds())
+            simulated = simulate_seconds(cache) if {"simulate", "simulate_first"} & only else 0
             if "simulate" in only:
-                rows["simulate"].now.append(simulate_seconds())
+                rows["simulate"].now.append(simulated)
                 rows["simulate"].ref.append(assessed)
+            if "simulate_first" in only:
+                empty = Path(tempfile.mkdtemp(prefix="cache-", dir=prepared.parent))
+                rows["simulate_first"].now.append(simulate_seconds(empty))
+                rows["simulate_first"].ref.append(simulated)
+                shutil.rmtree(empty, ignore_errors=True)
             if "start" in only and measure_start is not None:
                 now, ref = measure_start()
                 rows["start"].now.append(now)

@@ -42,6 +42,22 @@ def _optional_path(env: dict[str, str], key: str) -> Path | None:
     return Path(raw) if raw else None
 
 
+def _cache_dir(env: dict[str, str]) -> Path | None:
+    """RISKGATE_CACHE_DIR; `off` for none; unset, the user's cache folder (XDG_CACHE_HOME, or
+    ~/.cache), or none when there is no home to put it in."""
+    raw = env.get("RISKGATE_CACHE_DIR")
+    if raw == "off":
+        return None
+    if raw:
+        return Path(raw)
+    if env.get("XDG_CACHE_HOME"):
+        return Path(env["XDG_CACHE_HOME"]) / "riskgate"
+    try:
+        return Path(env.get("HOME") or Path.home()) / ".cache" / "riskgate"
+    except RuntimeError:  # no HOME, and no entry for this user
+        return None
+
+
 def _shipped_rules() -> Path:
     """The default rules directory: the rules that ship inside the package."""
     try:
@@ -67,6 +83,8 @@ class Settings:
     home: Path = Path(".riskgate")
     # where prepared snapshots of the sample year are kept; None: `home/snapshots`
     snapshot_dir: Path | None = None
+    # where the sample year's prepared events are cached (RISKGATE_CACHE_DIR); None: nowhere
+    cache_dir: Path | None = None
     kafka_partitions: int = 6
     kafka_replication: int = 1
     consumer_group_prefix: str = "riskgate"
@@ -134,6 +152,7 @@ class Settings:
             rules_dir=rules_dir,
             home=Path(env.get("RISKGATE_HOME") or ".riskgate"),
             snapshot_dir=_optional_path(env, "RISKGATE_SNAPSHOT_DIR"),
+            cache_dir=_cache_dir(env),
             kafka_partitions=_int(env, "RISKGATE_KAFKA_PARTITIONS", 6, minimum=1),
             kafka_replication=_int(env, "RISKGATE_KAFKA_REPLICATION", 1, minimum=1),
             consumer_group_prefix=env.get("RISKGATE_GROUP_PREFIX") or "riskgate",

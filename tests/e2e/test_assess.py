@@ -12,8 +12,12 @@ from tests.conftest import ROOT, riskgate_command
 ENV = {"PATH": "/usr/bin:/bin", "RISKGATE_RULES_DIR": str(ROOT / "rules")}
 
 
-def _assess(*args: str, snapshots: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = ENV if snapshots is None else {**ENV, "RISKGATE_SNAPSHOT_DIR": str(snapshots)}
+def _assess(
+    *args: str, snapshots: Path | None = None, cache: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**ENV, "RISKGATE_CACHE_DIR": str(cache) if cache else "off"}
+    if snapshots is not None:
+        env["RISKGATE_SNAPSHOT_DIR"] = str(snapshots)
     return subprocess.run(
         riskgate_command("assess", "--year", "2009", *args),
         cwd=ROOT, capture_output=True, text=True, timeout=300, env=env,
@@ -36,14 +40,20 @@ def _prepared(snapshots: Path, home: Path) -> None:
 def test_the_annual_assessment_is_the_same_byte_for_byte_and_flags_the_planted_risks(
     tmp_path: Path, shared_snapshots: Path
 ) -> None:
-    """Replayed in the batch annual pass, then event by event through the risk handler, then
-    read from the sample year's prepared snapshot: the same bytes."""
+    """Replayed in the batch annual pass on the year as generated, then event by event through
+    the risk handler on the year as kept in the cache folder and read back, then read from the
+    sample year's prepared snapshot: the same bytes."""
     first, second, third = (tmp_path / f"{n}.json" for n in ("first", "second", "third"))
+    cache = tmp_path / "cache"
     for out, how in ((first, "batch"), (second, "streaming")):
-        result = _assess("--out", str(out), "--replay", how, snapshots=tmp_path / "no-snapshots")
+        result = _assess(
+            "--out", str(out), "--replay", how, snapshots=tmp_path / "no-snapshots", cache=cache
+        )  # fmt: skip
         assert result.returncode == 0, result.stderr[-3000:]
         assert "prepared snapshot" not in result.stderr  # replayed, then compared with peers
         assert "compared every area with its peers for 2009" in result.stderr
+        read_back = f"the sample year 2009's events from {cache}/events-2009-"
+        assert (read_back in result.stderr) == (how == "streaming"), result.stderr[-3000:]
     assert first.read_bytes() == second.read_bytes()
     _prepared(shared_snapshots, tmp_path / "home")
     result = _assess("--out", str(third), snapshots=shared_snapshots)

@@ -215,6 +215,10 @@ def test_assess_writes_every_areas_assessment_as_json(installed: Installed) -> N
         for area in document["areas"].values()
         for theme in area["themes"].values()
     ), "the sample year's planted problems are flagged"
+    # the year's events kept in the user's cache folder for the next run, none in the folder
+    kept = list((installed.elsewhere / ".cache" / "riskgate").glob("events-2009-*.json"))
+    assert len(kept) == 1 and kept[0].stat().st_size > 10_000_000
+    assert not list(installed.elsewhere.glob("events-*"))
 
 
 def test_demo_flags_exactly_the_planted_problems_and_routes_them_to_work(

@@ -179,6 +179,16 @@ def _manifest_not_json(data: Path, manifest: Path) -> None:
     manifest.write_text("{ not json")
 
 
+def _manifest_nested_deep(data: Path, manifest: Path) -> None:
+    manifest.write_text("[" * 30_000 + "]" * 30_000)
+
+
+def _manifest_padded_past_its_bound(data: Path, manifest: Path) -> None:
+    document = json.loads(manifest.read_text())
+    document["padding"] = "x" * 100_000  # the right key and counts, but 100 KB
+    manifest.write_text(json.dumps(document))
+
+
 def _database_missing(data: Path, manifest: Path) -> None:
     data.unlink()
 
@@ -193,6 +203,8 @@ def _database_missing(data: Path, manifest: Path) -> None:
         _manifest_with_counts_not_numbers,
         _manifest_a_list,
         _manifest_not_json,
+        _manifest_nested_deep,
+        _manifest_padded_past_its_bound,
         _database_missing,
     ],
 )

@@ -544,7 +544,9 @@ class RiskService:
         }
         fx = self._handling(event, ruleset)
         judged = 0
-        if any(rule.observation == "peers" for rule in ruleset.rules):
+        # No value of the year taken in (every one sets `latest`): no area to rank, so the
+        # series are not read (`rules simulate` compares each year its events touch).
+        if latest and any(rule.observation == "peers" for rule in ruleset.rules):
             judged = self._compare_peers(year, fx)
         fx.facts.record_peers_compared(year, latest)
         fx.work.commit(self._publisher, self._store)

@@ -23,10 +23,11 @@ import shutil
 import sqlite3
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import riskgate
 from riskgate import topics
@@ -43,12 +44,14 @@ if TYPE_CHECKING:
 log = logging.getLogger("riskgate")
 
 FORMAT = 1  # raise it when the meaning of a snapshot's tables or manifest changes
+MAX_MANIFEST_BYTES = 64 * 1024  # a manifest is a few hundred bytes; a larger one is not ours
 KEPT = 3  # snapshots of a year kept in a folder: each change of code or rules makes another
 _CODE_SUFFIXES = {".py", ".yaml", ".yml", ".csv", ".json"}  # what a load reads or runs
 
 
 class SnapshotRefused(Exception):
-    """The snapshot file cannot be used; the message says why, for the log line."""
+    """A prepared file (a snapshot, or kept events) cannot be used; the message says why, for
+    the log line."""
 
 
 @dataclass(frozen=True)
@@ -82,9 +85,8 @@ class Restored:
 def snapshot_key(settings: Settings, year: int) -> SnapshotKey:
     """The key of the sample `year`'s snapshot under these settings."""
     return SnapshotKey(
-        version=_version(),
-        # the shipped rules sit inside an installed package: they count as rules, below
-        code=_tree_digest(Path(riskgate.__file__).parent, _CODE_SUFFIXES, skip="rules"),
+        version=riskgate_version(),
+        code=code_digest(),
         rules=_tree_digest(settings.rules_dir, None),
         year=year,
         today=None if settings.today is None else settings.today.isoformat(),
@@ -111,13 +113,11 @@ def find_snapshot(settings: Settings, year: int) -> tuple[Path, dict] | None:
     if not manifest_path.exists():
         return None
     try:
-        manifest = json.loads(manifest_path.read_text())
-        if not isinstance(manifest, dict) or manifest.get("key") != asdict(key):
-            raise SnapshotRefused("its manifest names another key")
+        manifest = read_manifest(manifest_path, asdict(key))
         _restored(data, manifest)  # its counts are readable
         if not data.exists():
             raise SnapshotRefused("its database file is missing")
-    except (OSError, ValueError, TypeError, AttributeError, SnapshotRefused) as exc:
+    except (OSError, ValueError, TypeError, AttributeError, RecursionError, SnapshotRefused) as exc:
         log.warning("snapshot %s passed over: %s", manifest_path, exc)
         return None
     return data, manifest
@@ -147,29 +147,39 @@ def save_snapshot(
             "events": accepted.total(),
             "accepted": dict(sorted(accepted.items())),
             "bytes": partial.stat().st_size,
-            "sha256": _file_digest(partial),
+            "sha256": file_digest(partial),
         }
-        _fsync(partial)
+        fsync_file(partial)
         os.replace(partial, data)
-        _write_atomically(manifest_path, json.dumps(manifest, indent=2) + "\n")
+        write_atomically(manifest_path, json.dumps(manifest, indent=2) + "\n")
     except (OSError, sqlite3.Error, SnapshotRefused) as exc:
         log.warning("no snapshot of the sample year written: %s", exc)
         partial.unlink(missing_ok=True)
         return None
     log.info("snapshot of the sample year %d written to %s", year, data)
-    _prune(settings.snapshots, year, manifest_path)
+    prune(settings.snapshots.glob(f"sample-{year}-*.json"), manifest_path, ".sqlite3")
     return data
 
 
-def _prune(folder: Path, year: int, kept: Path) -> None:
-    """Keep the KEPT newest snapshots of `year` (`kept` among them), so that a developer's
-    edits, each making a new key, do not pile up files of 80 MB."""
-    manifests = sorted(
-        folder.glob(f"sample-{year}-*.json"), key=lambda p: p.stat().st_mtime, reverse=True
-    )
-    for manifest in [m for m in manifests if m != kept][KEPT - 1 :]:
+def read_manifest(path: Path, key: dict[str, Any]) -> dict[str, Any]:
+    """The manifest at `path`, when it is one for `key`; SnapshotRefused says why not (and
+    OSError, ValueError or RecursionError come from a file that cannot be read as one)."""
+    if path.stat().st_size > MAX_MANIFEST_BYTES:
+        raise SnapshotRefused(f"its manifest is larger than {MAX_MANIFEST_BYTES} bytes")
+    manifest = json.loads(path.read_bytes())
+    if not isinstance(manifest, dict) or manifest.get("key") != key:
+        raise SnapshotRefused("its manifest names another key")
+    return manifest
+
+
+def prune(manifests: Iterable[Path], kept: Path, data_suffix: str) -> None:
+    """Keep the KEPT newest of `manifests` (`kept` among them) and their data files (the same
+    name with `data_suffix`), so that a developer's edits, each making a new key, do not pile
+    up large files."""
+    newest_first = sorted(manifests, key=lambda p: p.stat().st_mtime, reverse=True)
+    for manifest in [m for m in newest_first if m != kept][KEPT - 1 :]:
         manifest.unlink(missing_ok=True)
-        manifest.with_suffix(".sqlite3").unlink(missing_ok=True)
+        manifest.with_suffix(data_suffix).unlink(missing_ok=True)
 
 
 def build_snapshot(settings: Settings, year: int, progress: Progress | None = None) -> Path | None:
@@ -225,7 +235,7 @@ def restore_snapshot(settings: Settings, year: int, database: Path) -> Restored 
                 [(Tokens.KEY, digest, record) for digest, record in tokens],
             )
             conn.execute("PRAGMA journal_mode=WAL")
-        _fsync(partial)
+        fsync_file(partial)
         if any(Path(f"{database}{suffix}").exists() for suffix in ("-wal", "-journal")):
             raise SnapshotRefused(f"{database} is open elsewhere")
         os.replace(partial, database)
@@ -366,11 +376,17 @@ def _sample_mark(conn: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
-def _version() -> str:
+def riskgate_version() -> str:
     try:
         return metadata.version("riskgate")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def code_digest() -> str:
+    """A digest of riskgate's own modules and data files, the shipped rules left out (they
+    count as rules)."""
+    return _tree_digest(Path(riskgate.__file__).parent, _CODE_SUFFIXES, skip="rules")
 
 
 def _tree_digest(root: Path, suffixes: set[str] | None, skip: str | None = None) -> str:
@@ -394,22 +410,22 @@ def _tree_digest(root: Path, suffixes: set[str] | None, skip: str | None = None)
 
 
 def _check_digest(path: Path, manifest: dict) -> None:
-    if _file_digest(path) != manifest.get("sha256"):
+    if file_digest(path) != manifest.get("sha256"):
         raise SnapshotRefused("its bytes do not match the digest in its manifest")
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _fsync(path: Path) -> None:
+def fsync_file(path: Path) -> None:
     with path.open("rb+") as handle:
         os.fsync(handle.fileno())
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def write_atomically(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_text(text)
-    _fsync(partial)
+    fsync_file(partial)
     os.replace(partial, path)

@@ -83,7 +83,7 @@ def assess(year: int, events_file: Path | None, out: Path | None, publish: bool,
     elif current.embedded:  # replay the year's events through the rules, in this process
         label = f"assess: replaying {year}" + (" event by event" if how == "streaming" else "")
         with collections_paused():  # a one-off pass over the whole year: see gc_pause.py
-            events = year_events(events_file, year)
+            events = year_events(events_file, year, current)
             replay(system, counted(events, len(events), label), streaming=how == "streaming")
     elif not publish and peers_pending(system, year):
         click.echo(

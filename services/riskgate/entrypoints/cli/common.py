@@ -27,10 +27,14 @@ def events_from(file: Path) -> list[dict[str, Any]]:
         raise click.ClickException(str(exc)) from None
 
 
-def year_events(events_file: Path | None, year: int) -> list[dict[str, Any]]:
-    """The events of `events_file`, or the bundled sample year when there is none."""
+def year_events(events_file: Path | None, year: int, current: Settings) -> list[dict[str, Any]]:
+    """The events of `events_file`, or the bundled sample year when there is none (read back
+    from the cache folder after the first time: service_layer/prepared_events.py)."""
     if events_file:
         return events_from(events_file)
-    from riskgate.sample import generate_year
+    from riskgate.service_layer.prepared_events import sample_events
 
-    return generate_year(year)
+    prepared = sample_events(current, year)
+    if prepared.source is not None:
+        click.echo(f"the sample year {year}'s events from {prepared.source}", err=True)
+    return prepared.events

@@ -115,13 +115,14 @@ def rules_simulate(
     from riskgate.service_layer.rules_source import load_ruleset
     from riskgate.service_layer.simulation import compare, replay_both
 
-    directory = directory or settings().rules_dir
+    current_settings = settings()
+    directory = directory or current_settings.rules_dir
     try:
         load_ruleset(candidate)
     except RuleError as exc:
         raise click.ClickException(f"candidate: {exc}") from None
     with collections_paused():  # a one-off pass over the whole year: see gc_pause.py
-        events = year_events(events_file, year)
+        events = year_events(events_file, year, current_settings)
         names = {code: council.name for code, council in load_reference().councils.items()}
         click.echo(f"replaying {len(events)} events")
         current, proposed = replay_both(
