@@ -35,6 +35,7 @@ from riskgate.config import Settings
 from riskgate.sample.ids import SAMPLE_SEED
 from riskgate.service_layer.snapshot import (
     SnapshotRefused,
+    check_digest,
     code_digest,
     prune,
     read_manifest,
@@ -96,8 +97,7 @@ def _read(data: Path, manifest: Path, key: dict[str, Any]) -> Events | None:
         if data.stat().st_size > MAX_BYTES:
             raise SnapshotRefused(f"it is larger than {MAX_BYTES} bytes")
         raw = data.read_bytes()
-        if hashlib.sha256(raw).hexdigest() != stated.get("sha256"):
-            raise SnapshotRefused("its bytes do not match the digest in its manifest")
+        check_digest(hashlib.sha256(raw).hexdigest(), stated)  # of the bytes read, read once
         events = orjson.loads(raw)
         if not (
             isinstance(events, list)

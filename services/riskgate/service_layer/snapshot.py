@@ -15,6 +15,7 @@ sample year is then loaded as before and a fresh snapshot written after it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -147,9 +148,9 @@ def save_snapshot(
             "events": accepted.total(),
             "accepted": dict(sorted(accepted.items())),
             "bytes": partial.stat().st_size,
-            "sha256": file_digest(partial),
+            "sha256": _file_digest(partial),
         }
-        fsync_file(partial)
+        _fsync(partial)
         os.replace(partial, data)
         write_atomically(manifest_path, json.dumps(manifest, indent=2) + "\n")
     except (OSError, sqlite3.Error, SnapshotRefused) as exc:
@@ -226,7 +227,7 @@ def restore_snapshot(settings: Settings, year: int, database: Path) -> Restored 
     try:
         database.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(data, partial)
-        _check_digest(partial, manifest)
+        check_digest(_file_digest(partial), manifest)
         with contextlib.closing(sqlite3.connect(partial, isolation_level=None)) as conn:
             if _sample_mark(conn) != "loaded":
                 raise SnapshotRefused("it does not hold a loaded sample year")
@@ -235,7 +236,7 @@ def restore_snapshot(settings: Settings, year: int, database: Path) -> Restored 
                 [(Tokens.KEY, digest, record) for digest, record in tokens],
             )
             conn.execute("PRAGMA journal_mode=WAL")
-        fsync_file(partial)
+        _fsync(partial)
         if any(Path(f"{database}{suffix}").exists() for suffix in ("-wal", "-journal")):
             raise SnapshotRefused(f"{database} is open elsewhere")
         os.replace(partial, database)
@@ -268,7 +269,7 @@ def fill_from_snapshot(system: System, year: int) -> Restored | None:
     data, manifest = found
     with collections_paused():  # half a million objects made, all of them kept
         try:
-            _check_digest(data, manifest)
+            check_digest(_file_digest(data), manifest)
             content = _SnapshotContent.read(data)
         except (OSError, ValueError, sqlite3.Error, SnapshotRefused) as exc:
             log.warning("snapshot %s passed over: %s; the sample year is loaded instead", data, exc)
@@ -383,9 +384,11 @@ def riskgate_version() -> str:
         return "unknown"
 
 
+@functools.cache
 def code_digest() -> str:
     """A digest of riskgate's own modules and data files, the shipped rules left out (they
-    count as rules)."""
+    count as rules): read once per process, so it names the code this process runs (a file
+    edited since does not change what this process makes)."""
     return _tree_digest(Path(riskgate.__file__).parent, _CODE_SUFFIXES, skip="rules")
 
 
@@ -409,17 +412,18 @@ def _tree_digest(root: Path, suffixes: set[str] | None, skip: str | None = None)
     return digest.hexdigest()
 
 
-def _check_digest(path: Path, manifest: dict) -> None:
-    if file_digest(path) != manifest.get("sha256"):
+def check_digest(digest: str, manifest: dict) -> None:
+    """SnapshotRefused unless `digest` (a file's SHA-256, hex) is the one its manifest names."""
+    if digest != manifest.get("sha256"):
         raise SnapshotRefused("its bytes do not match the digest in its manifest")
 
 
-def file_digest(path: Path) -> str:
+def _file_digest(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def fsync_file(path: Path) -> None:
+def _fsync(path: Path) -> None:
     with path.open("rb+") as handle:
         os.fsync(handle.fileno())
 
@@ -427,5 +431,5 @@ def fsync_file(path: Path) -> None:
 def write_atomically(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_text(text)
-    fsync_file(partial)
+    _fsync(partial)
     os.replace(partial, path)
