@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from riskgate.adapters.sqlite_bus import SqliteBus
 from riskgate.adapters.sqlite_store import SqliteStore
 from riskgate.adapters.store import MemoryStore, Store
 from riskgate.config import SERVICES, Settings
+from riskgate.domain.calendar import bank_holidays
 from riskgate.domain.reference import Reference, load_reference
 from riskgate.domain.rules import RuleSet
 from riskgate.entrypoints.consumer import ConsumerLoop
@@ -120,6 +122,9 @@ class System:
         self, services: tuple[str, ...], stop: threading.Event
     ) -> list[threading.Thread]:
         """Run the given services' consumer loops in daemon threads until `stop` is set."""
+        # The working-day calendar's first use imports England's from the holidays package
+        # (about 40 ms of CPU): done now, not in the first poll that counts a deadline.
+        bank_holidays(dt.date.today().year)
         threads = []
         for service in services:
             loop = self.consumer(service)
