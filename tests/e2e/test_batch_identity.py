@@ -7,7 +7,9 @@ the pass hands to the handler changes what its quiet check has read that day."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
 from typing import Any
 
@@ -19,7 +21,7 @@ from riskgate.config import Settings
 from riskgate.domain.reference import load_reference
 from riskgate.sample import generate_year
 from riskgate.sample.ids import SAMPLE_SEED
-from riskgate.service_layer import annual_batch
+from riskgate.service_layer import annual_batch, forked
 from riskgate.service_layer.annual_assessment import assess_year, replay
 from riskgate.service_layer.gc_pause import collections_paused
 from tests.conftest import RULES_DIR
@@ -75,15 +77,29 @@ def _judged_alike(events: list[dict[str, Any]]) -> None:
     assert '"flag": "red"' in expected and '"flag": "green"' in expected
     assert _document(_in_polls(events)) == expected
 
-    batched = _system()
-    counts = annual_batch.replay(batched.risk, events)
-    # Nearly every indicator value is only stored; every other event is handled in full.
-    assert counts.stored > 110_000
-    assert counts.stored + counts.handled == len(events)
-    assert _document(batched) == expected
-    # The judgements and requests published on the way are the same, in the same order.
-    assert _published(batched) == _published(streamed)
-    assert batched.risk.peers_due() == streamed.risk.peers_due()
+    for batched, counts in _batched(events):
+        # Nearly every indicator value is only stored; every other event is handled in full.
+        assert counts.stored > 110_000
+        assert counts.stored + counts.handled == len(events)
+        assert _document(batched) == expected
+        # The judgements and requests published on the way are the same, in the same order.
+        assert _published(batched) == _published(streamed)
+        assert batched.risk.peers_due() == streamed.risk.peers_due()
+
+
+TWO_CORES = len(os.sched_getaffinity(0)) >= 2
+
+
+def _batched(events: list[dict[str, Any]]) -> list[tuple[System, annual_batch.BatchCounts]]:
+    """The batch pass in this process alone, and with its forked copy answering ahead (as
+    `assess` makes it on two cores)."""
+    out = []
+    for fork_with in (None, events):
+        system = _system()
+        counts = annual_batch.replay(system.risk, events, fork_with=fork_with)
+        assert counts.forked == (fork_with is not None and TWO_CORES)
+        out.append((system, counts))
+    return out
 
 
 def test_the_batch_pass_passes_over_redeliveries_and_keeps_resubmissions_as_streaming_does() -> (
@@ -121,11 +137,10 @@ def test_the_batch_pass_passes_over_redeliveries_and_keeps_resubmissions_as_stre
     stream = [event for _, _, event in sorted(placed, key=lambda p: (p[0], p[1]))]
     with collections_paused():
         streamed = _streamed(stream)
-        batched = _system()
-        counts = annual_batch.replay(batched.risk, stream)
-    assert counts.stored + counts.handled == len(events) + 700  # redeliveries passed over
-    assert _document(batched) == _document(streamed)
-    assert _published(batched) == _published(streamed)
+        for batched, counts in _batched(stream):
+            assert counts.stored + counts.handled == len(events) + 700  # redeliveries passed over
+            assert _document(batched) == _document(streamed)
+            assert _published(batched) == _published(streamed)
 
 
 def test_an_agreement_the_pass_handles_is_in_force_for_the_values_after_it_that_day() -> None:
@@ -158,12 +173,54 @@ def test_an_agreement_the_pass_handles_is_in_force_for_the_values_after_it_that_
         event(2, "indicator.reported", {"indicator": indicator, "period": "2009-Q2", "value": 18}),
     ]  # fmt: skip
     streamed = _streamed(stream)
-    batched = _system()
-    counts = annual_batch.replay(batched.risk, stream)
+    for batched, counts in _batched(stream):  # the forked copy applies the agreement too
+        judged = batched.risk.assessment(area, 2009)
+        assert {t["flag"] for t in judged.values()} == {"red"}
+        assert {e["rule_id"] for t in judged.values() for e in t["evidence"]} == {"LAA-BEHIND-2P"}
+        assert counts.stored == 1  # the first value, before the agreement
+        assert _document(batched) == _document(streamed)
+        assert _published(batched) == _published(streamed)
 
-    judged = batched.risk.assessment(area, 2009)
-    assert {t["flag"] for t in judged.values()} == {"red"}
-    assert {e["rule_id"] for t in judged.values() for e in t["evidence"]} == {"LAA-BEHIND-2P"}
-    assert counts.stored == 1  # the first value, before the agreement
-    assert _document(batched) == _document(streamed)
-    assert _published(batched) == _published(streamed)
+
+@pytest.mark.skipif(not TWO_CORES, reason="the pass forks a copy only on two cores or more")
+@pytest.mark.parametrize("answered", [0, 5_000])
+def test_the_pass_goes_on_alone_when_its_forked_copy_ends_early(
+    answered: int, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The copy fails at once, or after its first answers: this process works out the rest
+    itself, and judges the year as the pass alone does."""
+    events = generate_year(2009)
+    alone = _system()
+    with collections_paused():
+        annual_batch.replay(alone.risk, events)
+    answer = annual_batch._answer
+
+    def ends_early(risk: Any, stream: Any, applied: Any, out: int) -> None:
+        if not answered:
+            raise RuntimeError("the copy failed")
+
+        class Enough(Exception):
+            pass
+
+        written = 0
+        real_write = forked.write_all
+
+        def write(fd: int, data: bytes | bytearray) -> None:
+            nonlocal written
+            if written >= answered:
+                raise Enough
+            real_write(fd, data)
+            written += len(data)
+
+        monkeypatch.setattr(forked, "write_all", write)
+        with contextlib.suppress(Enough):  # it ends there, as a copy that failed would
+            answer(risk, stream, applied, out)
+
+    monkeypatch.setattr(annual_batch, "_answer", ends_early)
+    helped = _system()
+    with collections_paused():
+        counts = annual_batch.replay(helped.risk, events, fork_with=events)
+    assert counts.forked
+    assert "forked copy ended early" in caplog.text
+    assert _document(helped) == _document(alone)
+    assert _published(helped) == _published(alone)

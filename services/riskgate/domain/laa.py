@@ -148,6 +148,11 @@ def reading_status(
     }
 
 
+def target_subject(indicator: str) -> str:
+    """The subject of a target's observations (what a finding on it is filed under)."""
+    return f"LAA target {indicator}"
+
+
 def target_observation(
     *,
     area: str,
@@ -169,7 +174,7 @@ def target_observation(
     indicator = target["indicator"]
     base = {
         "observation": OBSERVATION,
-        "subject": f"LAA target {indicator}",
+        "subject": target_subject(indicator),
         "concern": indicator,
         "body": area,
         "area": area,

@@ -4,31 +4,38 @@ give the same document for an area."""
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from riskgate.domain.assessment import SCORE_LABELS, area_assessment, organisational_score
 from riskgate.domain.errors import NotFound
 from riskgate.domain.rules import RuleSet
-from riskgate.service_layer import annual_batch
+from riskgate.service_layer import annual_batch, forked
 from riskgate.service_layer.direction_of_travel import directions
 
 if TYPE_CHECKING:
     from riskgate.bootstrap import System
 
 
-def replay(system: System, events: Iterable[dict[str, Any]], *, streaming: bool = False) -> None:
+def replay(
+    system: System,
+    events: Iterable[dict[str, Any]],
+    *,
+    streaming: bool = False,
+    fork_with: Sequence[dict[str, Any]] | None = None,
+) -> None:
     """Run a year's events through the risk rules in this process (embedded `assess`, `rules
-    simulate`): by the batch annual pass (annual_batch.py), or, `streaming`, each event
-    through the risk service's handler as the live consumer would. Both leave the same
-    picture."""
+    simulate`): by the batch annual pass (annual_batch.py; `fork_with`, the same events as a
+    sequence, for its forked copy), or, `streaming`, each event through the risk service's
+    handler as the live consumer would. Both leave the same picture."""
     if streaming:
         for event in events:
             system.risk.handle(event)
     else:
-        annual_batch.replay(system.risk, events)
+        annual_batch.replay(system.risk, events, fork_with=fork_with)
 
 
 def assess_area(system: System, code: str, year: int) -> dict[str, Any]:
@@ -61,6 +68,22 @@ class YearReads:
     @classmethod
     def read(cls, system: System, year: int) -> YearReads:
         """Every area's LAA targets and every council's Direction of Travel, in one pass."""
+        return cls(system.rules.current(), *cls._parts(system, year))
+
+    @classmethod
+    def later(cls, system: System, year: int) -> Callable[[], YearReads]:
+        """`read`, in a forked copy of this process while this one goes on (forked.py: an
+        embedded system, on two cores), for a caller whose work meanwhile changes nothing it
+        reads (the comparison with peers writes only what the rules found and judged)."""
+        parts = forked.Later(
+            functools.partial(cls._parts, system, year),
+            system.risk.in_memory and forked.two_cores(),
+        )
+        return lambda: cls(system.rules.current(), *parts.result())
+
+    @staticmethod
+    def _parts(system: System, year: int) -> tuple[Any, ...]:
+        """What `read` reads besides the ruleset (which holds functions, and is not sent)."""
         ruleset = system.rules.current()
         organisations = system.risk.organisations(year)
         members: dict[str, list[str]] = {}
@@ -76,7 +99,7 @@ class YearReads:
             if body in system.reference.councils
         ]
         travel = directions(system, year, councils, ruleset=ruleset, laa_rows=laa_rows)
-        return cls(ruleset, organisations, members, laa_rows, travel)
+        return organisations, members, laa_rows, travel
 
 
 def laa_targets(system: System, code: str, year: int, ruleset: RuleSet) -> list[dict[str, Any]]:
@@ -140,8 +163,11 @@ def assess_year(system: System, year: int, *, compare: bool = True) -> dict[str,
     against Kafka and Redis, which publishes its flags and requests. Without it the document
     reads only, and holds the comparison the live risk service made last."""
     if compare:
+        reads_later = YearReads.later(system, year)
         system.peers.compare(year)
-    reads = YearReads.read(system, year)
+        reads = reads_later()
+    else:
+        reads = YearReads.read(system, year)
     version = reads.ruleset.version
     areas = {
         code: with_performance(

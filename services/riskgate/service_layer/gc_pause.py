@@ -35,13 +35,18 @@ def settle_long_lived() -> None:
 
 
 @contextmanager
-def collections_paused() -> Iterator[None]:
+def collections_paused(*, keep: bool = False) -> Iterator[None]:
     """No cyclic collection inside the block; the collector as it was after it (a nested
-    or concurrent use leaves it to the outermost one that found it running)."""
+    or concurrent use leaves it to the outermost one that found it running). `keep`, for a
+    command that ends soon after: what the block made is kept out of every later collection
+    (`gc.freeze`), or the first allocation after it would set off a full collection of the
+    whole year, a tenth of a second or more that frees nothing."""
     running = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if keep:
+            gc.freeze()
         if running:
             gc.enable()

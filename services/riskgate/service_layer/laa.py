@@ -86,6 +86,10 @@ class LocalAreaAgreements:
         year = int(payload["period"][:4])
         return [self._observation(area, target, version, year, series(), ruleset)]
 
+    def record_agreement(self, work: UnitOfWork, event: dict[str, Any], area: str) -> None:
+        """Keep a version of the agreement, as `observe_agreement` does, observing nothing."""
+        self._facts.record_version(work, area, event)
+
     def record_report(self, work: UnitOfWork, event: dict[str, Any], area: str) -> None:
         """Keep the area's annual report."""
         self._facts.record_report(work, area, event)

@@ -11,7 +11,7 @@ consumer commits the offset only after that.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from riskgate import topics
 from riskgate.adapters.batching import BatchingPublisher, BatchingStore
 from riskgate.adapters.bus import Publisher
-from riskgate.adapters.store import Read, Store
+from riskgate.adapters.store import MemoryStore, Read, Store
 from riskgate.domain import laa
 from riskgate.domain import observations as obs
 from riskgate.domain.assessment import organisational_score
@@ -337,17 +337,17 @@ class RiskService:
         if updated is None:
             return
         # Rules that combine what other rules found read the area and theme as a whole.
+        documents = RiskFacts.contribution_documents(updated)
+        # Each stored text is read once: the judgement reads those the combining rules leave.
+        read = dict(zip(updated.values(), documents, strict=True))
         combined = obs.combined_observation(
-            area=area,
-            theme=theme,
-            year=year,
-            contributions=RiskFacts.contribution_documents(updated),
+            area=area, theme=theme, year=year, contributions=documents
         )
         with_combined, fired_combined = self._contribute(combined, updated, fx)
         if with_combined is not None:
             updated = with_combined
         fx.facts.replace_contributions(area, year, theme, updated)
-        self._emit_judgement(area, theme, year, updated, fx)
+        self._emit_judgement(area, theme, year, updated, fx, read)
         for rule_id in fired:
             self._emit_request(rule_id, observation, fx)
         for rule_id in fired_combined:
@@ -381,11 +381,18 @@ class RiskService:
         return updated, fired
 
     def _emit_judgement(
-        self, area: str, theme: str, year: int, contributions: dict[str, str], fx: Handling
+        self,
+        area: str,
+        theme: str,
+        year: int,
+        contributions: dict[str, str],
+        fx: Handling,
+        read: Mapping[str, dict[str, Any]] | None = None,
     ) -> None:
+        """`read`: contributions' documents already read, by their stored text."""
         if not contributions and not fx.facts.is_judged(area, year, theme):
             return  # nothing judged yet and nothing to judge
-        documents = RiskFacts.contribution_documents(contributions)
+        documents = RiskFacts.contribution_documents(contributions, read)
         judgement = combine(
             area=area,
             theme=theme,
@@ -503,6 +510,29 @@ class RiskService:
         fx.publish(topics.REQUESTS, observation["area"], message)
 
     # The batch annual pass (service_layer/annual_batch.py) ---------------------------------
+
+    # What `QuietCheck.fires` reads of the store besides the values: the bodies' areas and
+    # the agreements' versions, which these events write.
+    PLACING = frozenset(("body.registered", *laa.AGREEMENT_TYPES))
+
+    def apply_placing(self, event: dict[str, Any]) -> None:
+        """Store what `handle` stores of a `PLACING` event (a body's registration, or a version
+        of an area's agreement), judging nothing: for a process that answers
+        `QuietCheck.fires` beside the one that handles the events (annual_batch.py)."""
+        if event["type"] not in self.PLACING:
+            return
+        work = UnitOfWork(self.GROUP)
+        if event["type"] == "body.registered":
+            work.store(self._bodies.registration(event["body"], event["payload"]))
+        else:
+            self.laa.record_agreement(work, event, self._area_of(event["body"]))
+        work.commit(self._publisher, self._store)
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the service's store is held in this process's memory alone (so a forked
+        copy of it is the same picture, and shares no file or connection)."""
+        return isinstance(self._store.base, MemoryStore)
 
     def applied(self) -> set[str]:
         """The ids of the events applied already: `handle` passes them over."""
@@ -641,6 +671,11 @@ class RiskService:
         self._store.read_many(list(reads))
 
 
+# `QuietCheck.fires`: what the rules make of an indicator value's observations.
+FIRES = 1  # some rule fires on one of them
+TARGET = 2  # the area's LAA target on the indicator is observed for the value's year
+
+
 class QuietCheck:
     """Whether `RiskService.handle` would only store an indicator value, judging nothing, with
     what that asks of the store read once: the ruleset, the bodies' areas, the agreements in
@@ -666,15 +701,50 @@ class QuietCheck:
         observation's subject is there to go stale: `_judge` then returns before it reads or
         writes anything else. `values`, `series`: the indicator's series with the event's
         value in place, as `handle` would read it back."""
+        verdict = self.fires(event, values, series)
+        return not verdict & FIRES and not self.standing(event, bool(verdict & TARGET))
+
+    def fires(
+        self,
+        event: dict[str, Any],
+        values: Iterable[obs.IndicatorValue],
+        series: Callable[[], Series],
+    ) -> int:
+        """`FIRES` when some rule fires on one of the value's observations; `TARGET` when the
+        area's LAA target on the indicator is observed for the year (so a finding on it may
+        stand: `standing`). It reads the ruleset, the reference data, the bodies' areas and the
+        agreements in force, never what the rules found: a process that applies only what
+        `RiskService.apply_placing` applies gets the same answers (annual_batch.py)."""
         risk, ruleset = self._risk, self._ruleset
-        body = event["body"]
+        area = self._area(event["body"])
+        if any_rule_fires(ruleset, risk._indicator_observation(event, values, ruleset, area)):
+            return FIRES
+        verdict = 0
+        for target in risk._laa_target(event, series, ruleset, self._in_force):
+            if "year" in target:  # else nothing to judge: `_judge` returns at once
+                verdict |= TARGET
+                if any_rule_fires(ruleset, target):
+                    return FIRES | TARGET
+        return verdict
+
+    def standing(self, event: dict[str, Any], target: bool) -> bool:
+        """Whether an earlier finding stands on the value's indicator (and, `target`, on the
+        area's LAA target on it) for the year: `_judge` would look at it again, as the new
+        value may leave it stale. The keys are the observations' own: the indicator's is of
+        the body's area, the target's of the area, which is the body (`_laa_target`)."""
+        body, payload = event["body"], event["payload"]
+        code = payload["indicator"]
+        year = int(payload["period"][:4])
+        theme = self._risk._reference.indicators[code].theme
+        if self._found_on(self._area(body), year, theme, f"{body}|{code}|"):
+            return True
+        return target and self._found_on(body, year, theme, f"{body}|{laa.target_subject(code)}|")
+
+    def _area(self, body: str) -> str:
         area = self._areas.get(body)
         if area is None:
-            area = self._areas[body] = risk._area_of(body)
-        if self._would_judge(risk._indicator_observation(event, values, ruleset, area)):
-            return False
-        targets = risk._laa_target(event, series, ruleset, self._in_force)
-        return not any(self._would_judge(o) for o in targets)
+            area = self._areas[body] = self._risk._area_of(body)
+        return area
 
     def _in_force(self, area: str, as_of: str) -> dict[str, Any] | None:
         key = (area, as_of[:10])
@@ -682,14 +752,9 @@ class QuietCheck:
             self._agreements[key] = self._risk.laa.in_force(area, as_of)
         return self._agreements[key]
 
-    def _would_judge(self, observation: dict[str, Any]) -> bool:
-        if "year" not in observation:
-            return False
-        if any_rule_fires(self._ruleset, observation):
-            return True
-        key = (observation["area"], observation["year"], observation["theme"])
+    def _found_on(self, area: str, year: int, theme: str, prefix: str) -> bool:
+        key = (area, year, theme)
         found = self._found.get(key)
         if found is None:
             found = self._found[key] = tuple(self._risk._facts.contributions(*key))
-        prefix = f"{observation['body']}|{observation['subject']}|"
         return any(k.startswith(prefix) for k in found)

@@ -69,32 +69,35 @@ def assess(year: int, events_file: Path | None, out: Path | None, publish: bool,
     if how == "streaming" and not current.embedded:
         raise click.UsageError("--replay: against Kafka and Redis assess replays nothing")
     system = bootstrap(current)
-    if (
-        current.embedded
-        and events_file is None
-        and how == "batch"
-        and (filled := fill_from_snapshot(system, year))
-    ):
-        # The bundled sample year as its prepared snapshot holds it, under these very rules:
-        # the same risk picture a replay builds (tests/e2e/test_assess.py), without the wait.
-        click.echo(
-            f"assess: the sample year {year} from its prepared snapshot {filled.source}", err=True
-        )
-    elif current.embedded:  # replay the year's events through the rules, in this process
-        label = f"assess: replaying {year}" + (" event by event" if how == "streaming" else "")
-        with collections_paused():  # a one-off pass over the whole year: see gc_pause.py
+    # A one-off pass over the whole year, and the document of it: see gc_pause.py.
+    with collections_paused(keep=True):
+        if (
+            current.embedded
+            and events_file is None
+            and how == "batch"
+            and (filled := fill_from_snapshot(system, year))
+        ):
+            # The bundled sample year as its prepared snapshot holds it, under these very
+            # rules: the same risk picture a replay builds (tests/e2e/test_assess.py),
+            # without the wait.
+            click.echo(
+                f"assess: the sample year {year} from its prepared snapshot {filled.source}",
+                err=True,
+            )
+        elif current.embedded:  # replay the year's events through the rules, in this process
+            label = f"assess: replaying {year}" + (" event by event" if how == "streaming" else "")
             events = year_events(events_file, year, current)
-            replay(system, counted(events, len(events), label), streaming=how == "streaming")
-    elif not publish and peers_pending(system, year):
-        click.echo(
-            f"note: new {year} figures arrived since the risk service last compared areas with "
-            "their peers; it will once they are quiet (RISKGATE_PEERS_QUIET_SECONDS), or run "
-            "with --publish to make the comparison now",
-            err=True,
-        )
-    # Embedded, the comparison is made unless the snapshot's own is still current.
-    compare = publish or (current.embedded and peers_pending(system, year))
-    with collections_paused():  # a one-off pass over the whole year: see gc_pause.py
+            watched = counted(events, len(events), label)
+            replay(system, watched, streaming=how == "streaming", fork_with=events)
+        elif not publish and peers_pending(system, year):
+            click.echo(
+                f"note: new {year} figures arrived since the risk service last compared areas "
+                "with their peers; it will once they are quiet (RISKGATE_PEERS_QUIET_SECONDS), "
+                "or run with --publish to make the comparison now",
+                err=True,
+            )
+        # Embedded, the comparison is made unless the snapshot's own is still current.
+        compare = publish or (current.embedded and peers_pending(system, year))
         document = assess_year(system, year, compare=compare)
         text = json.dumps(document, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     flags = flag_counts(document)

@@ -23,7 +23,7 @@ annual pass) sees its own earlier steps before anything is stored.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from riskgate.adapters.store import Read, Store, WriteBatch
@@ -196,9 +196,14 @@ class RiskFacts:
         return dumps(found)
 
     @staticmethod
-    def contribution_documents(contributions: dict[str, str]) -> list[dict[str, Any]]:
-        """The contributions as documents, in their stored order."""
-        return [loads(v) for v in contributions.values()]
+    def contribution_documents(
+        contributions: dict[str, str], read: Mapping[str, dict[str, Any]] | None = None
+    ) -> list[dict[str, Any]]:
+        """The contributions as documents, in their stored order (`read`: documents already
+        read, by their stored text, which are not read again)."""
+        if read is None:
+            return [loads(v) for v in contributions.values()]
+        return [read[v] if v in read else loads(v) for v in contributions.values()]
 
     # Judgements and requests ----------------------------------------------------
 
