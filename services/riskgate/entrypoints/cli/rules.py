@@ -121,7 +121,7 @@ def rules_simulate(
         load_ruleset(candidate)
     except RuleError as exc:
         raise click.ClickException(f"candidate: {exc}") from None
-    with collections_paused():  # a one-off pass over the whole year: see gc_pause.py
+    with collections_paused(keep=True):  # a one-off pass over the whole year: see gc_pause.py
         events = year_events(events_file, year, current_settings)
         names = {code: council.name for code, council in load_reference().councils.items()}
         click.echo(f"replaying {len(events)} events")
