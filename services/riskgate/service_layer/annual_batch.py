@@ -17,7 +17,7 @@ of this process, what the rules make of each value's observations (`QuietCheck.f
 reads only the values, the bodies' areas and the agreements in force, so the copy applies
 only the events that place bodies and agree targets (`RiskService.apply_placing`) and judges
 nothing. This process takes each answer from a pipe, adds the one thing the copy cannot know,
-whether an earlier finding stands on the subject (`QuietCheck.standing`, which depends on
+whether an earlier finding stands on the subject (`QuietCheck.is_quiet`, which depends on
 what `handle` found), and handles and stores meanwhile. Should the copy end early, this
 process works out the rest itself.
 
@@ -39,7 +39,7 @@ from typing import Any
 
 from riskgate.domain.observations import IndicatorValue
 from riskgate.service_layer import forked
-from riskgate.service_layer.risk import FIRES, TARGET, RiskService
+from riskgate.service_layer.risk import RiskService
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def replay(
                 if verdict is None:
                     values = _with_value(series, risk, event)
                     verdict = check.fires(event, values.values(), functools.partial(_facts, values))
-                if not verdict & FIRES and not check.standing(event, bool(verdict & TARGET)):
+                if check.is_quiet(event, verdict):
                     quiet.append(event)
                     continue
             store_gathered()

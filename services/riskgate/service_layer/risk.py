@@ -689,20 +689,14 @@ class QuietCheck:
         self._agreements: dict[tuple[str, str], dict[str, Any] | None] = {}
         self._found: dict[tuple[str, int, str], tuple[str, ...]] = {}
 
-    def is_quiet(
-        self,
-        event: dict[str, Any],
-        values: Iterable[obs.IndicatorValue],
-        series: Callable[[], Series],
-    ) -> bool:
+    def is_quiet(self, event: dict[str, Any], verdict: int) -> bool:
         """So it is when, on each of the event's observations (the indicator's year and the
         area's LAA target on it), no rule fires by the reference semantics, which the engine
         applies before it is asked (adapters/durable_engine.py), and no earlier finding on the
         observation's subject is there to go stale: `_judge` then returns before it reads or
-        writes anything else. `values`, `series`: the indicator's series with the event's
-        value in place, as `handle` would read it back."""
-        verdict = self.fires(event, values, series)
-        return not verdict & FIRES and not self.standing(event, bool(verdict & TARGET))
+        writes anything else. `verdict`: what `fires` answered for the event's value (here,
+        or in the batch pass's forked copy)."""
+        return not verdict & FIRES and not self._standing(event, bool(verdict & TARGET))
 
     def fires(
         self,
@@ -712,7 +706,7 @@ class QuietCheck:
     ) -> int:
         """`FIRES` when some rule fires on one of the value's observations; `TARGET` when the
         area's LAA target on the indicator is observed for the year (so a finding on it may
-        stand: `standing`). It reads the ruleset, the reference data, the bodies' areas and the
+        stand: `is_quiet` asks). It reads the ruleset, the reference data, the bodies' areas and the
         agreements in force, never what the rules found: a process that applies only what
         `RiskService.apply_placing` applies gets the same answers (annual_batch.py)."""
         risk, ruleset = self._risk, self._ruleset
@@ -727,7 +721,7 @@ class QuietCheck:
                     return FIRES | TARGET
         return verdict
 
-    def standing(self, event: dict[str, Any], target: bool) -> bool:
+    def _standing(self, event: dict[str, Any], target: bool) -> bool:
         """Whether an earlier finding stands on the value's indicator (and, `target`, on the
         area's LAA target on it) for the year: `_judge` would look at it again, as the new
         value may leave it stale. The keys are the observations' own: the indicator's is of
