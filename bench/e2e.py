@@ -4,8 +4,10 @@ The first --events events of the sample year go in as the ingest service takes t
 keyed by area, published with acks=all and flushed, in batches of 500), each from the token a
 deployment would use (an admin registers bodies, an inspectorate reports its own findings, an
 integrator sends the rest: on Kafka the events topic trusts no loader); the risk, citizens,
-gatekeeper and work consumers run as threads of this process, in their own consumer groups,
-as `riskgate run` runs them. Timed from the first event submitted until every group has
+gatekeeper and work consumers run (--shape) as `riskgate run` runs them, each service's in a
+process of its own beside an HTTP worker; or one `riskgate run SERVICE` per service, as
+docker-compose deploys them; or as threads of this process. Each in consumer groups of its
+own. Timed from the first event submitted until every group has
 committed up to the end of everything it reads. In the same run, on the same broker: the raw
 kafka-python produce rate of the same events' bytes (acks=all, the same producer settings as
 riskgate's publisher), and the ratio of the two. Each round starts its own Tansu broker and
@@ -14,7 +16,7 @@ prints how long the four consumers took to get their partitions (untimed in the 
 Redis: --redis-url (default redis://127.0.0.1:6379/14, its `riskgate:` keys flushed; the test
 suite's lock on that database is held meanwhile), or --own-redis.
 
-Usage: .venv/bin/python bench/e2e.py [--events N] [--rounds N]
+Usage: .venv/bin/python bench/e2e.py [--events N] [--rounds N] [--shape run|services|threads]
 """
 
 from __future__ import annotations
@@ -177,25 +179,31 @@ def raw_produce_rate(kafka: str, events: list[dict[str, Any]]) -> float:
     return rate
 
 
+SHAPES = {
+    "run": "one `riskgate run` (each service's consumers a process of their own)",
+    "services": "one `riskgate run SERVICE` per service, as docker-compose deploys them",
+    "threads": "the consumers threads of this process",
+}
+
+
 def one_round(
     events: list[dict[str, Any]],
     redis_url: str,
     join_timeout_s: float,
     timeout_s: float,
-    processes: bool = False,
+    shape: str = "run",
 ) -> Round:
-    """A fresh Tansu: raw produce rate, then the pipeline's rate, on the same broker.
-    `processes`: each consumer a `riskgate run SERVICE` process, as docker-compose deploys
-    them, with ingest in this process; else all of them threads of this process."""
+    """A fresh Tansu: raw produce rate, then the pipeline's rate, on the same broker, with
+    ingest in this process and the consumers as `shape` says (SHAPES)."""
     with tempfile.TemporaryDirectory(prefix="riskgate-e2e-") as tmp, tansu(Path(tmp)) as kafka:
         raw = raw_produce_rate(kafka, events)
-        if processes:
+        if shape != "threads":
             from tansu_join import probes_consumed
             from tansu_join import processes as service_processes
 
             groups = f"bench-{uuid.uuid4().hex[:6]}"
             RedisStore(redis_url).flush_all()
-            with service_processes(kafka, redis_url, groups, Path(tmp)):
+            with service_processes(kafka, redis_url, groups, Path(tmp), shape == "run"):
                 assigned = probes_consumed(kafka, groups, join_timeout_s)
                 system = bootstrap(_settings(kafka, redis_url, groups))
                 try:
@@ -238,9 +246,10 @@ def main() -> None:
     parser.add_argument("--join-timeout", type=float, default=120.0)
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument(
-        "--processes",
-        action="store_true",
-        help="each consumer a `riskgate run SERVICE` process, as docker-compose deploys them",
+        "--shape",
+        choices=sorted(SHAPES),
+        default="run",
+        help="how the consumers run: " + "; ".join(f"{k}: {v}" for k, v in SHAPES.items()),
     )
     args = parser.parse_args()
     events = generate_year(2009)[: args.events]
@@ -248,11 +257,11 @@ def main() -> None:
     with redis_for(None if args.own_redis else args.redis_url) as url:
         for _ in range(args.rounds):
             rounds.append(
-                one_round(events, url, args.join_timeout, args.timeout, args.processes)
+                one_round(events, url, args.join_timeout, args.timeout, args.shape)
             )
     rates, raws = [r.rate for r in rounds], [r.raw for r in rounds]
     ratios = [r.rate / r.raw for r in rounds]
-    shape = "one process per service" if args.processes else "the consumers threads of one process"
+    shape = SHAPES[args.shape]
     print(f"the sample year's first {len(events):,} events; {args.rounds} rounds, each on a "
           f"fresh Tansu; {shape}")  # fmt: skip
     print(f"pipeline end to end:     {statistics.median(rates):>8,.0f} events/s  ({spread(rates)})")

@@ -17,10 +17,13 @@ the median of its rounds with the spread (min–max). The rows, and what each is
 - pipeline: the embedded pipeline (memory adapters: ingest, bus, risk, citizens, gatekeeper,
   work) over the sample year, against validating every event once against the contract;
 - e2e: the pipeline on Tansu and Redis (bench/e2e.py, the year's first --e2e-events events),
-  against the raw kafka-python produce rate of the same events, acks=all, same broker; the
-  consumers threads of one process, as `riskgate run` runs them;
-- e2e_processes: the same with each consumer a `riskgate run SERVICE` process, as
-  docker-compose deploys them (ingest in the bench's process);
+  against the raw kafka-python produce rate of the same events, acks=all, same broker; ingest
+  in the bench's process and the consumers as `riskgate run` runs them (each service's in a
+  `riskgate consume` process of its own, beside an idle HTTP worker);
+- e2e_processes: the same with one `riskgate run SERVICE` per service, as docker-compose
+  deploys them;
+- e2e_threads: the same with the consumers threads of the bench's process, the shape
+  `riskgate run` had before `riskgate consume` (no goal: shown to compare);
 - gatekeeper: requests applied per second through Tansu and Redis (bench/gatekeeper.py,
   --requests, in process), against sequential Redis PINGs per second;
 - risk: the risk handler over the sample year (bench/risk.py), against durable-rules `post` on
@@ -253,6 +256,7 @@ ROWS = (
     "pipeline",
     "e2e",
     "e2e_processes",
+    "e2e_threads",
     "gatekeeper",
     "risk",
     "scaling",
@@ -313,8 +317,12 @@ def main() -> None:
             "/s", "ratio ≥ 0.25", "raw kafka-python produce, acks=all",
         ),
         "e2e_processes": Row(
-            "the same, one process per service as docker-compose runs them",
+            "the same, one `riskgate run SERVICE` per service as docker-compose runs them",
             "/s", "ratio ≥ 0.25", "raw kafka-python produce, acks=all",
+        ),
+        "e2e_threads": Row(
+            "the same, the consumers threads of the ingesting process (the former shape)",
+            "/s", "—", "raw kafka-python produce, acks=all",
         ),
         "gatekeeper": Row(
             f"gatekeeper requests/s (decided or held in triage), Tansu + Redis ({args.requests:,})",
@@ -363,14 +371,15 @@ def main() -> None:
             if "pipeline" in only:
                 rows["pipeline"].now.append(risk.pipeline_rate(events))
                 rows["pipeline"].ref.append(validate_rate(events))
-            if "e2e" in only:
-                result = e2e.one_round(e2e_events, url, join_timeout_s=120, timeout_s=1800)
-                rows["e2e"].now.append(result.rate)
-                rows["e2e"].ref.append(result.raw)
-            if "e2e_processes" in only:
-                result = e2e.one_round(e2e_events, url, 120, 1800, processes=True)
-                rows["e2e_processes"].now.append(result.rate)
-                rows["e2e_processes"].ref.append(result.raw)
+            for row, shape in (
+                ("e2e", "run"),
+                ("e2e_processes", "services"),
+                ("e2e_threads", "threads"),
+            ):
+                if row in only:
+                    result = e2e.one_round(e2e_events, url, 120, 1800, shape)
+                    rows[row].now.append(result.rate)
+                    rows[row].ref.append(result.raw)
             if "gatekeeper" in only:
                 rate, ping = gatekeeper_round(args.requests, url)
                 rows["gatekeeper"].now.append(rate)

@@ -38,9 +38,13 @@ PROBED = {service: SUBSCRIPTIONS[service][0] for service in PIPELINE}
 
 
 @contextlib.contextmanager
-def processes(kafka: str, url: str, groups: str, logs: Path) -> Iterator[None]:
+def processes(
+    kafka: str, url: str, groups: str, logs: Path, together: bool = False
+) -> Iterator[None]:
     """The four services as `riskgate run SERVICE` processes in the groups `groups`-service
-    (the topics created first, as bench/e2e.py's bootstrap does)."""
+    (the topics created first, as bench/e2e.py's bootstrap does), or, `together`, one
+    `riskgate run` of every service (which runs each service's consumers in a process of
+    their own beside its HTTP worker)."""
     KafkaBus(kafka).ensure_topics(topics.ALL_TOPICS)
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "REDIS_", "RISKGATE_"))
@@ -51,12 +55,12 @@ def processes(kafka: str, url: str, groups: str, logs: Path) -> Iterator[None]:
     )  # fmt: skip
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "riskgate", "run", service, "--port", str(free_port())],
+            [sys.executable, "-m", "riskgate", "run", *service, "--port", str(free_port())],
             env=env,
-            stdout=(logs / f"{service}.log").open("w"),
+            stdout=(logs / f"{'-'.join(service) or 'all'}.log").open("w"),
             stderr=subprocess.STDOUT,
         )  # fmt: skip
-        for service in PIPELINE
+        for service in ([()] if together else [(s,) for s in PIPELINE])
     ]
     try:
         yield

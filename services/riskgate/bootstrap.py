@@ -63,6 +63,9 @@ class System:
     peers: PeerComparison  # when the risk service compares areas with their peers
     loops: dict[str, ConsumerLoop] = field(default_factory=dict)
     loading: LoadProgress = field(default_factory=LoadProgress)  # the sample year's, for /readyz
+    # services whose consumers run in processes of their own (`riskgate run` against Kafka):
+    # /readyz and /metrics ask about them across processes (entrypoints/consumer_processes.py)
+    consumed_apart: tuple[str, ...] = ()
 
     def handler_for(self, service: str) -> Callable[[dict[str, Any]], None]:
         return {

@@ -4,14 +4,22 @@ Counters and histograms live here. Under gunicorn they are kept in prometheus-cl
 multiprocess mode (`PROMETHEUS_MULTIPROC_DIR`, which `riskgate run` sets up, see
 `shared_metrics.py`), so that /metrics answers for every worker, whichever serves it. What is
 a state rather than a count (consumer lag, the ruleset version, the sample load) is read when
-/metrics is asked (`entrypoints/http/ops.py`), not stored here.
+/metrics is asked (`entrypoints/http/ops.py`), not stored here; except the state of consumers
+that run in processes of their own, which only those processes know.
 """
 
 from __future__ import annotations
 
 import os
 
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, multiprocess
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    multiprocess,
+)
 
 EVENTS_ACCEPTED = Counter("riskgate_events_accepted", "Events accepted by ingest", ["type"])
 EVENTS_REJECTED = Counter("riskgate_events_rejected", "Event batches rejected by ingest")
@@ -40,6 +48,16 @@ OVERRIDES = Counter(
     "riskgate_gatekeeper_overrides",
     "Decisions overridden by staff, by the new outcome",
     ["outcome"],
+)
+# Kept by each `riskgate consume` process (entrypoints/consumer_processes.py); "livemax" so
+# that a dead process's value leaves with it when the gunicorn master marks it dead.
+CONSUMER_STATE_NAME = "riskgate_consumer_state"
+CONSUMER_STATE = Gauge(
+    CONSUMER_STATE_NAME,
+    "A consumer run apart from the HTTP workers: 0 polling, 1 retrying a failure; absent when "
+    "its process is not running",
+    ["consumer"],
+    multiprocess_mode="livemax",
 )
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own variable

@@ -27,8 +27,12 @@ GROUPS = {
 }
 
 
+EVERY = "every"  # Service(EVERY, ...): `riskgate run` with no SERVICE
+
+
 class Service:
-    """One `riskgate run SERVICE` process with its own port and log file."""
+    """One `riskgate run SERVICE` process (`riskgate run`, every service, for EVERY) with its
+    own port and log file."""
 
     def __init__(self, name: str, kafka: str, redis_url: str, logs: Path, **env: str) -> None:
         self.name = name
@@ -36,7 +40,10 @@ class Service:
         self.log_path = logs / f"{name}-{self.port}.log"
         self._log = self.log_path.open("w")
         self.proc = subprocess.Popen(
-            riskgate_command("run", name, "--host", "127.0.0.1", "--port", str(self.port)),
+            riskgate_command(
+                "run", *([] if name == EVERY else [name]), "--host", "127.0.0.1",
+                "--port", str(self.port),
+            ),  # fmt: skip
             env=service_env(kafka, redis_url, **env),
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -54,6 +54,7 @@ def main(ctx: click.Context) -> None:
 
 for command in (
     run.run,
+    run.consume,
     tokens.tokens,
     demo.demo,
     operations.gatekeeper_group,

@@ -9,22 +9,25 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
 from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
 
 from riskgate.bootstrap import CONSUMING, bootstrap, home_database
 from riskgate.config import SERVICES, Settings
 from riskgate.entrypoints.cli.common import settings as read_settings
+from riskgate.entrypoints.consumer_processes import ConsumerProcesses, serve
 from riskgate.entrypoints.gunicorn_config import gunicorn_options, shared_metrics_dir
 from riskgate.failpoints import SUPERVISOR_ENV
 from riskgate.sample.ids import SAMPLE_YEAR
 from riskgate.service_layer.gc_pause import settle_long_lived
 from riskgate.service_layer.sample_year import SAMPLE_MARK, mark_sample, sample_wanted
-from riskgate.service_layer.scheduler import run_embedded, sweep_forever
+from riskgate.service_layer.scheduler import run_embedded
 from riskgate.service_layer.snapshot import restore_snapshot, save_snapshot, snapshots_usable
 from riskgate.service_layer.tokens import one_per_role
 
@@ -35,13 +38,31 @@ log = logging.getLogger("riskgate")
 
 
 class _Gunicorn(BaseApplication):
-    """gunicorn with an application factory that runs in each worker (no import-time state)."""
+    """gunicorn with an application factory that runs in each worker (no import-time state),
+    and, against Kafka, the services' consumers in processes of their own beside the workers
+    (`ConsumerProcesses`, kept by the master)."""
 
-    def __init__(self, factory: Callable[[], Flask], options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        factory: Callable[[], Flask],
+        options: dict[str, Any],
+        consumers: ConsumerProcesses | None = None,
+    ) -> None:
         self._factory = factory
         self._options = options
+        self._consumers = consumers
         os.environ[SUPERVISOR_ENV] = str(os.getpid())
         super().__init__()
+
+    def run(self) -> None:
+        if self._consumers is None:
+            super().run()
+            return
+        try:
+            _Arbiter(self, self._consumers).run()
+        except RuntimeError as exc:  # as BaseApplication.run reports a bad configuration
+            print(f"\nError: {exc}\n", file=sys.stderr)
+            sys.exit(1)
 
     def load_config(self) -> None:
         for key, value in self._options.items():
@@ -49,6 +70,30 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> Flask:
         return self._factory()
+
+
+class _Arbiter(Arbiter):
+    """gunicorn's master, also keeping the consumer processes: started with the workers, each
+    started again after its turn of the loop if it died, and stopped with the workers."""
+
+    def __init__(self, app: BaseApplication, consumers: ConsumerProcesses) -> None:
+        self.consumers = consumers
+        super().__init__(app)
+
+    def manage_workers(self) -> None:
+        super().manage_workers()
+        self.consumers.keep()
+
+    def handle_chld(self) -> None:
+        self.consumers.reap()  # first: gunicorn's own reaping takes every child's exit
+        super().handle_chld()
+
+    handle_cld = handle_chld  # SIGCLD, the name gunicorn may find for SIGCHLD (as it does)
+
+    def stop(self, graceful: bool = True) -> None:
+        self.consumers.stop()  # SIGTERM either way: a consumer stops within a poll
+        super().stop(graceful)
+        self.consumers.wait(time.monotonic() + (self.cfg.graceful_timeout if graceful else 2.0))
 
 
 def _embedded_factory(
@@ -106,18 +151,8 @@ def _service_factory(settings: Settings, services: tuple[str, ...]) -> Callable[
         from riskgate.entrypoints.http import create_app
 
         system = bootstrap(settings)
-        stop = threading.Event()
-        system.start_consumers(tuple(s for s in services if s in CONSUMING), stop)
-        if "citizens" in services:
-            threading.Thread(
-                target=sweep_forever, args=(system, settings.sweep_s, stop), daemon=True
-            ).start()
-        if "gatekeeper" in services:  # auto-confirm what waited in triage past its due day
-            threading.Thread(
-                target=sweep_forever,
-                args=(system, settings.sweep_s, stop, "triage"),
-                daemon=True,
-            ).start()
+        # the consumers (and their sweeps) run in `riskgate consume` processes
+        system.consumed_apart = tuple(s for s in services if s in CONSUMING)
         app = create_app(system, services)
         settle_long_lived()  # what the worker made to start lives as long as it: gc_pause.py
         return app
@@ -188,7 +223,22 @@ def run(
         if "risk" in services:
             click.echo(f"site http://{host}:{port}/ (public) and http://{host}:{port}/console (staff)")
         with metrics_dir:
-            _Gunicorn(_service_factory(settings, services), options).run()
+            consumers = ConsumerProcesses(services)
+            _Gunicorn(_service_factory(settings, services), options, consumers).run()
+
+
+@click.command(hidden=True)
+@click.argument("services", nargs=-1, required=True, type=click.Choice(CONSUMING))
+def consume(services: tuple[str, ...]) -> None:
+    """Run SERVICES' consumers against Kafka and Redis until SIGTERM: the process that
+    `riskgate run` starts for each consuming service, beside its HTTP workers."""
+    settings = read_settings()
+    if settings.embedded:
+        raise click.ClickException(
+            "`riskgate consume` reads Kafka and writes Redis: set KAFKA_BOOTSTRAP_SERVERS and "
+            "REDIS_URL"
+        )
+    serve(settings, tuple(dict.fromkeys(services)))
 
 
 @contextlib.contextmanager

@@ -13,6 +13,7 @@ from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 
 from riskgate import metrics
 from riskgate.bootstrap import SUBSCRIPTIONS, System
+from riskgate.entrypoints.consumer_processes import RETRYING, consumer_states
 from riskgate.entrypoints.http.answers import Answer
 from riskgate.entrypoints.http.auth import system
 from riskgate.entrypoints.http.bounds import BoundedBlueprint
@@ -45,7 +46,8 @@ class ReadinessAnswer(Answer):
         required=True,
         metadata={
             "description": 'What is not ready, e.g. {"store": "unreachable", '
-            '"consumer risk": "retrying"}; the errors themselves are in the log.'
+            '"consumer risk": "retrying"} (or "not running": its process is starting, or '
+            'starting again); the errors themselves are in the log.'
         },
     )
     ruleset_version = fields.String(required=True)
@@ -75,6 +77,11 @@ def readyz() -> tuple[dict[str, Any], int]:
     problems = {
         f"consumer {name}": "retrying" for name, loop in sys.loops.items() if loop.last_error
     }
+    for name, state in consumer_states(sys.consumed_apart).items():
+        if state is None:
+            problems[f"consumer {name}"] = "not running"
+        elif state == RETRYING:
+            problems[f"consumer {name}"] = "retrying"
     progress = sys.loading.now()
     if progress.state == "loading":
         problems["sample year"] = progress.words()
@@ -154,7 +161,7 @@ class LiveState:
         )
         if not sys.bus.reachable():  # asking a broker that is away would hold /metrics
             return family
-        for service in sorted(sys.loops):
+        for service in sorted({*sys.loops, *sys.consumed_apart}):
             group = f"{sys.settings.consumer_group_prefix}-{service}"
             try:
                 lag = sys.bus.lag(group, SUBSCRIPTIONS[service])

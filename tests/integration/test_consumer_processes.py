@@ -1,0 +1,125 @@
+"""`riskgate run` against Kafka (Tansu) and Redis runs each service's consumers in a process of
+its own beside the HTTP worker: started with the run, started again when killed (and /readyz
+says so meanwhile), and never outliving the run, however it ends."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from riskgate.adapters.redis_store import RedisStore
+from riskgate.bootstrap import CONSUMING
+from riskgate.service_layer.tokens import Tokens
+from tests.integration.cluster import (
+    EVERY,
+    Service,
+    call,
+    drained,
+    indicator_event,
+    read_topic,
+    wait_for,
+)
+
+pytestmark = pytest.mark.integration
+AREAS = ["E08000028", "E08000019", "E06000004"]  # Sandwell, Sheffield, Stockton-on-Tees
+NEET = "NI 117"  # lower is better; the shipped floor is 10%, so 14% is a red flag
+
+
+def consumer_processes(master: int) -> dict[str, int]:
+    """The `riskgate consume SERVICE` children of a `riskgate run`: service -> pid."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue  # it ended while being read
+        if parent == master and b"consume" in argv:
+            found[argv[argv.index(b"consume") + 1].decode()] = int(entry.name)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"  # a zombie has ended; only its parent's wait is missing
+
+
+def readiness(run: Service) -> tuple[int, dict[str, str]]:
+    status, body = call("GET", run.url + "/readyz")
+    return status, body["problems"]
+
+
+def test_a_killed_consumer_process_is_started_again_and_nothing_is_lost_or_doubled(
+    kafka: str, redis_url: str, tmp_path: Path
+) -> None:
+    registry = Tokens(RedisStore(redis_url))
+    integrator, gatekeeper = registry.create("integrator"), registry.create("gatekeeper")
+    # A risk rule's request waits for Ofsted's triage; the sweep (every second) confirms it.
+    run = Service(EVERY, kafka, redis_url, tmp_path, RISKGATE_SWEEP_SECONDS="1")
+    try:
+        run.wait_ready()
+        first = consumer_processes(run.proc.pid)
+        assert sorted(first) == sorted(CONSUMING), run.output()
+        assert run.proc.pid not in first.values()
+
+        events = [indicator_event(a, NEET, "2009-Q2", 14.0) for a in AREAS]
+        assert call("POST", run.url + "/v1/events", events, integrator)[0] == 202
+        os.kill(first["risk"], signal.SIGKILL)
+        # Until the master starts it again, /readyz names the consumer that is not running.
+        seen = wait_for(
+            lambda: (answer := readiness(run))[0] == 503 and answer[1],
+            timeout_s=10,
+            what="/readyz to say the risk consumer is not running",
+        )
+        assert seen == {"consumer risk": "not running"}
+        later = [indicator_event(a, NEET, "2009-Q3", 14.0) for a in AREAS]
+        assert call("POST", run.url + "/v1/events", later, integrator)[0] == 202  # meanwhile
+
+        wait_for(lambda: readiness(run)[0] == 200, timeout_s=60, what="ready again")
+        second = consumer_processes(run.proc.pid)
+        assert second["risk"] != first["risk"]
+        assert {s: p for s, p in second.items() if s != "risk"} == {
+            s: p for s, p in first.items() if s != "risk"
+        }
+        assert f"the risk consumer process (pid {first['risk']}) ended with signal 9" in (
+            run.output(tail=None)
+        )
+
+        wait_for(lambda: drained(kafka), timeout_s=90, what="every consumer group to catch up")
+        status, requests = call("GET", run.url + "/v1/inspection-requests", token=gatekeeper)
+        assert status == 200, requests
+        assert sorted(r["body"] for r in requests) == sorted(AREAS)  # one each: none lost
+        published = [json.loads(v)["event_id"] for v in read_topic(kafka, "inspection.requests.v1")]
+        assert len(set(published)) == len(AREAS)  # a redelivery re-publishes the same request
+    finally:
+        run.stop()
+    assert run.proc.returncode == 0, run.output()
+    assert [pid for pid in second.values() if alive(pid)] == []  # SIGTERM stopped them too
+
+
+def test_a_consumer_process_ends_with_its_riskgate_run_even_when_that_is_killed(
+    kafka: str, redis_url: str, tmp_path: Path
+) -> None:
+    run = Service("risk", kafka, redis_url, tmp_path)
+    try:
+        run.wait_ready()
+        consumers = consumer_processes(run.proc.pid)
+        assert list(consumers) == ["risk"], run.output()
+        run.proc.kill()  # SIGKILL: the master runs no code of its own to stop its children
+        run.proc.wait()
+        wait_for(
+            lambda: not alive(consumers["risk"]),
+            timeout_s=10,
+            what="the consumer process to end with its master",
+        )
+    finally:
+        run.stop()
