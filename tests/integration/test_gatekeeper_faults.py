@@ -645,7 +645,17 @@ def test_redis_dying_mid_stream_loses_no_decision_and_doubles_none(
         for start in range(40, 64, 8):  # requests keep coming while Redis is away
             produce(kafka, events[start : start + 8])
             time.sleep(0.3)
-        time.sleep(1)
+        # The consumer's own process says it is retrying; /readyz (another process) says so.
+        away = wait_for(
+            lambda: (
+                (answer := call("GET", gatekeeper.url + "/readyz"))[0] == 503
+                and "consumer gatekeeper" in answer[1]["problems"]
+                and answer[1]["problems"]
+            ),
+            timeout_s=30,
+            what="/readyz to name the gatekeeper's consumer",
+        )
+        assert away == {"consumer gatekeeper": "retrying", "store": "unreachable"}
         restarted = _start_redis(port, directory)
         for start in range(64, 80, 8):
             produce(kafka, events[start : start + 8])

@@ -237,6 +237,32 @@ def test_a_polls_agreements_and_complaints_read_their_facts_in_the_same_round_tr
     assert any(key.startswith("risk:cmp:") for key in _facts(system.store))
 
 
+def test_a_polls_registrations_read_their_bodies_complaints_in_the_same_round_trip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sample_year: list[dict[str, Any]]
+) -> None:
+    # A registration observes its body's complaints again on every theme (with the population
+    # it gives): on Redis, a round trip for each body unless prefetched.
+    poll = sample_year[:400]
+    registrations = sum(e["type"] == "body.registered" for e in poll)
+    assert registrations > 100
+    store = CountingStore()
+    system = _system(tmp_path / "counted", store)
+    _submit(system, poll)
+    store.single.clear()
+    store.many = 0
+
+    assert system.consumer("risk").run_once(timeout_s=0) == len(poll)  # one poll
+
+    assert store.many == 1
+    assert [key for key in store.single if key.startswith("risk:cmp:")] == []
+    reference = _system(tmp_path / "reference", MemoryStore())
+    monkeypatch.setattr(reference.risk, "prefetch", lambda events: None)  # every read alone
+    _submit(reference, poll)
+    reference.pump(("risk",))
+    assert _judgements(system) == _judgements(reference)
+    assert _facts(system.store) == _facts(reference.store)
+
+
 def _facts(store: Any) -> dict[str, dict[str, str]]:
     """The agreements, complaints and contributions the risk service stored."""
     prefixes = ("laa:agreement:", "risk:cmp:", "risk:contrib:")

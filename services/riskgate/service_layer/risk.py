@@ -630,8 +630,8 @@ class RiskService:
 
     def prefetch(self, events: Sequence[dict[str, Any]]) -> None:
         """Read, in one round trip, what a poll's events will read first: whether each was
-        applied already and, for an indicator value, a complaint or an agreement, the stored
-        facts it adds to or observes. Inside the poll's batch (and only there: outside one
+        applied already and, for an indicator value, a complaint, a body's registration or an
+        agreement, the stored facts it adds to or observes. Inside the poll's batch (and only there: outside one
         there is nothing to keep them in) these answer the events' own reads, as a first read
         in the batch would have. The store stays the risk service's own by area, so a read a
         moment earlier is the same read; a complaint's body (its population) ingest stored
@@ -660,6 +660,8 @@ class RiskService:
                 if isinstance(theme, str) and moment[:4].isdigit():  # the likely window's year
                     area = self._area_of(body)
                     reads[RiskFacts.contributions_read(area, int(moment[:4]), theme)] = None
+            elif kind == "body.registered":  # its complaints, observed again per theme
+                reads[RiskFacts.complaints_read(body)] = None
             elif kind in laa.AGREEMENT_TYPES:  # every target's series, 45 reads one by one
                 area = self._area_of(body)
                 reads[LaaFacts.agreement_read(area)] = None
