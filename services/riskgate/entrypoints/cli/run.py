@@ -91,9 +91,11 @@ class _Arbiter(Arbiter):
     handle_cld = handle_chld  # SIGCLD, the name gunicorn may find for SIGCHLD (as it does)
 
     def stop(self, graceful: bool = True) -> None:
+        # one deadline for workers and consumers alike: gunicorn's graceful timeout, not twice
+        deadline = time.monotonic() + (self.cfg.graceful_timeout if graceful else 2.0)
         self.consumers.stop()  # SIGTERM either way: a consumer stops within a poll
         super().stop(graceful)
-        self.consumers.wait(time.monotonic() + (self.cfg.graceful_timeout if graceful else 2.0))
+        self.consumers.wait(deadline)
 
 
 def _embedded_factory(
