@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from riskgate.domain.observations import contribution_prefix
 from riskgate.domain.self_assessment import answers, plan_words, unmatched
 from riskgate.domain.vocabulary import THEME_TITLES
 
@@ -31,7 +32,8 @@ def managed_concern(
 
 def _contradiction(concern: Mapping[str, Any], contribution: Mapping[str, Any]) -> str | None:
     """Why later evidence contradicts the concern for this finding (the caller's check)."""
-    key = f"{contribution['body']}|{contribution['subject']}|{contribution['rule_id']}"
+    key = contribution_prefix(contribution["body"], contribution["subject"])
+    key += contribution["rule_id"]
     return (concern.get("contradicted") or {}).get(key)
 
 

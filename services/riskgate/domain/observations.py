@@ -52,6 +52,17 @@ def is_worse(value: float, floor: float, polarity: str | None) -> bool:
     return value > floor if polarity == "lower_is_better" else value < floor
 
 
+def indicator_subject(indicator: str) -> str:
+    """The subject of an indicator's observations (what a finding on it is filed under)."""
+    return indicator
+
+
+def contribution_prefix(body: str, subject: str) -> str:
+    """The start of the key a rule's finding on an observation is kept under
+    (`body|subject|rule_id`): what every finding on that body and subject shares."""
+    return f"{body}|{subject}|"
+
+
 def indicator_observation(
     *,
     body: str,
@@ -85,7 +96,7 @@ def indicator_observation(
     trend = _worsening_run(values, polarity)
     return {
         "observation": "indicator",
-        "subject": indicator,
+        "subject": indicator_subject(indicator),
         "body": body,
         "area": area,
         "indicator": indicator,

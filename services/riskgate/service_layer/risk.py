@@ -358,7 +358,7 @@ class RiskService:
     ) -> tuple[dict[str, str] | None, list[str]]:
         """The contributions with this observation's fired rules in place (None: nothing to do)."""
         fired = self._fired(fx.ruleset, observation)
-        prefix = f"{observation['body']}|{observation['subject']}|"
+        prefix = obs.contribution_prefix(observation["body"], observation["subject"])
         stale = [k for k in contributions if k.startswith(prefix) and k[len(prefix) :] not in fired]
         if not fired and not stale:
             return None, []
@@ -431,7 +431,7 @@ class RiskService:
                     continue
                 why = self._contradiction(concern, c, theme, fx)
                 if why:
-                    found[f"{c['body']}|{c['subject']}|{c['rule_id']}"] = why
+                    found[obs.contribution_prefix(c["body"], c["subject"]) + c["rule_id"]] = why
             concern["contradicted"] = found
         return managed
 
@@ -631,9 +631,9 @@ class RiskService:
     def prefetch(self, events: Sequence[dict[str, Any]]) -> None:
         """Read, in one round trip, what a poll's events will read first: whether each was
         applied already and, for an indicator value, a complaint, a body's registration or an
-        agreement, the stored facts it adds to or observes. Inside the poll's batch (and only there: outside one
-        there is nothing to keep them in) these answer the events' own reads, as a first read
-        in the batch would have. The store stays the risk service's own by area, so a read a
+        agreement, the stored facts it adds to or observes. Inside the poll's batch (and only
+        there: outside one there is nothing to keep them in) these answer the events' own
+        reads, as a first read in the batch would have. The store stays the risk service's own by area, so a read a
         moment earlier is the same read; a complaint's body (its population) ingest stored
         before it published the complaint."""
         if not self._store.holding:
@@ -708,8 +708,8 @@ class QuietCheck:
     ) -> int:
         """`FIRES` when some rule fires on one of the value's observations; `TARGET` when the
         area's LAA target on the indicator is observed for the year (so a finding on it may
-        stand: `is_quiet` asks). It reads the ruleset, the reference data, the bodies' areas and the
-        agreements in force, never what the rules found: a process that applies only what
+        stand: `is_quiet` asks). It reads the ruleset, the reference data, the bodies' areas
+        and the agreements in force, never what the rules found: a process that applies only what
         `RiskService.apply_placing` applies gets the same answers (annual_batch.py)."""
         risk, ruleset = self._risk, self._ruleset
         area = self._area(event["body"])
@@ -732,9 +732,11 @@ class QuietCheck:
         code = payload["indicator"]
         year = int(payload["period"][:4])
         theme = self._risk._reference.indicators[code].theme
-        if self._found_on(self._area(body), year, theme, f"{body}|{code}|"):
+        indicator = obs.contribution_prefix(body, obs.indicator_subject(code))
+        if self._found_on(self._area(body), year, theme, indicator):
             return True
-        return target and self._found_on(body, year, theme, f"{body}|{laa.target_subject(code)}|")
+        on_target = obs.contribution_prefix(body, laa.target_subject(code))
+        return target and self._found_on(body, year, theme, on_target)
 
     def _area(self, body: str) -> str:
         area = self._areas.get(body)
