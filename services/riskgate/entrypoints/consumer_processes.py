@@ -64,10 +64,18 @@ def serve(settings: Settings, services: tuple[str, ...]) -> None:
         signal.signal(signum, lambda *_: stop.set())
     system = bootstrap(settings)
     threads = system.start_consumers(services, stop)
-    if "citizens" in services:  # mark the citizens' deadlines that pass without an event
-        threads.append(_thread(sweep_forever, (system, settings.sweep_s, stop)))
-    if "gatekeeper" in services:  # auto-confirm what waited in triage past its due day
-        threads.append(_thread(sweep_forever, (system, settings.sweep_s, stop, "triage")))
+    # the citizens' deadlines that pass without an event; the gatekeeper's auto-confirmation
+    # of what waited in triage past its due day
+    for service, what in (("citizens", "citizens"), ("gatekeeper", "triage")):
+        if service in services:
+            sweep = threading.Thread(
+                target=sweep_forever,
+                args=(system, settings.sweep_s, stop, what),
+                name=f"sweep-{what}",
+                daemon=True,
+            )
+            sweep.start()
+            threads.append(sweep)
     settle_long_lived()  # what the process made to start lives as long as it: gc_pause.py
     log.info("consumers of %s running in process %d", ", ".join(services), os.getpid())
     while True:
@@ -79,12 +87,6 @@ def serve(settings: Settings, services: tuple[str, ...]) -> None:
         thread.join(30)
     system.bus.close()  # type: ignore[attr-defined]  # the Kafka bus: its producer flushed
     log.info("consumers of %s stopped", ", ".join(services))
-
-
-def _thread(target: object, args: tuple[object, ...]) -> threading.Thread:
-    thread = threading.Thread(target=target, args=args, daemon=True)  # type: ignore[arg-type]
-    thread.start()
-    return thread
 
 
 def _die_with_supervisor() -> None:
