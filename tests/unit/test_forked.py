@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 
 import pytest
 
@@ -34,28 +35,23 @@ def test_without_a_fork_the_work_is_done_here_when_asked() -> None:
     assert calls == [os.getpid()]
 
 
+def _raise() -> None:
+    raise RuntimeError("the copy failed")
+
+
+def _killed() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)  # as a kill -9 from outside would
+
+
+@pytest.mark.parametrize("fail", [_raise, _killed], ids=["raises", "killed part way"])
 def test_a_copy_that_fails_leaves_the_work_to_this_process(
-    caplog: pytest.LogCaptureFixture,
+    fail: Callable[[], None], caplog: pytest.LogCaptureFixture
 ) -> None:
     here = os.getpid()
 
     def work() -> str:
         if os.getpid() != here:
-            raise RuntimeError("the copy failed")
-        return "worked out here"
-
-    assert forked.Later(work, fork=True).result() == "worked out here"
-    assert "forked copy of this process failed" in caplog.text
-
-
-def test_a_copy_killed_part_way_leaves_the_work_to_this_process(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    here = os.getpid()
-
-    def work() -> str:
-        if os.getpid() != here:
-            os.kill(os.getpid(), signal.SIGKILL)  # as a kill -9 from outside would
+            fail()
         return "worked out here"
 
     assert forked.Later(work, fork=True).result() == "worked out here"
