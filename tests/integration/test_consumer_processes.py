@@ -1,18 +1,22 @@
 """`riskgate run` against Kafka (Tansu) and Redis runs each service's consumers in a process of
 its own beside the HTTP worker: started with the run, started again when killed (and /readyz
-says so meanwhile), and never outliving the run, however it ends."""
+says so meanwhile; later each time when it dies young), replaced on a reload, and never
+outliving the run, however it ends."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
 
 from riskgate.adapters.redis_store import RedisStore
 from riskgate.bootstrap import CONSUMING
+from riskgate.entrypoints.consumer_processes import ConsumerProcesses
 from riskgate.service_layer.tokens import Tokens
 from tests.integration.cluster import (
     EVERY,
@@ -122,3 +126,89 @@ def test_a_consumer_process_ends_with_its_riskgate_run_even_when_that_is_killed(
         )
     finally:
         run.stop()
+
+
+def test_a_reload_replaces_every_consumer_process_after_it_has_committed(
+    kafka: str, redis_url: str, tmp_path: Path
+) -> None:
+    integrator = Tokens(RedisStore(redis_url)).create("integrator")
+    run = Service(EVERY, kafka, redis_url, tmp_path)
+    try:
+        run.wait_ready()
+        first = consumer_processes(run.proc.pid)
+        events = [indicator_event(a, NEET, "2009-Q2", 14.0) for a in AREAS]
+        assert call("POST", run.url + "/v1/events", events, integrator)[0] == 202
+        wait_for(lambda: drained(kafka), timeout_s=90, what="the first values to be taken in")
+
+        run.proc.send_signal(signal.SIGHUP)  # as gunicorn replaces its workers
+        wait_for(
+            lambda: (now := consumer_processes(run.proc.pid)).keys() == first.keys()
+            and not set(now.values()) & set(first.values()),
+            timeout_s=60,
+            what="a new consumer process for every service",
+        )
+        assert [pid for pid in first.values() if alive(pid)] == []
+        log = run.output(tail=None)
+        for service, pid in first.items():  # each stopped by SIGTERM, after its last commit
+            assert (
+                f"the {service} consumer process (pid {pid}) stopped for the reload with code 0"
+            ) in log
+        assert "ended with" not in log  # none counted as a death, so none waited
+        wait_for(lambda: readiness(run)[0] == 200, timeout_s=60, what="ready after the reload")
+
+        # The second value in a row below the floor flags each area: the new risk consumer
+        # reads what the old one stored, and starts from where it committed.
+        later = [indicator_event(a, NEET, "2009-Q3", 14.0) for a in AREAS]
+        assert call("POST", run.url + "/v1/events", later, integrator)[0] == 202
+        wait_for(lambda: drained(kafka), timeout_s=90, what="every consumer group to catch up")
+        published = [json.loads(v)["event_id"] for v in read_topic(kafka, "inspection.requests.v1")]
+        assert len(published) == len(set(published)) == len(AREAS)
+    finally:
+        run.stop()
+    assert run.proc.returncode == 0, run.output()
+
+
+def test_a_consumer_process_that_dies_young_is_started_again_later_each_time(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # Without Kafka, `riskgate consume risk` ends at once (code 1): a consumer that cannot start.
+    for name in ("KAFKA_BOOTSTRAP_SERVERS", "REDIS_URL", "RISKGATE_SUPERVISOR_PID"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    caplog.set_level(logging.INFO, logger="riskgate")
+    now = [1000.0]
+    processes = ConsumerProcesses(("risk",), monotonic=lambda: now[0])
+
+    def said(words: str) -> list[str]:
+        return [r.getMessage() for r in caplog.records if words in r.getMessage()]
+
+    def reaped(count: int) -> bool:
+        processes.reap()
+        return len(said("ended with")) == count
+
+    def ends(count: int) -> str:
+        wait_for(lambda: reaped(count), timeout_s=30, what=f"the process's death number {count}")
+        return said("ended with")[-1]
+
+    try:
+        processes.keep()
+        assert ends(1).endswith("ended with code 1 after 0 s; starting it again in 1 s")
+        now[0] += 0.9
+        processes.keep()
+        assert len(said("started the risk consumer process")) == 1  # not yet
+        now[0] += 0.2
+        processes.keep()
+        assert ends(2).endswith("starting it again in 2 s")
+        now[0] += 1.9
+        processes.keep()
+        assert len(said("started the risk consumer process")) == 2
+        now[0] += 0.2
+        processes.keep()
+        assert len(said("started the risk consumer process")) == 3
+        now[0] += 31  # this one lived past YOUNG_S: no longer a run of early deaths
+        assert ends(3).endswith("after 31 s; starting it again in 0 s")
+        processes.keep()
+        assert len(said("started the risk consumer process")) == 4
+    finally:
+        processes.stop()
+        processes.wait(time.monotonic() + 10)

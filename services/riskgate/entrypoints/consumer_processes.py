@@ -7,8 +7,9 @@ Tansu and Redis, with the consumers as threads of the ingesting process, the pip
 with a fifth of what one core can produce to Kafka; with each service's consumer a process of
 its own it kept up with about a third (bench/table.py, rows e2e_threads and e2e). So the gunicorn
 master starts one `riskgate consume SERVICE` process for each consuming service of the run
-(`ConsumerProcesses`), starts it again if it dies, and stops it with the run: SIGTERM (each
-consumer finishes its poll and commits), then SIGKILL after gunicorn's graceful timeout.
+(`ConsumerProcesses`), starts it again if it dies, replaces it when the run is reloaded
+(SIGHUP, as gunicorn replaces its workers), and stops it with the run: SIGTERM (each consumer
+finishes its poll and commits), then SIGKILL after gunicorn's graceful timeout.
 
 Two things an HTTP worker answered from the consumers in its own process now cross processes:
 - /readyz: each consumer process keeps the gauge `riskgate_consumer_state` (0 polling, 1
@@ -31,7 +32,8 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from prometheus_client import multiprocess
@@ -124,15 +126,20 @@ def consumer_states(services: tuple[str, ...]) -> dict[str, float | None]:
 class _Child:
     service: str
     proc: subprocess.Popen[bytes]
-    started: float = field(default_factory=time.monotonic)
+    started: float
+    replace_by: float | None = None  # asked to stop for a reload: killed if alive past this
 
 
 class ConsumerProcesses:
     """One `riskgate consume SERVICE` process per consuming service, kept running by the
-    gunicorn master (`keep` after each turn of its loop, `reap` on SIGCHLD, `stop` with it)."""
+    gunicorn master (`keep` after each turn of its loop, `reap` on SIGCHLD, `replace` on
+    SIGHUP, `stop` with it). `monotonic`: the clock the backoff is timed by."""
 
-    def __init__(self, services: tuple[str, ...]) -> None:
+    def __init__(
+        self, services: tuple[str, ...], monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
         self.services = tuple(s for s in services if s in CONSUMING)
+        self._clock = monotonic
         self._children: dict[str, _Child] = {}
         self._not_before: dict[str, float] = {}  # service -> when it may start again
         self._early_deaths: dict[str, int] = {}  # service -> deaths in a row soon after start
@@ -149,12 +156,23 @@ class ConsumerProcesses:
             multiprocess.mark_process_dead(child.proc.pid)  # its state gauge leaves /readyz
             if self._stopping:
                 continue
-            lived = time.monotonic() - child.started
+            how = f"signal {-code}" if code < 0 else f"code {code}"
+            if child.replace_by is not None:  # it stopped as asked: its successor starts now
+                log.info(
+                    "the %s consumer process (pid %d) stopped for the reload with %s; "
+                    "starting a new one",
+                    service,
+                    child.proc.pid,
+                    how,
+                )
+                self._early_deaths[service] = 0
+                self._not_before[service] = 0.0
+                continue
+            lived = self._clock() - child.started
             deaths = self._early_deaths.get(service, 0) + 1 if lived < YOUNG_S else 0
             self._early_deaths[service] = deaths
             wait = BACKOFF_S[min(deaths, len(BACKOFF_S)) - 1] if deaths else 0.0
-            self._not_before[service] = time.monotonic() + wait
-            how = f"signal {-code}" if code < 0 else f"code {code}"
+            self._not_before[service] = self._clock() + wait
             log.error(
                 "the %s consumer process (pid %d) ended with %s after %.0f s; starting it "
                 "again in %.0f s",
@@ -166,11 +184,16 @@ class ConsumerProcesses:
             )
 
     def keep(self) -> None:
-        """Start each service's process that is not running and may start."""
+        """Start each service's process that is not running and may start (and kill one asked
+        to stop for a reload that has not within its time)."""
         self.reap()
         if self._stopping:
             return
-        now = time.monotonic()
+        now = self._clock()
+        for child in self._children.values():
+            if child.replace_by is not None and now > child.replace_by:
+                log.warning("the %s consumer process did not stop in time: killed", child.service)
+                child.proc.kill()  # reaped, and replaced, on its SIGCHLD
         for service in self.services:
             if service in self._children or now < self._not_before.get(service, 0.0):
                 continue
@@ -179,8 +202,19 @@ class ConsumerProcesses:
                 stdin=subprocess.DEVNULL,
                 close_fds=True,  # not gunicorn's listening sockets nor its pipes
             )
-            self._children[service] = _Child(service, proc)
+            self._children[service] = _Child(service, proc, now)
             log.info("started the %s consumer process (pid %d)", service, proc.pid)
+
+    def replace(self, timeout_s: float) -> None:
+        """Stop every child (SIGTERM: it finishes its poll and commits) for a new one to start
+        in its place once it has ended, as a reload (SIGHUP) replaces gunicorn's workers; one
+        still running after `timeout_s` is killed. The new process reads the code, settings and
+        rules as they are now."""
+        by = self._clock() + timeout_s
+        for child in self._children.values():
+            if child.replace_by is None and child.proc.poll() is None:
+                child.replace_by = by
+                child.proc.send_signal(signal.SIGTERM)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """Signal every child to stop; start none again."""

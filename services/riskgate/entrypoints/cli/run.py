@@ -74,7 +74,8 @@ class _Gunicorn(BaseApplication):
 
 class _Arbiter(Arbiter):
     """gunicorn's master, also keeping the consumer processes: started with the workers, each
-    started again after its turn of the loop if it died, and stopped with the workers."""
+    started again after its turn of the loop if it died, replaced with the workers on a reload
+    (SIGHUP), and stopped with the workers."""
 
     def __init__(self, app: BaseApplication, consumers: ConsumerProcesses) -> None:
         self.consumers = consumers
@@ -89,6 +90,10 @@ class _Arbiter(Arbiter):
         super().handle_chld()
 
     handle_cld = handle_chld  # SIGCLD, the name gunicorn may find for SIGCHLD (as it does)
+
+    def reload(self) -> None:
+        super().reload()  # new workers, then the old ones stopped gracefully
+        self.consumers.replace(self.cfg.graceful_timeout)
 
     def stop(self, graceful: bool = True) -> None:
         # one deadline for workers and consumers alike: gunicorn's graceful timeout, not twice
