@@ -82,7 +82,11 @@ def settled() -> Iterator[None]:
     """The collector as `riskgate run` leaves it once a worker has started
     (`settle_long_lived`), and as it was found afterwards. What is alive when it settles,
     the year this process holds to submit among it, is out of the collector's sight, as a
-    year arriving over HTTP is outside a served process."""
+    year arriving over HTTP is outside a served process. Afterwards what the round made is
+    collected: unfrozen, it would wait in the oldest generation, growing the bench by about
+    600 MB a round; once it had grown by two rounds' worth, `riskgate assess` run in a fresh
+    process right after took 4.1-4.4 s against 3.1-3.7 s before the pipeline in the same
+    round (three runs; with the collection, 3.1 s)."""
     threshold = gc.get_threshold()
     settle_long_lived()
     try:
@@ -90,6 +94,7 @@ def settled() -> Iterator[None]:
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+        gc.collect()
 
 
 def pipeline_rate(events: list[dict]) -> float:

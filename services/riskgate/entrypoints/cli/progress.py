@@ -18,8 +18,12 @@ def bar(total: int, what: str) -> tqdm:
 
 
 def counted(items: Iterable[Item], total: int, what: str) -> Iterator[Item]:
-    """`items`, one at a time, with a bar of `total` while they are taken."""
+    """`items`, one at a time, with a bar of `total` while they are taken (without a bar to
+    show, not counted one by one: 127,000 calls that do nothing were 2% of `assess`'s pass)."""
     with bar(total, what) as shown:
+        if shown.disable:
+            yield from items
+            return
         for item in items:
             yield item
             shown.update(1)
