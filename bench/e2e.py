@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import statistics
 import tempfile
@@ -194,7 +195,12 @@ def one_round(
     shape: str = "run",
 ) -> Round:
     """A fresh Tansu: raw produce rate, then the pipeline's rate, on the same broker, with
-    ingest in this process and the consumers as `shape` says (SHAPES)."""
+    ingest in this process and the consumers as `shape` says (SHAPES).
+
+    What earlier rows left in this process is collected first: the raw produce rate, measured
+    beside a pipeline row's uncollected 600 MB, came out at 9,900-15,400/s, and at
+    18,100-29,300/s with it collected (the same events, each on a fresh Tansu)."""
+    gc.collect()
     with tempfile.TemporaryDirectory(prefix="riskgate-e2e-") as tmp, tansu(Path(tmp)) as kafka:
         raw = raw_produce_rate(kafka, events)
         if shape != "threads":

@@ -4,8 +4,8 @@ own beside gunicorn's HTTP workers.
 A Python process runs one thread at a time, so consumers sharing a process with the HTTP
 worker that takes events in (and with each other) wait on each other's turns: end to end on
 Tansu and Redis, with the consumers as threads of the ingesting process, the pipeline kept up
-with a fifth of what one core can produce to Kafka; with each service's consumer a process of
-its own it kept up with about a third (bench/table.py, rows e2e_threads and e2e). So the gunicorn
+with 0.14 of what one core can produce to Kafka; with each service's consumer a process of its
+own, with 0.22: 1.7 times the events per second (bench/table.py, rows e2e_threads and e2e). So the gunicorn
 master starts one `riskgate consume SERVICE` process for each consuming service of the run
 (`ConsumerProcesses`), starts it again if it dies, replaces it when the run is reloaded
 (SIGHUP, as gunicorn replaces its workers), and stops it with the run: SIGTERM (each consumer
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -194,6 +195,7 @@ class ConsumerProcesses:
             if child.replace_by is not None and now > child.replace_by:
                 log.warning("the %s consumer process did not stop in time: killed", child.service)
                 child.proc.kill()  # reaped, and replaced, on its SIGCHLD
+                child.replace_by = math.inf  # killed once, and said once
         for service in self.services:
             if service in self._children or now < self._not_before.get(service, 0.0):
                 continue
