@@ -5,11 +5,11 @@ A Python process runs one thread at a time, so consumers sharing a process with 
 worker that takes events in (and with each other) wait on each other's turns: end to end on
 Tansu and Redis, with the consumers as threads of the ingesting process, the pipeline kept up
 with 0.14 of what one core can produce to Kafka; with each service's consumer a process of its
-own, with 0.22: 1.7 times the events per second (bench/table.py, rows e2e_threads and e2e). So the gunicorn
-master starts one `riskgate consume SERVICE` process for each consuming service of the run
-(`ConsumerProcesses`), starts it again if it dies, replaces it when the run is reloaded
-(SIGHUP, as gunicorn replaces its workers), and stops it with the run: SIGTERM (each consumer
-finishes its poll and commits), then SIGKILL after gunicorn's graceful timeout.
+own, with 0.22: 1.7 times the events per second (bench/table.py, rows e2e_threads and e2e).
+So the gunicorn master starts one `riskgate consume SERVICE` process for each consuming
+service of the run (`ConsumerProcesses`), starts it again if it dies, replaces it when the run
+is reloaded (SIGHUP, as gunicorn replaces its workers), and stops it with the run: SIGTERM
+(each consumer finishes its poll and commits), then SIGKILL after gunicorn's graceful timeout.
 
 Two things an HTTP worker answered from the consumers in its own process now cross processes:
 - /readyz: each consumer process keeps the gauge `riskgate_consumer_state` (0 polling, 1
@@ -218,12 +218,12 @@ class ConsumerProcesses:
                 child.replace_by = by
                 child.proc.send_signal(signal.SIGTERM)
 
-    def stop(self, sig: int = signal.SIGTERM) -> None:
-        """Signal every child to stop; start none again."""
+    def stop(self) -> None:
+        """SIGTERM every child (it finishes its poll and commits); start none again."""
         self._stopping = True
         for child in self._children.values():
             if child.proc.poll() is None:
-                child.proc.send_signal(sig)
+                child.proc.send_signal(signal.SIGTERM)
 
     def wait(self, deadline: float) -> None:
         """Wait for the children to end until `deadline` (monotonic), then SIGKILL the rest."""

@@ -633,9 +633,9 @@ class RiskService:
         applied already and, for an indicator value, a complaint, a body's registration or an
         agreement, the stored facts it adds to or observes. Inside the poll's batch (and only
         there: outside one there is nothing to keep them in) these answer the events' own
-        reads, as a first read in the batch would have. The store stays the risk service's own by area, so a read a
-        moment earlier is the same read; a complaint's body (its population) ingest stored
-        before it published the complaint."""
+        reads, as a first read in the batch would have. The store stays the risk service's own
+        by area, so a read a moment earlier is the same read; a complaint's body (its
+        population) ingest stored before it published the complaint."""
         if not self._store.holding:
             return
         reads: dict[Read, None] = {}
@@ -735,8 +735,10 @@ class QuietCheck:
         indicator = obs.contribution_prefix(body, obs.indicator_subject(code))
         if self._found_on(self._area(body), year, theme, indicator):
             return True
+        if not target:
+            return False
         on_target = obs.contribution_prefix(body, laa.target_subject(code))
-        return target and self._found_on(body, year, theme, on_target)
+        return self._found_on(body, year, theme, on_target)
 
     def _area(self, body: str) -> str:
         area = self._areas.get(body)
