@@ -7,6 +7,7 @@ each runs in a temporary folder with PYTHONPATH and every RISKGATE_* setting str
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -382,3 +383,67 @@ def test_the_installed_api_reference_at_docs_loads_its_files_from_the_wheel(
     for asset in assets:
         with urllib.request.urlopen(f"{running.base}{asset}", timeout=10) as served:  # noqa: S310
             assert served.status == 200 and len(served.read()) > 10_000, asset
+
+
+def test_run_against_kafka_and_redis_judges_a_posted_event_in_its_own_consumer_process(
+    installed: Installed, kafka: str, redis_url: str
+) -> None:
+    """The installed `riskgate run` against a Kafka-protocol broker (Tansu) and Redis, from the
+    folder outside the checkout: its consumers run as `riskgate consume` processes started
+    from the venv's own interpreter, and a finding posted to its ingest is judged by them."""
+    settings = {"KAFKA_BOOTSTRAP_SERVERS": kafka, "REDIS_URL": redis_url}
+    made = installed.riskgate(
+        "tokens", "create", "--role", "inspectorate:ofsted", "--holder", "the wheel test",
+        KAFKA_BOOTSTRAP_SERVERS=kafka, REDIS_URL=redis_url,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    token = made.stdout.strip()
+    port = free_port()
+    log = installed.elsewhere / f"run-kafka-{port}.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(installed.venv / "bin" / "riskgate"), "run", "--port", str(port)],
+            cwd=installed.elsewhere,
+            env=installed.env(**settings),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    server = Running(f"http://127.0.0.1:{port}", log, proc)
+    try:
+        # Ready only once every consumer process has reported that it polls (/readyz reads
+        # their state from the run's shared metrics folder).
+        deadline = time.monotonic() + START_TIMEOUT_S
+        ready: tuple[int, Any] = (0, None)
+        while time.monotonic() < deadline and proc.poll() is None:
+            with contextlib.suppress(OSError):
+                ready = _request(f"{server.base}/readyz")
+                if ready[0] == 200:
+                    break
+            time.sleep(0.5)
+        assert ready[0] == 200, f"{ready}\n{server.output()[-4000:]}"
+        consumers = re.findall(r"started the (\w+) consumer process", server.output())
+        assert sorted(consumers) == ["citizens", "gatekeeper", "risk", "work"], server.output()
+
+        event = _inadequate_finding()
+        status, reply = _request(f"{server.base}/v1/events", event, token)
+        assert status == 202, reply
+        url = f"{server.base}/v1/areas/{AREA}/assessment?year={YEAR}"
+        judgement: dict[str, Any] = {}
+        deadline = time.monotonic() + JUDGED_TIMEOUT_S
+        while time.monotonic() < deadline and proc.poll() is None:
+            status, body = _request(url)
+            assert status == 200, body
+            judgement = body["themes"][THEME]
+            if judgement["flag"]:
+                break
+            time.sleep(0.5)
+        assert judgement.get("flag") == "red", f"{judgement}\n{server.output()[-4000:]}"
+        assert [e["event_id"] for e in judgement["evidence"]] == [event["event_id"]]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    assert proc.returncode == 0, server.output()[-4000:]
