@@ -292,16 +292,17 @@ class Running:
         return dict(re.findall(r"^token (\S+) (rg_\S+)$", self.output(), re.M))
 
 
-@pytest.fixture
-def running(installed: Installed) -> Iterator[Running]:
-    """`riskgate run --port P` from the folder outside the checkout, stopped afterwards."""
+@contextlib.contextmanager
+def _run(installed: Installed, **settings: str) -> Iterator[Running]:
+    """`riskgate run --port P` from the folder outside the checkout (with `settings` in its
+    environment), stopped by SIGTERM afterwards."""
     port = free_port()
     log = installed.elsewhere / f"run-{port}.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
             [str(installed.venv / "bin" / "riskgate"), "run", "--port", str(port)],
             cwd=installed.elsewhere,
-            env=installed.env(),
+            env=installed.env(**settings),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -310,10 +311,17 @@ def running(installed: Installed) -> Iterator[Running]:
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
-            proc.wait(timeout=15)
+            proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@pytest.fixture
+def running(installed: Installed) -> Iterator[Running]:
+    """`riskgate run` embedded, from the folder outside the checkout."""
+    with _run(installed) as server:
+        yield server
 
 
 def _healthy(server: Running) -> bool:
@@ -355,10 +363,15 @@ def test_run_answers_health_prints_tokens_and_judges_a_posted_event(running: Run
     status, reply = _request(f"{running.base}/v1/events", event, tokens["inspectorate:ofsted"])
 
     assert status == 202, reply
-    url = f"{running.base}/v1/areas/{AREA}/assessment?year={YEAR}"
+    _assert_flagged_red_by(running, event)
+
+
+def _assert_flagged_red_by(server: Running, event: dict[str, Any]) -> None:
+    """The area's theme is flagged red by FND-INADEQUATE on `event` (waiting for it)."""
+    url = f"{server.base}/v1/areas/{AREA}/assessment?year={YEAR}"
     deadline = time.monotonic() + JUDGED_TIMEOUT_S
     judgement: dict[str, Any] = {}
-    while time.monotonic() < deadline and running.proc.poll() is None:
+    while time.monotonic() < deadline and server.proc.poll() is None:
         status, body = _request(url)
         assert status == 200, body
         judgement = body["themes"][THEME]
@@ -366,7 +379,7 @@ def test_run_answers_health_prints_tokens_and_judges_a_posted_event(running: Run
             break
         time.sleep(0.5)
     assert judgement.get("flag") == "red", (
-        f"no flag in {JUDGED_TIMEOUT_S:.0f}s: {judgement}\n{running.output()[-4000:]}"
+        f"no flag in {JUDGED_TIMEOUT_S:.0f}s: {judgement}\n{server.output()[-4000:]}"
     )
     assert judgement["rule_ids"] == ["FND-INADEQUATE"]
     assert [e["event_id"] for e in judgement["evidence"]] == [event["event_id"]]
@@ -391,30 +404,18 @@ def test_run_against_kafka_and_redis_judges_a_posted_event_in_its_own_consumer_p
     """The installed `riskgate run` against a Kafka-protocol broker (Tansu) and Redis, from the
     folder outside the checkout: its consumers run as `riskgate consume` processes started
     from the venv's own interpreter, and a finding posted to its ingest is judged by them."""
-    settings = {"KAFKA_BOOTSTRAP_SERVERS": kafka, "REDIS_URL": redis_url}
     made = installed.riskgate(
         "tokens", "create", "--role", "inspectorate:ofsted", "--holder", "the wheel test",
         KAFKA_BOOTSTRAP_SERVERS=kafka, REDIS_URL=redis_url,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
     token = made.stdout.strip()
-    port = free_port()
-    log = installed.elsewhere / f"run-kafka-{port}.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [str(installed.venv / "bin" / "riskgate"), "run", "--port", str(port)],
-            cwd=installed.elsewhere,
-            env=installed.env(**settings),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    server = Running(f"http://127.0.0.1:{port}", log, proc)
-    try:
+    with _run(installed, KAFKA_BOOTSTRAP_SERVERS=kafka, REDIS_URL=redis_url) as server:
         # Ready only once every consumer process has reported that it polls (/readyz reads
         # their state from the run's shared metrics folder).
         deadline = time.monotonic() + START_TIMEOUT_S
         ready: tuple[int, Any] = (0, None)
-        while time.monotonic() < deadline and proc.poll() is None:
+        while time.monotonic() < deadline and server.proc.poll() is None:
             with contextlib.suppress(OSError):
                 ready = _request(f"{server.base}/readyz")
                 if ready[0] == 200:
@@ -427,23 +428,5 @@ def test_run_against_kafka_and_redis_judges_a_posted_event_in_its_own_consumer_p
         event = _inadequate_finding()
         status, reply = _request(f"{server.base}/v1/events", event, token)
         assert status == 202, reply
-        url = f"{server.base}/v1/areas/{AREA}/assessment?year={YEAR}"
-        judgement: dict[str, Any] = {}
-        deadline = time.monotonic() + JUDGED_TIMEOUT_S
-        while time.monotonic() < deadline and proc.poll() is None:
-            status, body = _request(url)
-            assert status == 200, body
-            judgement = body["themes"][THEME]
-            if judgement["flag"]:
-                break
-            time.sleep(0.5)
-        assert judgement.get("flag") == "red", f"{judgement}\n{server.output()[-4000:]}"
-        assert [e["event_id"] for e in judgement["evidence"]] == [event["event_id"]]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
-    assert proc.returncode == 0, server.output()[-4000:]
+        _assert_flagged_red_by(server, event)
+    assert server.proc.returncode == 0, server.output()[-4000:]
