@@ -152,10 +152,12 @@ def pipeline_rate(
         assert not result.errors, result.errors
     ingested = len(events) / (time.perf_counter() - start)
     deadline = time.monotonic() + timeout_s
-    while not caught_up(system):
+    while not caught_up(system):  # a check under load takes 3-30 ms (one took 55-65 ms when
+        # a group's committed offsets were asked partition by partition)
         if time.monotonic() > deadline:
             raise TimeoutError(f"the pipeline had not caught up after {timeout_s:.0f} s")
-        time.sleep(0.1)
+        time.sleep(0.02)  # the end is known to within 20 ms (at 0.1 s, the rate of 10,000
+        # events in about 1.5 s was understated by 3% on average)
     return len(events) / (time.perf_counter() - start), ingested
 
 
