@@ -99,12 +99,17 @@ class System:
         return self.loops[service]
 
     def _prefetch(self, service: str) -> Callable[[list[dict[str, Any]]], None] | None:
-        """What reads a poll's events ahead, in one round trip. Not the gatekeeper: it reads a
-        body's register under the body's lock, fresh. Nor in memory, where a read is as cheap
-        asked alone as with the poll's."""
+        """What reads a poll's events ahead, in one round trip. The gatekeeper's only whether
+        the requests its triage holds were handled before: a decision reads a body's register
+        under the body's lock, fresh. None in memory, where a read is as cheap asked alone as
+        with the poll's."""
         if not getattr(self.store, "prefetch_pays", True):
             return None
-        return {"risk": self.risk.prefetch, "citizens": self.citizens.prefetch}.get(service)
+        return {
+            "risk": self.risk.prefetch,
+            "citizens": self.citizens.prefetch,
+            "gatekeeper": self.gatekeeper.prefetch,
+        }.get(service)
 
     def area_of_event(self, event: dict[str, Any]) -> str | None:
         """The area an event is keyed by, as ingest keys it (None for a body not known yet)."""

@@ -268,3 +268,46 @@ def test_a_batched_gatekeeper_poll_dead_letters_hostile_records_and_decides_the_
     }
     assert decided == {first["event_id"], second["event_id"]}
     assert system.consumer("gatekeeper").run_once(timeout_s=0) == 0  # committed: none again
+
+
+def test_a_polls_requests_held_in_triage_ask_whether_they_came_before_in_one_round_trip(
+    tmp_path: Path,
+) -> None:
+    """On Redis a read is a round trip: the requests a poll holds for their inspectorates'
+    triage ask whether they were handled before all together, as the poll starts, not one
+    each. A request held twice in one poll, or again in a later poll, is held once."""
+    from tests.unit.test_poll_batch import CountingStore
+
+    bench, reference = _bench(), load_reference()
+    policies = load_policies(ROOT / "rules")
+    assert policies.triage is not None
+    stream = bench.national_stream(reference, 300, SEED, DECEMBER)
+    held = [e for e in stream if policies.triage.holds(e["payload"])]
+    assert 50 <= len(held) < len(stream)  # some held, some decided at once
+    again = held[:5]
+
+    def run(store: MemoryStore, home: Path) -> tuple[list[bytes], int]:
+        system = bootstrap(Settings(rules_dir=ROOT / "rules", home=home), store=store)
+        publisher = system.bus.publisher()
+        for event in bench.organisational_assessments(reference, SEED):
+            publisher.publish(topics.JUDGEMENTS, event["body"], event)
+        system.pump(("gatekeeper",))
+        for event in [*stream, *again]:  # the first held five twice in the same poll
+            publisher.publish(topics.REQUESTS, event["payload"]["area"], event)
+        if isinstance(store, CountingStore):
+            store.single.clear()
+        assert system.consumer("gatekeeper").run_once(timeout_s=0) == len(stream) + len(again)
+        single = store.single.count("done:gatekeeper") if isinstance(store, CountingStore) else 0
+        for event in again:  # and once more, in a poll of their own
+            publisher.publish(topics.REQUESTS, event["payload"]["area"], event)
+        assert system.consumer("gatekeeper").run_once(timeout_s=0) == len(again)
+        return [r.value for r in system.bus.read_all(topics.DECISIONS)], single
+
+    counted, single = run(CountingStore(), tmp_path / "counted")
+    one_by_one, _ = run(MemoryStore(), tmp_path / "reference")  # no prefetch: a read each
+
+    assert single == 0  # none of the held requests asked on its own
+    assert counted == one_by_one
+    triaged = [json.loads(v) for v in counted if json.loads(v)["type"] == "inspection.triaged"]
+    held_ids = sorted(t["payload"]["request"]["request_event_id"] for t in triaged)
+    assert held_ids == sorted(e["event_id"] for e in held)  # each held once

@@ -129,6 +129,10 @@ class GatekeeperService:
         self._policies = policies
         self.clock = clock
         self._processed = Processed(self._store, GROUP)
+        # Asked of the store itself, past the batch: whether each request the poll's triage
+        # will hold was handled before the poll (`prefetch`), taken once each by `seen_held`.
+        self._stored = Processed(store, GROUP)
+        self._seen_before_poll: dict[str, bool] = {}
         self._triage = TriageDesk(self, self._register)
 
     @property
@@ -244,6 +248,32 @@ class GatekeeperService:
     def seen(self, event_id: str) -> bool:
         """Whether the gatekeeper has handled this event already."""
         return self._processed.seen(event_id)
+
+    def prefetch(self, events: list[dict[str, Any]]) -> None:
+        """Before a poll's events are handled (on Redis): whether each request the triage will
+        hold was handled before, asked of the store in one round trip instead of one a request.
+        Only those: a request decided at once reads whether it was decided under its body's
+        lock (`_decide`), fresh, so that two gatekeepers never both decide it. The answers
+        bypass the batch's overlay, so none of them can stand in for that read."""
+        triage = self.policies.triage
+        held = (
+            []
+            if triage is None
+            else [
+                e["event_id"]
+                for e in events
+                if e["type"] == "inspection.requested" and triage.holds(e["payload"])
+            ]
+        )
+        before = self._stored.seen_among(held) if held else set()
+        self._seen_before_poll = {event_id: event_id in before for event_id in held}
+
+    def seen_held(self, event_id: str) -> bool:
+        """`seen`, for a request the triage holds: what `prefetch` found as the poll began, the
+        first time it is asked (the poll's own events may mark it after: asked again, the
+        batch answers)."""
+        before = self._seen_before_poll.pop(event_id, None)
+        return self.seen(event_id) if before is None else before
 
     @property
     def triage(self) -> TriageDesk:

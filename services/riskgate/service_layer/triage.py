@@ -36,7 +36,7 @@ class TriageDesk:
 
     def hold(self, event: dict[str, Any], triage: Triage) -> None:
         """Put an `inspection.requested` on its inspectorate's triage list (once)."""
-        if self._gatekeeper.seen(event["event_id"]):
+        if self._gatekeeper.seen_held(event["event_id"]):
             return
         request = {
             **event["payload"],
