@@ -13,6 +13,7 @@ import click
 from riskgate.bootstrap import bootstrap
 from riskgate.entrypoints.cli.common import settings
 from riskgate.entrypoints.cli.progress import reporting
+from riskgate.entrypoints.cli.targeting import report_targeting
 from riskgate.service_layer.burden import HEADER, as_csv, burden_rows
 from riskgate.service_layer.rebuild import rebuild_gatekeeper
 from riskgate.service_layer.year_summary import period, play_sample_year
@@ -97,3 +98,6 @@ def table(rows: Iterable[Mapping[str, Any]], *, bodies: bool = True) -> str:
         "  ".join(str(r[h]).ljust(w) for h, w in zip(HEADER, widths, strict=True)) for r in shown
     ]
     return "\n".join([line, *body])
+
+
+report.add_command(report_targeting)  # beside `report burden`, in a module of its own
