@@ -73,7 +73,6 @@ def main(ctx: click.Context) -> None:
     quiet_kafka_client(ctx.invoked_subcommand)
 
 
-
 def console() -> None:
     """The `riskgate` console script and `python -m riskgate`: `main`, after which the
     process ends without collecting, object by object, what the command built. The collector's
