@@ -25,6 +25,7 @@ from riskgate.service_layer.gatekeeper import GatekeeperService
 from riskgate.service_layer.unit_of_work import PollBatch
 from tests.conftest import ROOT
 from tests.gatekeeper_stream import DECEMBER, SEED, _bench, decided
+from tests.unit.test_poll_batch import CountingStore
 
 REQUESTS = 1500
 
@@ -238,15 +239,22 @@ def test_coalesced_writes_leave_the_store_as_the_writes_one_by_one_would(seed: i
     assert len(shorter) <= len(ops)
 
 
+@pytest.mark.parametrize("store", [MemoryStore, CountingStore], ids=["memory", "prefetched"])
 def test_a_batched_gatekeeper_poll_dead_letters_hostile_records_and_decides_the_rest(
-    tmp_path: Path,
+    tmp_path: Path, store: type[MemoryStore]
 ) -> None:
     """Records no handler can use, in the same poll as good requests: not JSON, not UTF-8, a
     list of 100,000 numbers, a megabyte-long field. Each goes to the dead-letter topic with
-    its kind; the requests around them are decided in the same batch."""
-    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path), store=MemoryStore())
+    its kind; the requests around them are decided, or held for triage, in the same batch
+    (`prefetched`: on a store where the poll's held requests are read ahead, as on Redis)."""
+    system = bootstrap(Settings(rules_dir=ROOT / "rules", home=tmp_path), store=store())
     bus = system.bus.publisher()
     first, second = _requests(40)[:2]
+    policies = load_policies(ROOT / "rules")
+    assert policies.triage is not None
+    stream = _bench().national_stream(load_reference(), 40, SEED, DECEMBER)
+    held = next(e for e in stream if policies.triage.holds(e["payload"]))
+    bus.publish(topics.REQUESTS, held["payload"]["area"], held)
     huge = {**second, "event_id": "9" * 8 + second["event_id"][8:]}
     huge["payload"] = {**second["payload"], "reason": "x" * 1_000_000}
     bus.publish(topics.REQUESTS, first["payload"]["area"], first)
@@ -256,17 +264,25 @@ def test_a_batched_gatekeeper_poll_dead_letters_hostile_records_and_decides_the_
     bus.publish(topics.REQUESTS, huge["payload"]["area"], huge)
     bus.publish(topics.REQUESTS, second["payload"]["area"], second)
 
-    assert system.consumer("gatekeeper").run_once(timeout_s=0) == 6
+    assert system.consumer("gatekeeper").run_once(timeout_s=0) == 7
     letters = [json.loads(r.value) for r in system.bus.read_all(topics.DEAD_LETTERS)]
     assert [letter["kind"] for letter in letters] == [
         "not_json", "not_utf8", "invalid_event", "oversize"
     ]
     assert "1000" in letters[3]["reason"]  # the megabyte field: its size, over the limit
+    messages = [json.loads(r.value) for r in system.bus.read_all(topics.DECISIONS)]
     decided = {
-        json.loads(r.value)["payload"]["request"]["request_event_id"]
-        for r in system.bus.read_all(topics.DECISIONS)
+        m["payload"]["request"]["request_event_id"]
+        for m in messages
+        if m["type"] == "gatekeeper.decision"
     }
     assert decided == {first["event_id"], second["event_id"]}
+    triaged = [
+        m["payload"]["request"]["request_event_id"]
+        for m in messages
+        if m["type"] == "inspection.triaged"
+    ]
+    assert triaged == [held["event_id"]]
     assert system.consumer("gatekeeper").run_once(timeout_s=0) == 0  # committed: none again
 
 
@@ -276,8 +292,6 @@ def test_a_polls_requests_held_in_triage_ask_whether_they_came_before_in_one_rou
     """On Redis a read is a round trip: the requests a poll holds for their inspectorates'
     triage ask whether they were handled before all together, as the poll starts, not one
     each. A request held twice in one poll, or again in a later poll, is held once."""
-    from tests.unit.test_poll_batch import CountingStore
-
     bench, reference = _bench(), load_reference()
     policies = load_policies(ROOT / "rules")
     assert policies.triage is not None
