@@ -35,13 +35,28 @@ Report = tuple[str, str, str, float, str, str | None]  # body, indicator, period
 REQUESTED = "risk:requested"
 PEERS_LATEST = "risk:peers:latest"
 PEERS_COMPARED = "risk:peers:compared"
+# Stored indicator texts -> (value, event_id), so each is parsed once. The texts this process
+# writes are entered as it writes them, with the value it wrote where that is what parsing
+# gives back: an int, or a float (JSON holds its shortest repr), of exactly those types.
+_ROUND_TRIPS = (int, float)
+_FACTS: dict[str, IndicatorFact] = {}
+_FACTS_KEPT = 1 << 18  # then forgotten all at once and parsed again as read
 
 
-@functools.lru_cache(maxsize=1 << 18)
+def _known_fact(raw: str, fact: IndicatorFact) -> None:
+    if len(_FACTS) >= _FACTS_KEPT:
+        _FACTS.clear()
+    _FACTS[raw] = fact
+
+
 def _indicator_fact(raw: str) -> IndicatorFact:
-    """A stored indicator value as (value, event_id); each stored text is parsed once."""
-    fact = loads(raw)
-    return fact["value"], fact["event_id"]
+    """A stored indicator value as (value, event_id)."""
+    known = _FACTS.get(raw)
+    if known is None:
+        parsed = loads(raw)
+        known = parsed["value"], parsed["event_id"]
+        _known_fact(raw, known)
+    return known
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -75,7 +90,8 @@ class RiskFacts:
     def indicator_series(self, body: str, indicator: str) -> dict[str, IndicatorFact]:
         """Each reported period of a body's indicator: (value, event_id)."""
         stored = self._store.hgetall(f"risk:ind:{body}:{indicator}")
-        return {period: _indicator_fact(raw) for period, raw in stored.items()}
+        known = _FACTS.get
+        return {period: known(raw) or _indicator_fact(raw) for period, raw in stored.items()}
 
     def indicator_reports(self, body: str, indicator: str) -> dict[str, tuple[float, str | None]]:
         """Each reported period of a body's indicator: (value, when it was reported, if known)."""
@@ -91,7 +107,9 @@ class RiskFacts:
         series: dict[str, dict[str, str]] = {}
         for body, indicator, period, value, event_id, reported_at in reports:
             fact = {"value": value, "event_id": event_id, "reported_at": reported_at}
-            series.setdefault(f"risk:ind:{body}:{indicator}", {})[period] = dumps(fact)
+            raw = series.setdefault(f"risk:ind:{body}:{indicator}", {})[period] = dumps(fact)
+            if type(value) in _ROUND_TRIPS:  # what reading `raw` back gives, to the type
+                _known_fact(raw, (value, event_id))
 
         def write(batch: WriteBatch) -> None:
             for key, values in series.items():
