@@ -23,7 +23,7 @@ annual pass) sees its own earlier steps before anything is stored.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from riskgate.adapters.store import Read, Store, WriteBatch
@@ -43,10 +43,11 @@ _FACTS: dict[str, IndicatorFact] = {}
 _FACTS_KEPT = 1 << 18  # then forgotten all at once and parsed again as read
 
 
-def _known_fact(raw: str, fact: IndicatorFact) -> None:
-    if len(_FACTS) >= _FACTS_KEPT:
+def _room_for(count: int) -> dict[str, IndicatorFact]:
+    """`_FACTS`, forgotten first if `count` more would take it past its size."""
+    if len(_FACTS) + count > _FACTS_KEPT:
         _FACTS.clear()
-    _FACTS[raw] = fact
+    return _FACTS
 
 
 def _indicator_fact(raw: str) -> IndicatorFact:
@@ -54,8 +55,7 @@ def _indicator_fact(raw: str) -> IndicatorFact:
     known = _FACTS.get(raw)
     if known is None:
         parsed = loads(raw)
-        known = parsed["value"], parsed["event_id"]
-        _known_fact(raw, known)
+        known = _room_for(1)[raw] = parsed["value"], parsed["event_id"]
     return known
 
 
@@ -101,15 +101,16 @@ class RiskFacts:
             for period, fact in ((p, loads(raw)) for p, raw in stored.items())
         }
 
-    def record_indicators(self, reports: Iterable[Report]) -> None:
+    def record_indicators(self, reports: Sequence[Report]) -> None:
         """Keep reported values and when each was reported: one write per series; a
         resubmission for a period replaces the earlier value (a later one in `reports` too)."""
         series: dict[str, dict[str, str]] = {}
+        known = _room_for(len(reports))
         for body, indicator, period, value, event_id, reported_at in reports:
             fact = {"value": value, "event_id": event_id, "reported_at": reported_at}
             raw = series.setdefault(f"risk:ind:{body}:{indicator}", {})[period] = dumps(fact)
             if type(value) in _ROUND_TRIPS:  # what reading `raw` back gives, to the type
-                _known_fact(raw, (value, event_id))
+                known[raw] = value, event_id
 
         def write(batch: WriteBatch) -> None:
             for key, values in series.items():
