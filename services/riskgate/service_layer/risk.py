@@ -316,9 +316,9 @@ class RiskService:
     ) -> dict[str, Any]:
         # Only the theme's: the observation is of one theme, and reads no other.
         stored = [
-            obs.Complaint(event_id=eid, **fact)
-            for eid, fact in fx.facts.complaints(body).items()
-            if fact["theme"] == theme and (extra is None or eid != extra.event_id)
+            c
+            for c in fx.facts.complaints(body)
+            if c.theme == theme and (extra is None or c.event_id != extra.event_id)
         ]
         return obs.complaints_observation(
             body=body,

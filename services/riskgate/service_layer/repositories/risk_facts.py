@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from riskgate.adapters.store import Read, Store, WriteBatch
+from riskgate.domain.observations import Complaint
 from riskgate.service_layer.repositories.stored_json import dumps, loads
 from riskgate.service_layer.unit_of_work import UnitOfWork
 
@@ -60,9 +61,9 @@ def _indicator_fact(raw: str) -> IndicatorFact:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _fact(raw: str) -> dict[str, Any]:
-    """A stored complaint or finding; each stored text is parsed once (callers only read it)."""
-    return loads(raw)
+def _complaint(event_id: str, raw: str) -> Complaint:
+    """A stored complaint, made once for its id and text."""
+    return Complaint(event_id=event_id, **loads(raw))
 
 
 class RiskFacts:
@@ -149,9 +150,10 @@ class RiskFacts:
 
     # Complaints and findings ----------------------------------------------------
 
-    def complaints(self, body: str) -> dict[str, dict[str, Any]]:
-        """Every stored complaint about a body, by event id."""
-        return {eid: _fact(v) for eid, v in self._store.hgetall(f"risk:cmp:{body}").items()}
+    def complaints(self, body: str) -> list[Complaint]:
+        """Every stored complaint about a body. A body's complaints are all read again as each
+        new one comes in, so each stored one is made once and shared (a tuple)."""
+        return [_complaint(eid, v) for eid, v in self._store.hgetall(f"risk:cmp:{body}").items()]
 
     def record_complaint(self, body: str, event_id: str, fact: dict[str, Any]) -> None:
         """Keep a complaint's facts."""
