@@ -256,13 +256,15 @@ class GatekeeperService:
         lock (`_decide`), fresh, so that two gatekeepers never both decide it. The answers
         bypass the batch's overlay, so none of them can stand in for that read."""
         triage = self.policies.triage
-        held = [
-            e["event_id"]
-            for e in events
+        held = (
+            [
+                e["event_id"]
+                for e in events
+                if e["type"] == "inspection.requested" and triage.holds(e["payload"])
+            ]
             if triage is not None
-            and e["type"] == "inspection.requested"
-            and triage.holds(e["payload"])
-        ]
+            else []
+        )
         before = self._stored.seen_among(held) if held else set()
         self._seen_before_poll = {event_id: event_id in before for event_id in held}
 
