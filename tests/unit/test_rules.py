@@ -226,6 +226,41 @@ def test_all_needs_every_condition_and_any_needs_one() -> None:
     )
 
 
+def test_fields_read_names_each_kinds_fields_through_nested_groups(tmp_path: Path) -> None:
+    """What the peer comparison asks before it leaves an observation's evidence for later: a
+    kind's fields are those its rules' conditions name, at any depth, and no other kind's."""
+    directory = _rules_copy(tmp_path)
+    _write(
+        directory,
+        "extra.yaml",
+        """
+        rules:
+          - id: EXTRA-PEERS
+            title: Named in its evidence
+            criterion: A test rule that reads a peer observation's evidence.
+            when:
+              observation: peers
+              any:
+                - {field: peer_rank, op: "==", value: 99}
+                - all:
+                    - {field: evidence, op: contains, value: 1}
+                    - {field: annual_mean, op: ">", value: 0}
+            then: {flag: red}
+        """,
+    )
+    shipped, extra = load_ruleset(RULES).fields_read, load_ruleset(directory).fields_read
+    assert shipped["peers"] == {
+        "peer_quartile", "quarters_worsening", "worsening_pct",
+        "peer_decile", "quarters_improving", "improving_pct",
+    }  # fmt: skip
+    assert extra["peers"] == shipped["peers"] | {"peer_rank", "evidence", "annual_mean"}
+    assert extra["indicator"] == shipped["indicator"]
+    assert (
+        "evidence" not in shipped["indicator"]
+        and "quarters_worse_than_floor" in shipped["indicator"]
+    )
+
+
 def test_groups_nest() -> None:
     # indicator NI 117 and (value > 10 or run >= 2)
     tree = Group(

@@ -76,3 +76,42 @@ def test_peers_rank_areas_of_the_same_kind_by_their_average_for_the_year() -> No
     assert by_area["U1"]["peer_group_size"] == 1 and by_area["U1"]["peer_decile"] == 1
     assert by_area["U1"]["quarters_improving"] == 3 and by_area["U1"]["improving_pct"] == 30.0
     assert by_area["A4"]["concern"] == "NI 117"
+
+
+def test_peer_observations_made_without_evidence_complete_to_the_very_same() -> None:
+    """The peer comparison makes each observation without its evidence lists first, and adds
+    them only where it judges one: field for field and in order, the observation made whole."""
+    from riskgate.domain.observations import (
+        PEER_EVIDENCE,
+        peer_observations,
+        with_peer_evidence,
+    )
+
+    def series(*values: tuple[str, float]) -> list[IndicatorValue]:
+        return [IndicatorValue(p, v, f"e-{p}-{v}") for p, v in values]
+
+    kinds = {"A1": "county", "A2": "county", "A3": "county", "U1": "unitary", "U2": "unitary"}
+    by_area = {
+        # Out of order, a year either side, and a gap (Q2 missing breaks a run).
+        "A1": series(("2009-Q4", 9), ("2009-Q1", 5), ("2009-Q3", 7), ("2008-Q4", 1)),
+        "A2": series(("2009-Q1", 8), ("2009-Q2", 6), ("2009-Q3", 4), ("2009-Q4", 2)),
+        "A3": series(("2009-Q1", 3), ("2009-Q2", 4), ("2009-Q3", 5), ("2010-Q1", 50)),
+        "U1": series(("2009-Q2", 20), ("2009-Q3", 25), ("2009-Q4", 20)),
+        "U2": series(("2010-Q1", 7)),  # nothing in the year: not ranked
+    }
+    for polarity in ("lower_is_better", "higher_is_better"):
+        made = dict(
+            indicator="NI 117", theme="t", polarity=polarity, year=2009, kind_of=kinds,
+            series_by_area=by_area,
+        )  # fmt: skip
+        whole = peer_observations(**made)  # type: ignore[arg-type]
+        light = peer_observations(**made, evidence=False)  # type: ignore[arg-type]
+        assert len(whole) == 4 and len(light) == 4
+        assert all(not set(PEER_EVIDENCE) & o.keys() for o in light)
+        completed = [with_peer_evidence(o, by_area[o["area"]]) for o in light]
+        assert completed == whole
+        assert [list(o) for o in completed] == [list(o) for o in whole]  # the same order
+        # Not vacuous: the runs are there to be found.
+        assert any(o["trend_evidence"] for o in whole) and any(
+            o["improvement_evidence"] for o in whole
+        )

@@ -12,13 +12,20 @@ from __future__ import annotations
 import functools
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from durable import lang
 from durable.engine import MessageNotHandledException
 
-from riskgate.domain.rules import Condition, Group, Rule, RuleSet, any_rule_fires
+from riskgate.domain.rules import (
+    Condition,
+    Group,
+    Rule,
+    RuleSet,
+    any_rule_fires,
+    condition_fields,
+)
 
 _registry_lock = threading.Lock()
 _registered: dict[str, DurableRulesEngine] = {}
@@ -32,14 +39,6 @@ def engine_for(ruleset: RuleSet) -> DurableRulesEngine:
             engine = DurableRulesEngine(ruleset)
             _registered[ruleset.version] = engine
         return engine
-
-
-def _fields(nodes: Iterable[Condition | Group]) -> set[str]:
-    """Every observation field the conditions read."""
-    found: set[str] = set()
-    for node in nodes:
-        found |= {node.field} if isinstance(node, Condition) else _fields(node.members)
-    return found
 
 
 def _leaf(condition: Condition) -> Any:
@@ -84,7 +83,11 @@ class DurableRulesEngine:
         self._hits: list[str] = []
         self._ids = itertools.count()
         # Only the fields some rule reads go to the engine: less to encode on every call.
-        self._fields = ("observation", "theme", *sorted(_fields(r.when for r in ruleset.rules)))
+        self._fields = (
+            "observation",
+            "theme",
+            *sorted(condition_fields(r.when for r in ruleset.rules)),
+        )
         with lang.ruleset(self.name):
             for rule in ruleset.rules:
                 lang.when_all(_antecedent(rule))(self._action(rule.id))

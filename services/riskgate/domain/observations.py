@@ -152,6 +152,9 @@ def _change_pct(run: list[IndicatorValue], polarity: str | None) -> float:
     return round(change / abs(first) * 100, 1)
 
 
+PEER_EVIDENCE = ("evidence", "trend_evidence", "improvement_evidence")
+
+
 def peer_observations(
     *,
     indicator: str,
@@ -160,17 +163,16 @@ def peer_observations(
     year: int,
     kind_of: Mapping[str, str],
     series_by_area: Mapping[str, Iterable[IndicatorValue]],
+    evidence: bool = True,
 ) -> list[dict[str, Any]]:
     """Each area's indicator for the year ranked among areas of the same kind.
 
     Made in the annual assessment, once every area's figures are in: rank 1 is
-    the best annual average in the comparator group.
+    the best annual average in the comparator group. Without `evidence`, the fields of
+    PEER_EVIDENCE are left out, for a caller that reads the rest first and adds them where
+    it needs them (`with_peer_evidence`: the same observation, field for field).
     """
-    quarter_of_year = f"{year}-Q"
-    yearly = {
-        area: sorted((v for v in values if v.period.startswith(quarter_of_year)), key=_period)
-        for area, values in series_by_area.items()
-    }
+    yearly = {area: _in_year(values, year) for area, values in series_by_area.items()}
     groups: dict[str, list[tuple[float, str]]] = {}
     for area, values in yearly.items():
         if values:
@@ -184,35 +186,67 @@ def peer_observations(
         size = len(best_first)
         for rank, (mean, area) in enumerate(best_first, start=1):
             values = yearly[area]
-            worse = _worsening_run(values, polarity)
-            better = _worsening_run(values, polarity, improving=True)
-            out.append(
-                {
-                    "observation": "peers",
-                    "subject": f"{indicator} among {kind} areas",
-                    "concern": indicator,
-                    "body": area,
-                    "area": area,
-                    "indicator": indicator,
-                    "theme": theme,
-                    "polarity": polarity,
-                    "year": year,
-                    "peer_group": kind,
-                    "peer_group_size": size,
-                    "peer_rank": rank,
-                    "peer_quartile": (rank - 1) * 4 // size + 1,
-                    "peer_decile": (rank - 1) * 10 // size + 1,
-                    "annual_mean": round(mean, 2),
-                    "quarters_worsening": max(len(worse) - 1, 0),
-                    "worsening_pct": _change_pct(worse, polarity) if worse else 0.0,
-                    "quarters_improving": max(len(better) - 1, 0),
-                    "improving_pct": -_change_pct(better, polarity) if better else 0.0,
-                    "evidence": _values(values),
-                    "trend_evidence": _values(worse),
-                    "improvement_evidence": _values(better),
-                }
-            )
+            worse, better = _peer_runs(values, polarity)
+            observation = {
+                "observation": "peers",
+                "subject": f"{indicator} among {kind} areas",
+                "concern": indicator,
+                "body": area,
+                "area": area,
+                "indicator": indicator,
+                "theme": theme,
+                "polarity": polarity,
+                "year": year,
+                "peer_group": kind,
+                "peer_group_size": size,
+                "peer_rank": rank,
+                "peer_quartile": (rank - 1) * 4 // size + 1,
+                "peer_decile": (rank - 1) * 10 // size + 1,
+                "annual_mean": round(mean, 2),
+                "quarters_worsening": max(len(worse) - 1, 0),
+                "worsening_pct": _change_pct(worse, polarity) if worse else 0.0,
+                "quarters_improving": max(len(better) - 1, 0),
+                "improving_pct": -_change_pct(better, polarity) if better else 0.0,
+            }
+            if evidence:
+                observation.update(_peer_evidence(values, worse, better))
+            out.append(observation)
     return out
+
+
+def with_peer_evidence(
+    observation: Mapping[str, Any], series: Iterable[IndicatorValue]
+) -> dict[str, Any]:
+    """A peer observation made without `evidence`, with the fields of PEER_EVIDENCE added
+    from the area's `series` (the one it was made from)."""
+    values = _in_year(series, observation["year"])
+    return {
+        **observation,
+        **_peer_evidence(values, *_peer_runs(values, observation["polarity"])),
+    }
+
+
+def _in_year(series: Iterable[IndicatorValue], year: int) -> list[IndicatorValue]:
+    quarter_of_year = f"{year}-Q"
+    return sorted((v for v in series if v.period.startswith(quarter_of_year)), key=_period)
+
+
+def _peer_runs(
+    values: list[IndicatorValue], polarity: str
+) -> tuple[list[IndicatorValue], list[IndicatorValue]]:
+    """The quarters, ending with the latest, over which the indicator got worse every
+    quarter, and those over which it got better."""
+    return _worsening_run(values, polarity), _worsening_run(values, polarity, improving=True)
+
+
+def _peer_evidence(
+    values: list[IndicatorValue], worse: list[IndicatorValue], better: list[IndicatorValue]
+) -> dict[str, list[dict[str, Any]]]:
+    return {
+        "evidence": _values(values),
+        "trend_evidence": _values(worse),
+        "improvement_evidence": _values(better),
+    }
 
 
 def complaints_observation(

@@ -105,8 +105,25 @@ class RuleSet:
             kinds.setdefault(rule.observation, []).append(rule)
         return {kind: tuple(rules) for kind, rules in kinds.items()}
 
+    @functools.cached_property
+    def fields_read(self) -> Mapping[str, frozenset[str]]:
+        """Every observation field the conditions of each kind's rules read (a kind no rule
+        judges reads none): a field outside it cannot change whether a rule fires."""
+        return {
+            kind: frozenset(condition_fields(rule.when for rule in rules))
+            for kind, rules in self.by_observation.items()
+        }
+
     def inspectorate_for(self, theme: str) -> str:
         return self.routing[theme]
+
+
+def condition_fields(nodes: Iterable[Condition | Group]) -> set[str]:
+    """Every observation field the conditions read."""
+    found: set[str] = set()
+    for node in nodes:
+        found |= {node.field} if isinstance(node, Condition) else condition_fields(node.members)
+    return found
 
 
 Predicate = Callable[[Mapping[str, Any]], bool]

@@ -584,6 +584,10 @@ class RiskService:
 
     def _compare_peers(self, year: int, fx: Handling) -> int:
         kind_of = {code: area.kind for code, area in self._reference.areas.items()}
+        # Nearly every peer observation is judged to nothing: no rule fires and no finding
+        # stands on it. Where no rule reads the evidence, each is first made without it, and
+        # completed only for `_judge` to look at it (the same observation, field for field).
+        later = not fx.ruleset.fields_read.get("peers", frozenset()).intersection(obs.PEER_EVIDENCE)
         judged = 0
         for code, indicator in self._reference.indicators.items():
             if indicator.polarity is None:
@@ -599,10 +603,28 @@ class RiskService:
                 year=year,
                 kind_of=kind_of,
                 series_by_area=series,
+                evidence=not later,
             ):
-                self._judge(observation, fx)
                 judged += 1
+                if later:
+                    if not self._may_judge(observation, fx):
+                        continue  # `_judge` would return having read and written nothing
+                    observation = obs.with_peer_evidence(observation, series[observation["area"]])
+                self._judge(observation, fx)
         return judged
+
+    @staticmethod
+    def _may_judge(observation: dict[str, Any], fx: Handling) -> bool:
+        """Whether `_judge` may do anything with the observation: some rule fires on it, by the
+        reference semantics (which the engine applies before it is asked), or something found
+        earlier stands on its subject (and may go stale)."""
+        if any_rule_fires(fx.ruleset, observation):
+            return True
+        prefix = obs.contribution_prefix(observation["body"], observation["subject"])
+        found = fx.facts.contributions(
+            observation["area"], observation["year"], observation["theme"]
+        )
+        return any(key.startswith(prefix) for key in found)
 
     def peers_due(self) -> dict[int, str]:
         """Years whose figures changed since their areas were last compared with their peers."""
