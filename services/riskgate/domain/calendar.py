@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-import holidays
-
 
 @lru_cache(maxsize=64)
 def bank_holidays(year: int) -> frozenset[dt.date]:
-    """England's bank holidays in one calendar year."""
+    """England's bank holidays in one calendar year. The `holidays` package is imported at the
+    first use (about 20 ms, which a command that counts no working day does not pay)."""
+    import holidays
+
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
 
 

@@ -9,8 +9,7 @@ import click
 
 from riskgate.bootstrap import bootstrap
 from riskgate.domain.vocabulary import THEMES
-from riskgate.entrypoints.cli.common import settings, year_events
-from riskgate.entrypoints.cli.demo import organisational_line
+from riskgate.entrypoints.cli.common import organisational_line, settings, year_events
 from riskgate.entrypoints.cli.progress import counted
 from riskgate.service_layer.annual_assessment import (
     assess_year,

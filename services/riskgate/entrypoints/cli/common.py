@@ -38,3 +38,12 @@ def year_events(events_file: Path | None, year: int, current: Settings) -> list[
     if prepared.source is not None:
         click.echo(f"the sample year {year}'s events from {prepared.source}", err=True)
     return prepared.events
+
+
+def organisational_line(scored: int, by_label: dict[str, int]) -> str:
+    """How many councils perform poorly, adequately, well or excellently."""
+    parts = ", ".join(f"{label} {n}" for label, n in by_label.items())
+    return (
+        f"organisational assessment of {scored} councils "
+        f"(lower of use of resources and managing performance): {parts}"
+    )

@@ -10,7 +10,7 @@ from riskgate import topics
 from riskgate.bootstrap import System, bootstrap
 from riskgate.config import Settings
 from riskgate.domain.vocabulary import THEMES
-from riskgate.entrypoints.cli.common import settings
+from riskgate.entrypoints.cli.common import organisational_line, settings
 from riskgate.entrypoints.cli.cycle_section import cycle_section
 from riskgate.entrypoints.cli.demo_triage import challenge_lines, triage_lines
 from riskgate.entrypoints.cli.progress import reporting
@@ -44,15 +44,6 @@ def demo(year: int) -> None:
 
 def _listed(counts: Counter[str]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-
-
-def organisational_line(scored: int, by_label: dict[str, int]) -> str:
-    """How many councils perform poorly, adequately, well or excellently."""
-    parts = ", ".join(f"{label} {n}" for label, n in by_label.items())
-    return (
-        f"organisational assessment of {scored} councils "
-        f"(lower of use of resources and managing performance): {parts}"
-    )
 
 
 def summary_text(s: YearSummary) -> str:
