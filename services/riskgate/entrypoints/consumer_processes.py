@@ -4,8 +4,8 @@ own beside gunicorn's HTTP workers.
 A Python process runs one thread at a time, so consumers sharing a process with the HTTP
 worker that takes events in (and with each other) wait on each other's turns: end to end on
 Tansu and Redis, with the consumers as threads of the ingesting process, the pipeline kept up
-with 0.16 of what one core can produce to Kafka; with each service's consumer a process of its
-own, with 0.25: 1.85 times the events per second (bench/table.py, rows e2e_threads and e2e).
+with 0.175 of what one core can produce to Kafka; with each service's consumer a process of its
+own, with 0.274: 1.7 times the events per second (bench/table.py, rows e2e_threads and e2e).
 So the gunicorn master starts one `riskgate consume SERVICE` process for each consuming
 service of the run (`ConsumerProcesses`), starts it again if it dies, replaces it when the run
 is reloaded (SIGHUP, as gunicorn replaces its workers), and stops it with the run: SIGTERM
