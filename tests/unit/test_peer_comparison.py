@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -120,3 +121,45 @@ def test_the_demo_walks_an_inspection_from_assigned_to_completed_on_the_sample_c
     assert [e["action"] for e in system.gatekeeper.audit(dt.date(2009, 1, 1))["entries"]][-3:] == [
         "accepted", "scheduled", "completed",
     ]  # fmt: skip
+
+
+def test_a_peers_rule_that_reads_the_evidence_gets_whole_observations_and_the_same_judgements(
+    tmp_path: Path,
+) -> None:
+    """The comparison leaves each observation's evidence lists out until it judges one, unless a
+    peers rule names one in its conditions: then every observation is made whole first. Either
+    way the flags, and the evidence they quote, are the same."""
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    with (rules / "peers.yaml").open("a") as peers_file:
+        peers_file.write(
+            "\n  - id: PEER-EVIDENCE-NAMED\n"
+            "    title: Names the evidence\n"
+            "    criterion: A test rule whose condition reads a peer observation's evidence.\n"
+            "    when:\n"
+            "      observation: peers\n"
+            "      all:\n"
+            "        - {field: evidence, op: contains, value: 1}\n"
+            "    then: {flag: red}\n"
+        )
+    judged = []
+    for directory, home in ((RULES_DIR, tmp_path / "shipped"), (rules, tmp_path / "named")):
+        system = bootstrap(Settings(rules_dir=directory, home=home, peers_quiet_s=0))
+        system.ingest.submit(_fixture_events(), LOADER)
+        system.pump()
+        assert system.peers.run_due() == [2009]
+        system.pump()
+        client = create_app(system).test_client()
+        themes = {
+            area: client.get(f"/v1/areas/{area}/assessment?year=2009").get_json()["themes"][ECONOMY]
+            for area in (SLIDING, RISING)
+        }
+        judged.append((system.rules.current().fields_read["peers"], themes))
+    (shipped_fields, shipped), (named_fields, named) = judged
+    assert "evidence" not in shipped_fields and "evidence" in named_fields
+    for area in (SLIDING, RISING):
+        assert {k: v for k, v in named[area].items() if k != "ruleset_version"} == {
+            k: v for k, v in shipped[area].items() if k != "ruleset_version"
+        }
+    assert named[SLIDING]["flag"] == "red" and len(named[SLIDING]["evidence"]) >= 2
+    assert named[RISING]["flag"] == "green" and named[RISING]["evidence"]
